@@ -1,0 +1,1 @@
+"""Prednisone in LEMS and ALS: a patient-information bot. The core decides; adapters send."""

@@ -1,0 +1,177 @@
+"""Command line: python -m bot {chat,ask,check,eval,why,telegram}. The only place that exits.
+
+Usage:
+    python -m bot                    Telegram if TELEGRAM_BOT_TOKEN is set, else the console chat
+    python -m bot chat               talk to the bot in the terminal
+    python -m bot ask "question"     one answer as text
+    python -m bot ask --jsonl        batch: JSON lines in, JSON lines out (SPEC §5)
+    python -m bot check              validate intents/ and content/; exit 1 on any error
+    python -m bot eval FILE.yaml     score a file of cases
+    python -m bot why "text"         how the router decided
+    python -m bot telegram           run the Telegram bot (long polling; --webhook URL for webhooks)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from bot import checks, evaluate
+from bot.brain import Brain
+from bot.catalog import LoadResult, load
+from bot.render import plain
+from bot.settings import Settings
+
+
+def _load_or_exit(root: Path, err: TextIO) -> Brain:
+    result = load(root)
+    if result.catalog is None:
+        for problem in result.errors:
+            print(problem, file=err)
+        print(f"the catalog in {root.resolve()} has {len(result.errors)} error(s); run: python -m bot check", file=err)
+        raise SystemExit(1)
+    return Brain(result.catalog)
+
+
+def cmd_check(root: Path, out: TextIO) -> int:
+    result: LoadResult = load(root)
+    problems = list(result.problems)
+    if result.catalog is not None:
+        problems += checks.lint(result.catalog)
+        print("Reading grade (Flesch-Kincaid) per card:", file=out)
+        for card_id, grade in checks.grades(result.catalog).items():
+            mark = "" if grade <= checks.MAX_GRADE else f"  <- over {checks.MAX_GRADE}"
+            print(f"  {card_id:<22} {grade:5.1f}{mark}", file=out)
+    for p in problems:
+        print(p, file=out)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(f"{errors} error(s), {warnings} warning(s)", file=out)
+    return 1 if errors else 0
+
+
+def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: TextIO, out: TextIO) -> int:
+    if not jsonl:
+        print(plain(brain.reply(question or "", "ask", time.monotonic()).text), file=out)
+        return 0
+    for n, line in enumerate(inp, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            text, chat = obj.get("text"), str(obj.get("chat", "default"))
+            if not isinstance(text, str):
+                raise ValueError("'text' must be a string")
+        except (ValueError, AttributeError) as exc:
+            print(f"line {n}: {exc}", file=sys.stderr)
+            text, chat = "", f"bad-line-{n}"
+        turn = brain.turn(text, chat, time.monotonic())
+        r = turn.reply
+        row = {"kind": r.kind, "card": r.card, "score": r.score, "options": list(r.options), "text": r.text}
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def cmd_eval(brain: Brain, path: Path, out: TextIO) -> int:
+    cases = evaluate.parse_cases(yaml.safe_load(path.read_text(encoding="utf-8")))
+    report = evaluate.run(brain.router, cases)
+    print(f"Per expected outcome (right / cases):", file=out)
+    for card, (right, total) in sorted(report.per_card.items()):
+        print(f"  {card:<22} {right:4d} / {total:<4d}", file=out)
+    if report.misses:
+        print("\nConfusions (expected -> got: count):", file=out)
+        for (exp, got), n in report.confusions().most_common():
+            print(f"  {exp} -> {got}: {n}", file=out)
+        print("\nMisses:", file=out)
+        for o in report.misses:
+            score = "-" if o.decision.score is None else f"{o.decision.score:.0f}"
+            after = f" (after {list(o.case.after)})" if o.case.after else ""
+            print(f"  [{o.got} {score}] expected {list(o.case.expect)}: {o.case.text[:110]!r}{after}", file=out)
+    for o in report.wrong_condition:
+        print(f"  WRONG CONDITION: {o.got} for {o.case.text[:110]!r}", file=out)
+    print(f"\nurgent cases caught: {report.urgent_caught}/{len(report.urgent_cases)}", file=out)
+    print(f"time per message: median {report.median_ms():.2f} ms", file=out)
+    print(
+        f"acceptable: {report.acceptable}/{report.total} ({100 * report.share:.1f}%); "
+        f"wrong-condition answers: {len(report.wrong_condition)}",
+        file=out,
+    )
+    return 0
+
+
+def cmd_why(brain: Brain, text: str, out: TextIO) -> int:
+    from bot.explain import explain
+
+    print(explain(brain.router, text), file=out)
+    return 0
+
+
+def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
+    env = dict(os.environ) if env is None else env
+    settings = Settings.from_env(env)
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--root", type=Path, default=settings.catalog_dir, help="folder with content/ and intents/")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("chat", help="talk to the bot in the terminal")
+    ask = sub.add_parser("ask", help="one answer, or the batch interface with --jsonl")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--jsonl", action="store_true")
+    sub.add_parser("check", help="validate intents/ and content/")
+    ev = sub.add_parser("eval", help="score a file of cases")
+    ev.add_argument("file", type=Path)
+    why = sub.add_parser("why", help="explain a routing decision")
+    why.add_argument("text")
+    tg = sub.add_parser("telegram", help="run the Telegram bot")
+    tg.add_argument("--webhook", metavar="URL", default=settings.webhook_url)
+    tg.add_argument("--listen", default=settings.webhook_listen)
+    tg.add_argument("--port", type=int, default=settings.webhook_port)
+    tg.add_argument("--secret", default=settings.webhook_secret)
+    args = parser.parse_args(argv)
+    root: Path = args.root
+
+    if args.command == "check":
+        return cmd_check(root, sys.stdout)
+    command = args.command
+    if command is None:
+        if settings.token:
+            command = "telegram"
+        else:
+            print("TELEGRAM_BOT_TOKEN is not set, so here is the console chat instead (Ctrl-D to quit).")
+            command = "chat"
+            args.webhook = ""
+    brain = _load_or_exit(root, sys.stderr)
+    if command == "chat":
+        from bot.adapters import console
+
+        console.run(brain, input, sys.stdout)
+        return 0
+    if command == "ask":
+        if not args.jsonl and args.question is None:
+            parser.error("ask needs a question, or --jsonl to read JSON lines from standard input")
+        return cmd_ask(brain, args.question, args.jsonl, sys.stdin, sys.stdout)
+    if command == "eval":
+        return cmd_eval(brain, args.file, sys.stdout)
+    if command == "why":
+        return cmd_why(brain, args.text, sys.stdout)
+    if command == "telegram":
+        if not settings.token:
+            print("TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)
+            return 2
+        from bot.adapters import telegram
+
+        telegram.run(brain, settings, root, webhook=args.webhook, listen=args.listen, port=args.port, secret=args.secret)
+        return 0
+    parser.error(f"unknown command {command!r}")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

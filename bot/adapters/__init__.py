@@ -1,0 +1,1 @@
+"""I/O around the pure core: Telegram, the terminal."""

@@ -1,0 +1,511 @@
+"""Load `content/` and `intents/` into frozen objects, collecting every problem with `file:line`.
+
+Nothing here raises on bad data: a broken file yields `Problem`s, and only the CLI turns them into an
+exit code. A reload keeps the live catalog unless the new one loads without errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+CONDITIONS = ("lems", "als", "general")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+MAX_RELATED = 4
+MAX_LABEL = 24
+
+REQUIRED_CARD_IDS = (
+    "prednisone", "lems", "als", "lems-mechanism", "lems-evidence", "lems-side-effects",
+    "lems-alternatives", "als-mechanism", "als-evidence", "als-side-effects", "als-alternatives",
+    "side-effects", "compare", "dosing", "stopping", "urgent", "sources", "welcome",
+)  # fmt: skip
+REQUIRED_MESSAGES = (
+    "disclaimer", "fallback", "clarify", "non_text", "error", "group_hello", "stale_button",
+    "unknown_command", "too_long",
+)  # fmt: skip
+# Cards that are not medical content: no source needed, and answering them is not "in scope".
+NON_CONTENT_TOPICS = frozenset({"welcome", "smalltalk"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the catalog, located so an admin can jump to it."""
+
+    file: str
+    line: int
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    hint: str = ""
+
+    def __str__(self) -> str:
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{self.file}:{self.line}: {self.severity}: {self.message}{hint}"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    date: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    title: str
+    label: str
+    condition: str
+    topic: str
+    short: str
+    body: str
+    sources: tuple[str, ...]
+    related: tuple[str, ...]
+    file: str = ""
+    line: int = 0
+
+    @property
+    def is_content(self) -> bool:
+        return self.topic not in NON_CONTENT_TOPICS
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    card: str
+    examples: tuple[str, ...]
+    file: str = ""
+    line: int = 0
+    example_lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Guard:
+    card: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Words as data: condition names, spellings, scope, guards and urgent phrases (raw, not normalised)."""
+
+    conditions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    spelling: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    in_scope: tuple[str, ...] = ()
+    out_of_scope_drugs: tuple[str, ...] = ()
+    out_of_scope_conditions: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    urgent: tuple[str, ...] = ()
+    urgent_except: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    cards: Mapping[str, Card]
+    intents: tuple[Intent, ...]
+    sources: Mapping[str, Source]
+    messages: Mapping[str, str]
+    lexicon: Lexicon
+
+    def variant(self, topic: str, condition: str | None) -> Card | None:
+        """The card of `topic` for `condition` (or the general one when condition is None)."""
+        want = condition or "general"
+        for card in self.cards.values():
+            if card.topic == topic and card.condition == want:
+                return card
+        return None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    catalog: Catalog | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+# --- YAML with line numbers -------------------------------------------------------------------------
+
+
+class _Map(dict[str, Any]):
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _List(list[Any]):
+    line: int = 0
+    item_lines: list[int]
+
+
+def _convert(node: yaml.Node, loader: yaml.SafeLoader, where: str, problems: list[Problem]) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out = _Map()
+        out.line, out.key_lines = line, {}
+        for key_node, value_node in node.value:
+            key = str(loader.construct_object(key_node))
+            if key in out:
+                problems.append(Problem(where, key_node.start_mark.line + 1, f"duplicate key {key!r}"))
+            out[key] = _convert(value_node, loader, where, problems)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        seq = _List(_convert(n, loader, where, problems) for n in node.value)
+        seq.line, seq.item_lines = line, [n.start_mark.line + 1 for n in node.value]
+        return seq
+    value = loader.construct_object(node)
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
+    """Parse one file; on a syntax error record it with its line and return None."""
+    where = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(where, 1, f"cannot read file: {exc}"))
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _convert(node, loader, where, problems)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problems.append(Problem(where, (mark.line + 1) if mark else 1, f"YAML syntax: {exc.problem}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(where, 1, f"YAML: {exc}"))
+        return None
+    finally:
+        loader.dispose()
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+# --- field checking ---------------------------------------------------------------------------------
+
+
+class _Fields:
+    """Reads typed fields from one mapping, recording what is missing, unknown or of the wrong type."""
+
+    def __init__(self, m: _Map, where: str, what: str, problems: list[Problem]) -> None:
+        self.m, self.where, self.what, self.problems = m, where, what, problems
+
+    def line(self, key: str) -> int:
+        return self.m.key_lines.get(key, self.m.line)
+
+    def err(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.where, self.line(key), f"{self.what}: {message}", hint=hint))
+
+    def unknown(self, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        for key in self.m:
+            if key not in allowed:
+                self.err(key, f"unknown key {key!r}", hint="allowed: " + ", ".join(sorted(allowed)))
+
+    def text(self, key: str, *, required: bool = True) -> str:
+        value = self.m.get(key)
+        if value is None:
+            if required:
+                self.err(key, f"missing field {key!r}")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.err(key, f"{key!r} must be non-empty text")
+            return ""
+        return value.strip()
+
+    def strings(self, key: str, *, required: bool = True) -> tuple[tuple[str, int], ...]:
+        value = self.m.get(key)
+        if value is None:
+            if required:
+                self.err(key, f"missing field {key!r}")
+            return ()
+        if not isinstance(value, _List):
+            self.err(key, f"{key!r} must be a list")
+            return ()
+        out = []
+        for item, line in zip(value, value.item_lines, strict=True):
+            if not isinstance(item, str) or not item.strip():
+                self.problems.append(Problem(self.where, line, f"{self.what}: {key!r} items must be text"))
+            else:
+                out.append((item.strip(), line))
+        return tuple(out)
+
+
+def _items(data: Any, key: str, where: str, problems: list[Problem]) -> list[_Map]:
+    if data is None:
+        problems.append(Problem(where, 1, f"file is empty; expected a top-level {key!r} list"))
+        return []
+    if not isinstance(data, _Map) or key not in data:
+        problems.append(Problem(where, 1, f"expected a top-level {key!r} key"))
+        return []
+    extra = [k for k in data if k != key]
+    for k in extra:
+        problems.append(Problem(where, data.key_lines[k], f"unknown top-level key {k!r}"))
+    items = data[key]
+    if not isinstance(items, _List):
+        problems.append(Problem(where, data.key_lines[key], f"{key!r} must be a list"))
+        return []
+    out = []
+    for item, line in zip(items, items.item_lines, strict=True):
+        if isinstance(item, _Map):
+            out.append(item)
+        else:
+            problems.append(Problem(where, line, f"each entry of {key!r} must be a mapping"))
+    return out
+
+
+# --- the parts --------------------------------------------------------------------------------------
+
+_CARD_KEYS = ("id", "title", "label", "condition", "topic", "short", "body", "sources", "related")
+_INTENT_KEYS = ("id", "card", "examples")
+
+
+def _load_cards(files: list[Path], root: Path, problems: list[Problem]) -> list[Card]:
+    cards = []
+    for path in files:
+        where = _rel(path, root)
+        for m in _items(read_yaml(path, root, problems), "cards", where, problems):
+            f = _Fields(m, where, f"card {m.get('id', '?')!r}", problems)
+            f.unknown(_CARD_KEYS)
+            cid = f.text("id")
+            if cid and not ID_RE.match(cid):
+                f.err("id", f"bad id {cid!r}", hint="lowercase letters, digits and '-', at most 40")
+            title = f.text("title")
+            label = f.text("label", required=False) or title
+            if len(label) > MAX_LABEL and "label" in m:
+                f.err("label", f"label longer than {MAX_LABEL} characters")
+            condition = f.text("condition")
+            if condition and condition not in CONDITIONS:
+                f.err("condition", f"condition {condition!r} is not one of {', '.join(CONDITIONS)}")
+            related = f.strings("related", required=True)
+            if len(related) > MAX_RELATED:
+                f.err("related", f"at most {MAX_RELATED} related cards")
+            cards.append(
+                Card(
+                    id=cid, title=title, label=label[:64], condition=condition, topic=f.text("topic"),
+                    short=f.text("short"), body=f.text("body"),
+                    sources=tuple(s for s, _ in f.strings("sources")), related=tuple(r for r, _ in related),
+                    file=where, line=m.line,
+                )
+            )  # fmt: skip
+    return cards
+
+
+def _load_intents(files: list[Path], root: Path, problems: list[Problem]) -> list[Intent]:
+    intents = []
+    for path in files:
+        where = _rel(path, root)
+        for m in _items(read_yaml(path, root, problems), "intents", where, problems):
+            f = _Fields(m, where, f"intent {m.get('id', '?')!r}", problems)
+            f.unknown(_INTENT_KEYS)
+            examples = f.strings("examples")
+            if "examples" in m and not examples:
+                f.err("examples", "an intent needs at least one example")
+            intents.append(
+                Intent(
+                    id=f.text("id"), card=f.text("card"), examples=tuple(e for e, _ in examples),
+                    file=where, line=m.line, example_lines=tuple(n for _, n in examples),
+                )
+            )  # fmt: skip
+    return intents
+
+
+def _load_sources(path: Path, root: Path, problems: list[Problem]) -> dict[str, Source]:
+    where = _rel(path, root)
+    out: dict[str, Source] = {}
+    if not path.exists():
+        problems.append(Problem(where, 1, "missing file: the cards' sources are listed here"))
+        return out
+    for m in _items(read_yaml(path, root, problems), "sources", where, problems):
+        f = _Fields(m, where, f"source {m.get('id', '?')!r}", problems)
+        f.unknown(("id", "title", "publisher", "date", "url"))
+        src = Source(
+            id=f.text("id"), title=f.text("title"), publisher=f.text("publisher"),
+            date=f.text("date", required=False), url=f.text("url", required=False),
+        )  # fmt: skip
+        if src.id in out:
+            f.err("id", f"duplicate source id {src.id!r}")
+        out[src.id] = src
+    return out
+
+
+def _load_messages(path: Path, root: Path, problems: list[Problem]) -> dict[str, str]:
+    where = _rel(path, root)
+    if not path.exists():
+        problems.append(Problem(where, 1, "missing file: the bot's fixed texts and the disclaimer live here"))
+        return {}
+    data = read_yaml(path, root, problems)
+    if not isinstance(data, _Map) or not isinstance(data.get("messages"), _Map):
+        problems.append(Problem(where, 1, "expected a top-level 'messages' mapping"))
+        return {}
+    m = data["messages"]
+    f = _Fields(m, where, "messages", problems)
+    f.unknown(REQUIRED_MESSAGES)
+    out = {key: f.text(key) for key in REQUIRED_MESSAGES}
+    if out.get("clarify") and "{topic}" not in out["clarify"]:
+        f.err("clarify", "the clarify text must contain {topic}")
+    return out
+
+
+_LEXICON_KEYS = ("conditions", "spelling", "in_scope", "out_of_scope", "guards", "urgent", "stopwords")
+
+
+def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
+    where = _rel(path, root)
+    if not path.exists():
+        problems.append(Problem(where, 1, "missing file: condition names, spellings and urgent words"))
+        return Lexicon()
+    data = read_yaml(path, root, problems)
+    if not isinstance(data, _Map):
+        problems.append(Problem(where, 1, "expected a mapping with keys " + ", ".join(_LEXICON_KEYS)))
+        return Lexicon()
+    f = _Fields(data, where, "lexicon", problems)
+    f.unknown(_LEXICON_KEYS)
+
+    def words_map(key: str) -> dict[str, tuple[str, ...]]:
+        value = data.get(key)
+        if not isinstance(value, _Map):
+            f.err(key, f"{key!r} must be a mapping of name: [words]")
+            return {}
+        sub = _Fields(value, where, f"lexicon {key}", problems)
+        return {str(k): tuple(w for w, _ in sub.strings(k)) for k in value}
+
+    def words(m: _Map, key: str, what: str) -> tuple[str, ...]:
+        return tuple(w for w, _ in _Fields(m, where, what, problems).strings(key))
+
+    conditions = words_map("conditions")
+    for name in conditions:
+        if name not in ("lems", "als"):
+            f.err("conditions", f"unknown condition {name!r}", hint="use lems or als")
+    oos = data.get("out_of_scope")
+    drugs: tuple[str, ...] = ()
+    diseases: tuple[str, ...] = ()
+    if isinstance(oos, _Map):
+        _Fields(oos, where, "lexicon out_of_scope", problems).unknown(("drugs", "conditions"))
+        drugs, diseases = words(oos, "drugs", "out_of_scope"), words(oos, "conditions", "out_of_scope")
+    else:
+        f.err("out_of_scope", "'out_of_scope' must map drugs: [...] and conditions: [...]")
+    guards = []
+    raw_guards = data.get("guards")
+    if isinstance(raw_guards, _List):
+        for g in raw_guards:
+            if not isinstance(g, _Map):
+                f.err("guards", "each guard is a mapping with card and phrases")
+                continue
+            gf = _Fields(g, where, "guard", problems)
+            gf.unknown(("card", "phrases"))
+            guards.append(Guard(card=gf.text("card"), phrases=words(g, "phrases", "guard")))
+    elif raw_guards is not None:
+        f.err("guards", "'guards' must be a list")
+    urgent = data.get("urgent")
+    phrases: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    if isinstance(urgent, _Map):
+        uf = _Fields(urgent, where, "lexicon urgent", problems)
+        uf.unknown(("phrases", "except"))
+        phrases = words(urgent, "phrases", "urgent")
+        exceptions = tuple(w for w, _ in uf.strings("except", required=False))
+    else:
+        f.err("urgent", "'urgent' must map phrases: [...] (and optionally except: [...])")
+    return Lexicon(
+        conditions=conditions, spelling=words_map("spelling"),
+        in_scope=tuple(w for w, _ in f.strings("in_scope")),
+        out_of_scope_drugs=drugs, out_of_scope_conditions=diseases, guards=tuple(guards),
+        urgent=phrases, urgent_except=exceptions,
+        stopwords=tuple(w for w, _ in f.strings("stopwords", required=False)),
+    )  # fmt: skip
+
+
+LEXICON_FILE = "lexicon.yaml"
+
+
+def load(root: Path) -> LoadResult:
+    """Load `root/content` and `root/intents`; every problem found is returned, none raised."""
+    problems: list[Problem] = []
+    content, intents_dir = root / "content", root / "intents"
+    for d in (content, intents_dir):
+        if not d.is_dir():
+            problems.append(Problem(_rel(d, root), 0, "missing folder"))
+    card_files = sorted(content.glob("cards*.yaml"))
+    intent_files = sorted(p for p in intents_dir.glob("*.yaml") if p.name != LEXICON_FILE)
+    cards = _load_cards(card_files, root, problems)
+    intents = _load_intents(intent_files, root, problems)
+    sources = _load_sources(content / "sources.yaml", root, problems)
+    messages = _load_messages(content / "messages.yaml", root, problems)
+    lexicon = _load_lexicon(intents_dir / LEXICON_FILE, root, problems)
+
+    by_id: dict[str, Card] = {}
+    for card in cards:
+        if card.id in by_id:
+            first = by_id[card.id]
+            problems.append(
+                Problem(card.file, card.line, f"duplicate card id {card.id!r} (first at {first.file}:{first.line})")
+            )
+        elif card.id:
+            by_id[card.id] = card
+    for card in by_id.values():
+        for rel in card.related:
+            if rel not in by_id:
+                problems.append(Problem(card.file, card.line, f"card {card.id!r}: related card {rel!r} does not exist"))
+        for sid in card.sources:
+            if sid not in sources:
+                problems.append(Problem(card.file, card.line, f"card {card.id!r}: source {sid!r} is not in sources.yaml"))
+        if card.is_content and card.topic != "urgent" and not card.sources:
+            problems.append(Problem(card.file, card.line, f"card {card.id!r}: a content card needs a source"))
+    for cid in REQUIRED_CARD_IDS:
+        if cid not in by_id and card_files:
+            problems.append(Problem(_rel(content, root), 0, f"required card {cid!r} is missing"))
+    seen_topic: dict[tuple[str, str], Card] = {}
+    for card in by_id.values():
+        key = (card.topic, card.condition)
+        if key in seen_topic and card.topic != "smalltalk":
+            problems.append(
+                Problem(card.file, card.line, f"two {card.condition} cards for topic {card.topic!r}: "
+                        f"{seen_topic[key].id!r} and {card.id!r}", hint="the router swaps cards by topic")
+            )  # fmt: skip
+        seen_topic[key] = card
+
+    intent_ids: dict[str, Intent] = {}
+    example_at: dict[str, tuple[Intent, int]] = {}
+    for intent in intents:
+        if intent.id in intent_ids:
+            problems.append(Problem(intent.file, intent.line, f"duplicate intent id {intent.id!r}"))
+        intent_ids[intent.id] = intent
+        if intent.card and intent.card not in by_id:
+            problems.append(
+                Problem(intent.file, intent.line, f"intent {intent.id!r}: card {intent.card!r} does not exist")
+            )
+        for example, line in zip(intent.examples, intent.example_lines, strict=True):
+            key = " ".join(example.casefold().split())
+            if key in example_at:
+                other, other_line = example_at[key]
+                problems.append(
+                    Problem(intent.file, line, f"duplicate example {example!r} "
+                            f"(also in intent {other.id!r} at {other.file}:{other_line})")
+                )  # fmt: skip
+            else:
+                example_at[key] = (intent, line)
+    for guard in lexicon.guards:
+        if guard.card and guard.card not in by_id:
+            problems.append(Problem(_rel(intents_dir / LEXICON_FILE, root), 1, f"guard card {guard.card!r} does not exist"))
+
+    catalog = Catalog(
+        cards=by_id, intents=tuple(intents), sources=sources, messages=messages, lexicon=lexicon
+    )
+    has_errors = any(p.severity == "error" for p in problems)
+    return LoadResult(catalog=None if has_errors else catalog, problems=tuple(problems))

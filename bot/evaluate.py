@@ -1,0 +1,126 @@
+"""Score the router on a file of cases: what share is acceptable, what was missed, what crossed conditions.
+
+A case is `{text, expect: [card id | clarify | fallback], after: [earlier messages]}`; each runs in a
+fresh conversation, so cases never leak context into each other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.context import MemoryContextStore
+from bot.router import Decision, Router
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    expect: tuple[str, ...]
+    after: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    decision: Decision
+    got: str
+    ok: bool
+    wrong_condition: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Report:
+    outcomes: tuple[Outcome, ...]
+    per_card: dict[str, tuple[int, int]] = field(default_factory=dict)  # expected card → (right, total)
+
+    @property
+    def total(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def acceptable(self) -> int:
+        return sum(o.ok for o in self.outcomes)
+
+    @property
+    def share(self) -> float:
+        return self.acceptable / self.total if self.total else 0.0
+
+    @property
+    def misses(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+    @property
+    def wrong_condition(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.wrong_condition)
+
+    @property
+    def urgent_cases(self) -> tuple[Outcome, ...]:
+        """Cases whose first acceptable outcome is the urgent card."""
+        return tuple(o for o in self.outcomes if o.case.expect[:1] == ("urgent",))
+
+    @property
+    def urgent_caught(self) -> int:
+        return sum(o.got == "urgent" for o in self.urgent_cases)
+
+    def confusions(self) -> Counter[tuple[str, str]]:
+        return Counter((o.case.expect[0], o.got) for o in self.misses)
+
+    def median_ms(self) -> float:
+        times = sorted(o.seconds for o in self.outcomes)
+        return 1000 * times[len(times) // 2] if times else 0.0
+
+
+def parse_cases(data: Any) -> list[Case]:
+    cases = data.get("cases") if isinstance(data, dict) else None
+    if not isinstance(cases, list):
+        raise ValueError("expected a top-level 'cases' list")
+    out = []
+    for n, c in enumerate(cases, 1):
+        if not isinstance(c, dict) or not isinstance(c.get("text"), str) or not c.get("expect"):
+            raise ValueError(f"case {n}: needs 'text' and 'expect'")
+        expect = c["expect"] if isinstance(c["expect"], list) else [c["expect"]]
+        out.append(Case(text=c["text"], expect=tuple(map(str, expect)), after=tuple(c.get("after") or ()), line=n))
+    return out
+
+
+def outcome_of(d: Decision) -> str:
+    return d.card or d.kind if d.kind in ("answer", "urgent") else d.kind
+
+
+def _wrong_condition(router: Router, case: Case, d: Decision) -> bool:
+    cards = router.catalog.cards
+    if d.kind != "answer" or d.card not in cards or d.card in case.expect:
+        return False
+    got = cards[d.card].condition
+    if got == "general":
+        return False
+    expected = {cards[e].condition for e in case.expect if e in cards} - {"general"}
+    named = router.scan(case.text).conditions
+    return bool(expected - {got}) and got not in expected or bool(named) and got not in named
+
+
+def run(router: Router, cases: Iterable[Case]) -> Report:
+    outcomes = []
+    per_card: dict[str, list[int]] = {}
+    for case in cases:
+        store = MemoryContextStore()
+        now = 0.0
+        for earlier in case.after:
+            router.route(earlier, "eval", store, now)
+            now += 10
+        start = time.perf_counter()
+        d = router.route(case.text, "eval", store, now)
+        seconds = time.perf_counter() - start
+        got = outcome_of(d)
+        ok = got in case.expect
+        outcomes.append(Outcome(case, d, got, ok, _wrong_condition(router, case, d), seconds))
+        tally = per_card.setdefault(case.expect[0], [0, 0])
+        tally[0] += ok
+        tally[1] += 1
+    return Report(tuple(outcomes), {k: (v[0], v[1]) for k, v in per_card.items()})

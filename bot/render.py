@@ -1,0 +1,143 @@
+"""Turn a Decision into the text and buttons a user sees: the ONE place the disclaimer is appended.
+
+Every outgoing message, whatever the path (answer, clarify, fallback, urgent, error, help, notices,
+inline results), is a `Reply` built by `_reply`, which ends the text with the disclaimer. Card text is
+plain text from YAML and is escaped here; the only markup is ours (Telegram HTML: <b>, <i>).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bot.catalog import Card, Catalog
+from bot.router import Decision
+
+TELEGRAM_MAX_CHARS = 4096
+CALLBACK_PREFIX = "card:"
+CONDITION_NAMES = {"lems": "LEMS", "als": "ALS"}
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # callback data, at most 64 bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # Telegram HTML, disclaimer included
+    buttons: tuple[Button, ...] = ()
+    kind: str = "answer"
+    card: str | None = None
+    score: float | None = None
+    options: tuple[str, ...] = ()
+
+
+def _reply(catalog: Catalog, body: str, **fields: object) -> Reply:
+    """The only constructor used for outgoing text: appends the disclaimer."""
+    disclaimer = html.escape(catalog.messages["disclaimer"], quote=False)
+    return Reply(text=f"{body.rstrip()}\n\n<i>{disclaimer}</i>", **fields)  # type: ignore[arg-type]
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def card_button(card: Card) -> Button:
+    return Button(label=card.label, data=f"{CALLBACK_PREFIX}{card.id}")
+
+
+def card_html(catalog: Catalog, card: Card) -> str:
+    """Short answer first, then the detail, then the source."""
+    body = "\n".join(f"• {esc(line[2:])}" if line.startswith("- ") else esc(line) for line in card.body.splitlines())
+    parts = [f"<b>{esc(card.title)}</b>", esc(card.short), body]
+    sources = [catalog.sources[s] for s in card.sources if s in catalog.sources]
+    if sources:
+        cited = "; ".join(
+            ", ".join(x for x in (s.title, s.publisher, s.date and f"updated {s.date}", s.url) if x) for s in sources
+        )
+        parts.append(f"Source: {esc(cited)}")
+    return "\n\n".join(parts)
+
+
+def render_card(catalog: Catalog, card_id: str, *, kind: str = "answer", score: float | None = None) -> Reply:
+    card = catalog.cards[card_id]
+    buttons = tuple(card_button(catalog.cards[r]) for r in card.related if r in catalog.cards)
+    return _reply(catalog, card_html(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
+
+
+def topic_name(topic: str | None) -> str:
+    return (topic or "this").replace("-", " ")
+
+
+def render(catalog: Catalog, d: Decision) -> Reply:
+    """What to send for a decision."""
+    if d.kind in ("answer", "urgent") and d.card in catalog.cards:
+        reply = render_card(catalog, d.card, kind=d.kind, score=d.score)
+        if d.truncated:
+            reply = _reply(catalog, f"<i>{esc(catalog.messages['too_long'])}</i>\n\n{_strip_disclaimer(catalog, reply.text)}",
+                           buttons=reply.buttons, kind=reply.kind, card=reply.card, score=reply.score)  # fmt: skip
+        return reply
+    options = tuple(o for o in d.options if o in catalog.cards)
+    if d.kind == "clarify":
+        text = esc(catalog.messages["clarify"].format(topic=topic_name(d.topic)))
+        buttons = tuple(
+            Button(CONDITION_NAMES.get(catalog.cards[o].condition, catalog.cards[o].label), f"{CALLBACK_PREFIX}{o}")
+            for o in options
+        )
+        return _reply(catalog, text, buttons=buttons, kind="clarify", score=d.score, options=options)
+    lead = esc(catalog.messages[d.notice]) + "\n\n" if d.notice else ""
+    text = lead + esc(catalog.messages["fallback"])
+    buttons = tuple(card_button(catalog.cards[o]) for o in options)
+    return _reply(catalog, text, buttons=buttons, kind="fallback", score=d.score, options=options)
+
+
+def notice(catalog: Catalog, key: str, **values: str) -> Reply:
+    """A fixed text from messages.yaml (non-text input, errors, group hello), disclaimer included."""
+    text = catalog.messages[key]
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return _reply(catalog, esc(text), kind="notice")
+
+
+def welcome(catalog: Catalog) -> Reply:
+    return render_card(catalog, "welcome", kind="answer")
+
+
+def topics(catalog: Catalog) -> Reply:
+    """The topic menu: every content card, grouped by condition."""
+    order = {"general": 0, "lems": 1, "als": 2}
+    cards = sorted(
+        (c for c in catalog.cards.values() if c.is_content and c.topic != "urgent"),
+        key=lambda c: (order.get(c.condition, 3), c.id),
+    )
+    lines = []
+    for cond in ("general", "lems", "als"):
+        names = [esc(c.title) for c in cards if c.condition == cond]
+        if names:
+            head = {"general": "Prednisone in general", "lems": "LEMS", "als": "ALS"}[cond]
+            lines.append(f"<b>{head}</b>\n" + "\n".join(f"• {n}" for n in names))
+    return _reply(catalog, "\n\n".join(lines), buttons=tuple(card_button(c) for c in cards), kind="notice")
+
+
+def sources_text(catalog: Catalog) -> Reply:
+    items = [
+        "• " + esc(", ".join(x for x in (s.title, s.publisher, s.date and f"updated {s.date}", s.url) if x))
+        for s in catalog.sources.values()
+    ]
+    return _reply(catalog, "<b>Where this information comes from</b>\n\n" + "\n".join(items), kind="notice")
+
+
+_TAG = re.compile(r"</?(b|i|u|s|code|pre|a)(\s[^>]*)?>")
+
+
+def _strip_disclaimer(catalog: Catalog, text: str) -> str:
+    tail = f"\n\n<i>{esc(catalog.messages['disclaimer'])}</i>"
+    return text[: -len(tail)] if text.endswith(tail) else text
+
+
+def plain(text: str) -> str:
+    """Telegram HTML → terminal text (console chat)."""
+    return html.unescape(_TAG.sub("", text))

@@ -1,0 +1,235 @@
+"""Decide what to answer: urgent → scope → guards → intent → condition and context → Decision.
+
+Pure and synchronous: no Telegram, no asyncio, no environment, no clock (the caller passes `now`).
+The one promise that matters most: when the message or the chat's context names LEMS, no ALS card can be
+the answer, and the other way round. Cards are chosen by topic and then swapped for the topic's card of
+the known condition; a condition-specific topic with no known condition gets a clarifying question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from bot.catalog import Card, Catalog
+from bot.context import ChatContext, ContextStore
+from bot.matcher import Candidate, Matcher
+from bot.normalize import Normalizer, basic, contains
+
+Kind = Literal["answer", "clarify", "fallback", "urgent"]
+
+MAX_MATCH_CHARS = 1000  # long messages are matched on their start (SPEC §6)
+MAX_TEXT_CHARS = 4096
+ANSWER_BAR = 55.0  # below this, the honest fallback
+UNSCOPED_BAR = 85.0  # no drug, condition or context named: answer only a near-verbatim match
+SMALLTALK_BAR = 80.0
+FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
+DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
+CONDITION_TOPICS = {"lems": ("lems", "lems-evidence", "lems-alternatives"), "als": ("als", "als-evidence", "als-alternatives")}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Kind
+    card: str | None = None
+    score: float | None = None
+    options: tuple[str, ...] = ()
+    topic: str | None = None
+    condition: str | None = None
+    reason: str = ""
+    candidates: tuple[Candidate, ...] = ()
+    truncated: bool = False
+    notice: str | None = None  # a messages.yaml key shown before the options (e.g. stale_button)
+    context_used: bool = False
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What a message says, before any intent matching."""
+
+    text: str
+    conditions: frozenset[str]
+    urgent: str | None
+    guard: str | None
+    out_of_scope: str | None
+    in_scope: bool
+    content_words: int
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Router:
+    catalog: Catalog
+    normalize: Normalizer = field(init=False)
+    matcher: Matcher = field(init=False)
+    _urgent: tuple[str, ...] = field(init=False)
+    _urgent_except: tuple[str, ...] = field(init=False)
+    _guards: tuple[tuple[str, str], ...] = field(init=False)
+    _oos_drugs: tuple[str, ...] = field(init=False)
+    _oos_conditions: tuple[str, ...] = field(init=False)
+    _in_scope: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        lex = self.catalog.lexicon
+        examples = [e for i in self.catalog.intents for e in i.examples]
+        norm = Normalizer.from_lexicon(lex, extra_words=examples)
+        put = object.__setattr__  # frozen: derived fields are set once, here
+        put(self, "normalize", norm)
+        ignore = frozenset({*(basic(w) for w in lex.stopwords), "lems", "als"})
+        put(self, "matcher", Matcher(((i.id, i.card, norm(e)) for i in self.catalog.intents for e in i.examples), ignore))  # fmt: skip
+
+        def phrases(words: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(sorted({p for p in (norm(w) for w in words) if p}, key=len, reverse=True))
+
+        put(self, "_urgent", phrases(lex.urgent))
+        put(self, "_urgent_except", phrases(lex.urgent_except))
+        put(self, "_guards", tuple((g.card, p) for g in lex.guards for p in phrases(g.phrases)))
+        put(self, "_oos_drugs", phrases(lex.out_of_scope_drugs))
+        put(self, "_oos_conditions", phrases(lex.out_of_scope_conditions))
+        put(self, "_in_scope", phrases(lex.in_scope))
+
+    # --- reading a message ---------------------------------------------------------------------------
+
+    def scan(self, text: str) -> _Scan:
+        truncated = len(text) > MAX_TEXT_CHARS
+        norm = self.normalize(text[:MAX_MATCH_CHARS])
+        padded = f" {norm} "
+        urgent_text = padded if len(text) <= MAX_MATCH_CHARS else f" {self.normalize(text[:MAX_TEXT_CHARS])} "
+        for exc in self._urgent_except:
+            urgent_text = urgent_text.replace(f" {exc} ", " , ")
+        words = set(norm.split())
+        return _Scan(
+            text=norm,
+            conditions=frozenset(c for c in ("lems", "als") if c in words),
+            urgent=next((p for p in self._urgent if contains(urgent_text, p)), None),
+            guard=next((c for c, p in self._guards if contains(padded, p)), None),
+            out_of_scope=next((p for p in self._oos_drugs if contains(padded, p)), None)
+            or next((p for p in self._oos_conditions if contains(padded, p)), None),
+            in_scope=any(contains(padded, p) for p in self._in_scope),
+            content_words=len(self.matcher.content(norm)),
+            truncated=truncated,
+        )
+
+    # --- deciding ------------------------------------------------------------------------------------
+
+    def route(self, text: str, key: str, store: ContextStore, now: float) -> Decision:
+        """The reply to one message in one conversation; updates that conversation's context."""
+        s = self.scan(text)
+        if s.urgent:
+            return Decision("urgent", card="urgent", reason=f"urgent phrase {s.urgent!r}", truncated=s.truncated)
+        ctx = store.get(key)
+        ctx = ctx if ctx is not None and ctx.fresh(now) else None
+        decision = self._decide(s, ctx)
+        if decision.truncated != s.truncated:
+            decision = _replace(decision, truncated=s.truncated)
+        self._remember(decision, key, store, now, ctx)
+        return decision
+
+    def show(self, card_id: str, key: str, store: ContextStore, now: float) -> Decision:
+        """A button was pressed: that card, or a short note when the catalog no longer has it."""
+        card = self.catalog.cards.get(card_id)
+        if card is None:
+            return Decision("fallback", options=self._defaults(None), notice="stale_button", reason="stale button")
+        kind: Kind = "urgent" if card.topic == "urgent" else "answer"
+        decision = Decision(kind, card=card.id, topic=card.topic, condition=_cond(card), reason="button")
+        self._remember(decision, key, store, now, None)
+        return decision
+
+    def _decide(self, s: _Scan, ctx: ChatContext | None) -> Decision:
+        if not s.text or s.content_words == 0 and not s.conditions:
+            return self._fallback(s, None, "nothing to match")
+        named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
+        if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions):
+            return self._fallback(s, named, f"out of scope: {s.out_of_scope!r}")
+        if s.guard:
+            return Decision("answer", card=s.guard, topic=self.catalog.cards[s.guard].topic, condition=named,
+                            reason="guard phrase")  # fmt: skip
+        cond = named if s.conditions else (ctx.condition if ctx else None)
+        used_ctx = not s.conditions and ctx is not None
+        match = self.matcher.match(s.text)
+        best = match.best
+        scoped = s.in_scope or bool(s.conditions) or ctx is not None
+        topical = best is not None and best.score >= ANSWER_BAR
+        if topical and best is not None:
+            card = self.catalog.cards[best.card]
+            if card.topic in ("welcome", "smalltalk"):
+                topical = best.score >= SMALLTALK_BAR
+            elif not scoped:
+                topical = best.score >= UNSCOPED_BAR
+        if not topical or best is None:
+            if named and ctx and ctx.topic and s.content_words <= FOLLOW_UP_MAX_WORDS:
+                target = self.catalog.variant(ctx.topic, named)
+                if target:
+                    return Decision("answer", card=target.id, topic=target.topic, condition=named,
+                                    reason="condition switch, topic from context", context_used=True)  # fmt: skip
+            if named and s.content_words <= FOLLOW_UP_MAX_WORDS + 2:
+                overview = self.catalog.variant("overview", named)
+                if overview:
+                    return Decision("answer", card=overview.id, topic="overview", condition=named,
+                                    reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
+            return self._fallback(s, cond, "below the confidence bar", match.candidates)
+        card = self.catalog.cards[best.card]
+        if len(s.conditions) == 2 and card.condition != "general":
+            compare = self.catalog.cards.get("compare")
+            if compare and card.topic in ("evidence", "mechanism", "overview"):
+                return Decision("answer", card=compare.id, score=best.score, topic=compare.topic,
+                                reason="both conditions named", candidates=match.candidates)  # fmt: skip
+            return self._clarify(card, best.score, match.candidates, "both conditions named")
+        base = Decision("answer", score=best.score, candidates=match.candidates, context_used=used_ctx,
+                        reason=f"matched {best.intent!r}: {best.example!r}")  # fmt: skip
+        variant = self.catalog.variant(card.topic, cond) if cond else None
+        if variant is not None:
+            return _replace(base, card=variant.id, topic=variant.topic, condition=cond)
+        if card.condition == "general":
+            return _replace(base, card=card.id, topic=card.topic, condition=cond, context_used=False,
+                            kind="urgent" if card.topic == "urgent" else "answer")  # fmt: skip
+        if cond is not None:
+            return self._fallback(s, cond, f"no {card.topic!r} card for {cond}", match.candidates)
+        return self._clarify(card, best.score, match.candidates, "topic needs a condition")
+
+    def _clarify(self, card: Card, score: float, candidates: tuple[Candidate, ...], why: str) -> Decision:
+        options = tuple(v.id for c in ("lems", "als") if (v := self.catalog.variant(card.topic, c)))
+        return Decision("clarify", score=score, options=options, topic=card.topic, candidates=candidates,
+                        reason=why)  # fmt: skip
+
+    def _fallback(self, s: _Scan, cond: str | None, why: str, candidates: tuple[Candidate, ...] = ()) -> Decision:
+        options: list[str] = []
+        for c in candidates:
+            card = self.catalog.cards[c.card]
+            if card.topic in ("welcome", "smalltalk", "urgent") or c.score < 25:
+                continue
+            target = self.catalog.variant(card.topic, cond) if cond else None
+            target = target or (card if card.condition in ("general", cond) else None)
+            if target is None and cond is None:
+                target = card
+            if target and target.id not in options:
+                options.append(target.id)
+        for cid in self._defaults(cond):
+            if len(options) >= 3:
+                break
+            if cid not in options:
+                options.append(cid)
+        return Decision("fallback", options=tuple(options[:3]), condition=cond, candidates=candidates,
+                        reason=why, score=candidates[0].score if candidates else None)  # fmt: skip
+
+    def _defaults(self, cond: str | None) -> tuple[str, ...]:
+        ids = CONDITION_TOPICS.get(cond or "", DEFAULT_TOPICS)
+        return tuple(i for i in ids if i in self.catalog.cards)
+
+    def _remember(self, d: Decision, key: str, store: ContextStore, now: float, ctx: ChatContext | None) -> None:
+        if d.kind == "answer" and d.card:
+            card = self.catalog.cards[d.card]
+            if card.topic in ("welcome", "smalltalk"):
+                return
+            condition = _cond(card) or d.condition or (ctx.condition if ctx else None)
+            store.put(key, ChatContext(condition=condition, topic=card.topic, card=card.id, at=now))
+        elif d.kind == "clarify":
+            store.put(key, ChatContext(condition=None, topic=d.topic, card=None, at=now))
+
+
+def _cond(card: Card) -> str | None:
+    return None if card.condition == "general" else card.condition
+
+
+def _replace(d: Decision, **changes: Any) -> Decision:
+    return replace(d, **changes)
