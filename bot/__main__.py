@@ -81,9 +81,11 @@ def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: TextIO, out: T
 
 
 def cmd_eval(brain: Brain, path: Path, out: TextIO) -> int:
+    if path.suffix == ".json":
+        return cmd_eval_scope(brain, path, out)
     cases = evaluate.parse_cases(yaml.safe_load(path.read_text(encoding="utf-8")))
     report = evaluate.run(brain.router, cases)
-    print(f"Per expected outcome (right / cases):", file=out)
+    print("Per expected outcome (right / cases):", file=out)
     for card, (right, total) in sorted(report.per_card.items()):
         print(f"  {card:<22} {right:4d} / {total:<4d}", file=out)
     if report.misses:
@@ -102,6 +104,20 @@ def cmd_eval(brain: Brain, path: Path, out: TextIO) -> int:
     print(
         f"acceptable: {report.acceptable}/{report.total} ({100 * report.share:.1f}%); "
         f"wrong-condition answers: {len(report.wrong_condition)}",
+        file=out,
+    )
+    return 0
+
+
+def cmd_eval_scope(brain: Brain, path: Path, out: TextIO) -> int:
+    """Requests that are all out of scope (CLINC150 format): how many wrongly got a content card."""
+    requests = evaluate.parse_requests(json.loads(path.read_text(encoding="utf-8")))
+    report = evaluate.run_out_of_scope(brain.router, requests)
+    for text, label, card in report.answered[:50]:
+        print(f"  [{card}] ({label}) {text[:110]!r}", file=out)
+    print(
+        f"out-of-scope requests answered with a content card: {len(report.answered)}/{report.total} "
+        f"({100 * report.share:.2f}%)",
         file=out,
     )
     return 0
@@ -167,7 +183,9 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             return 2
         from bot.adapters import telegram
 
-        telegram.run(brain, settings, root, webhook=args.webhook, listen=args.listen, port=args.port, secret=args.secret)
+        telegram.run(
+            brain, settings, root, webhook=args.webhook, listen=args.listen, port=args.port, secret=args.secret
+        )
         return 0
     parser.error(f"unknown command {command!r}")
     return 2

@@ -20,14 +20,36 @@ MAX_RELATED = 4
 MAX_LABEL = 24
 
 REQUIRED_CARD_IDS = (
-    "prednisone", "lems", "als", "lems-mechanism", "lems-evidence", "lems-side-effects",
-    "lems-alternatives", "als-mechanism", "als-evidence", "als-side-effects", "als-alternatives",
-    "side-effects", "compare", "dosing", "stopping", "urgent", "sources", "welcome",
-)  # fmt: skip
+    "prednisone",
+    "lems",
+    "als",
+    "lems-mechanism",
+    "lems-evidence",
+    "lems-side-effects",
+    "lems-alternatives",
+    "als-mechanism",
+    "als-evidence",
+    "als-side-effects",
+    "als-alternatives",
+    "side-effects",
+    "compare",
+    "dosing",
+    "stopping",
+    "urgent",
+    "sources",
+    "welcome",
+)
 REQUIRED_MESSAGES = (
-    "disclaimer", "fallback", "clarify", "non_text", "error", "group_hello", "stale_button",
-    "unknown_command", "too_long",
-)  # fmt: skip
+    "disclaimer",
+    "fallback",
+    "clarify",
+    "non_text",
+    "error",
+    "group_hello",
+    "stale_button",
+    "unknown_command",
+    "too_long",
+)
 # Cards that are not medical content: no source needed, and answering them is not "in scope".
 NON_CONTENT_TOPICS = frozenset({"welcome", "smalltalk"})
 
@@ -297,12 +319,19 @@ def _load_cards(files: list[Path], root: Path, problems: list[Problem]) -> list[
                 f.err("related", f"at most {MAX_RELATED} related cards")
             cards.append(
                 Card(
-                    id=cid, title=title, label=label[:64], condition=condition, topic=f.text("topic"),
-                    short=f.text("short"), body=f.text("body"),
-                    sources=tuple(s for s, _ in f.strings("sources")), related=tuple(r for r, _ in related),
-                    file=where, line=m.line,
+                    id=cid,
+                    title=title,
+                    label=label[:64],
+                    condition=condition,
+                    topic=f.text("topic"),
+                    short=f.text("short"),
+                    body=f.text("body"),
+                    sources=tuple(s for s, _ in f.strings("sources")),
+                    related=tuple(r for r, _ in related),
+                    file=where,
+                    line=m.line,
                 )
-            )  # fmt: skip
+            )
     return cards
 
 
@@ -318,10 +347,14 @@ def _load_intents(files: list[Path], root: Path, problems: list[Problem]) -> lis
                 f.err("examples", "an intent needs at least one example")
             intents.append(
                 Intent(
-                    id=f.text("id"), card=f.text("card"), examples=tuple(e for e, _ in examples),
-                    file=where, line=m.line, example_lines=tuple(n for _, n in examples),
+                    id=f.text("id"),
+                    card=f.text("card"),
+                    examples=tuple(e for e, _ in examples),
+                    file=where,
+                    line=m.line,
+                    example_lines=tuple(n for _, n in examples),
                 )
-            )  # fmt: skip
+            )
     return intents
 
 
@@ -335,9 +368,12 @@ def _load_sources(path: Path, root: Path, problems: list[Problem]) -> dict[str, 
         f = _Fields(m, where, f"source {m.get('id', '?')!r}", problems)
         f.unknown(("id", "title", "publisher", "date", "url"))
         src = Source(
-            id=f.text("id"), title=f.text("title"), publisher=f.text("publisher"),
-            date=f.text("date", required=False), url=f.text("url", required=False),
-        )  # fmt: skip
+            id=f.text("id"),
+            title=f.text("title"),
+            publisher=f.text("publisher"),
+            date=f.text("date", required=False),
+            url=f.text("url", required=False),
+        )
         if src.id in out:
             f.err("id", f"duplicate source id {src.id!r}")
         out[src.id] = src
@@ -423,12 +459,16 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
     else:
         f.err("urgent", "'urgent' must map phrases: [...] (and optionally except: [...])")
     return Lexicon(
-        conditions=conditions, spelling=words_map("spelling"),
+        conditions=conditions,
+        spelling=words_map("spelling"),
         in_scope=tuple(w for w, _ in f.strings("in_scope")),
-        out_of_scope_drugs=drugs, out_of_scope_conditions=diseases, guards=tuple(guards),
-        urgent=phrases, urgent_except=exceptions,
+        out_of_scope_drugs=drugs,
+        out_of_scope_conditions=diseases,
+        guards=tuple(guards),
+        urgent=phrases,
+        urgent_except=exceptions,
         stopwords=tuple(w for w, _ in f.strings("stopwords", required=False)),
-    )  # fmt: skip
+    )
 
 
 LEXICON_FILE = "lexicon.yaml"
@@ -464,7 +504,9 @@ def load(root: Path) -> LoadResult:
                 problems.append(Problem(card.file, card.line, f"card {card.id!r}: related card {rel!r} does not exist"))
         for sid in card.sources:
             if sid not in sources:
-                problems.append(Problem(card.file, card.line, f"card {card.id!r}: source {sid!r} is not in sources.yaml"))
+                problems.append(
+                    Problem(card.file, card.line, f"card {card.id!r}: source {sid!r} is not in sources.yaml")
+                )
         if card.is_content and card.topic != "urgent" and not card.sources:
             problems.append(Problem(card.file, card.line, f"card {card.id!r}: a content card needs a source"))
     for cid in REQUIRED_CARD_IDS:
@@ -475,9 +517,13 @@ def load(root: Path) -> LoadResult:
         key = (card.topic, card.condition)
         if key in seen_topic and card.topic != "smalltalk":
             problems.append(
-                Problem(card.file, card.line, f"two {card.condition} cards for topic {card.topic!r}: "
-                        f"{seen_topic[key].id!r} and {card.id!r}", hint="the router swaps cards by topic")
-            )  # fmt: skip
+                Problem(
+                    card.file,
+                    card.line,
+                    f"two {card.condition} cards for topic {card.topic!r}: {seen_topic[key].id!r} and {card.id!r}",
+                    hint="the router swaps cards by topic",
+                )
+            )
         seen_topic[key] = card
 
     intent_ids: dict[str, Intent] = {}
@@ -491,21 +537,24 @@ def load(root: Path) -> LoadResult:
                 Problem(intent.file, intent.line, f"intent {intent.id!r}: card {intent.card!r} does not exist")
             )
         for example, line in zip(intent.examples, intent.example_lines, strict=True):
-            key = " ".join(example.casefold().split())
-            if key in example_at:
-                other, other_line = example_at[key]
+            folded = " ".join(example.casefold().split())
+            if folded in example_at:
+                other, other_line = example_at[folded]
                 problems.append(
-                    Problem(intent.file, line, f"duplicate example {example!r} "
-                            f"(also in intent {other.id!r} at {other.file}:{other_line})")
-                )  # fmt: skip
+                    Problem(
+                        intent.file,
+                        line,
+                        f"duplicate example {example!r} (also in intent {other.id!r} at {other.file}:{other_line})",
+                    )
+                )
             else:
-                example_at[key] = (intent, line)
+                example_at[folded] = (intent, line)
     for guard in lexicon.guards:
         if guard.card and guard.card not in by_id:
-            problems.append(Problem(_rel(intents_dir / LEXICON_FILE, root), 1, f"guard card {guard.card!r} does not exist"))
+            problems.append(
+                Problem(_rel(intents_dir / LEXICON_FILE, root), 1, f"guard card {guard.card!r} does not exist")
+            )
 
-    catalog = Catalog(
-        cards=by_id, intents=tuple(intents), sources=sources, messages=messages, lexicon=lexicon
-    )
+    catalog = Catalog(cards=by_id, intents=tuple(intents), sources=sources, messages=messages, lexicon=lexicon)
     has_errors = any(p.severity == "error" for p in problems)
     return LoadResult(catalog=None if has_errors else catalog, problems=tuple(problems))

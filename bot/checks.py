@@ -24,11 +24,23 @@ def lint(catalog: Catalog) -> list[Problem]:
     for card in catalog.cards.values():
         length = len(render_card(catalog, card.id).text)
         if length > TELEGRAM_MAX_CHARS:
-            problems.append(Problem(card.file, card.line, f"card {card.id!r} renders to {length} characters, "
-                                    f"over Telegram's {TELEGRAM_MAX_CHARS}", hint="shorten the body"))  # fmt: skip
+            problems.append(
+                Problem(
+                    card.file,
+                    card.line,
+                    f"card {card.id!r} renders to {length} characters, over Telegram's {TELEGRAM_MAX_CHARS}",
+                    hint="shorten the body",
+                )
+            )
     for cid, grade in grades(catalog).items():
         if grade > MAX_GRADE:
             card = catalog.cards[cid]
-            problems.append(Problem(card.file, card.line, f"card {cid!r} reads at grade {grade:.1f}, over {MAX_GRADE:g}",
-                                    hint="shorter sentences, common words"))  # fmt: skip
+            problems.append(
+                Problem(
+                    card.file,
+                    card.line,
+                    f"card {cid!r} reads at grade {grade:.1f}, over {MAX_GRADE:g}",
+                    hint="shorter sentences, common words",
+                )
+            )
     return problems

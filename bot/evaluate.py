@@ -95,14 +95,14 @@ def outcome_of(d: Decision) -> str:
 
 def _wrong_condition(router: Router, case: Case, d: Decision) -> bool:
     cards = router.catalog.cards
-    if d.kind != "answer" or d.card not in cards or d.card in case.expect:
+    if d.kind != "answer" or d.card is None or d.card not in cards or d.card in case.expect:
         return False
     got = cards[d.card].condition
     if got == "general":
         return False
     expected = {cards[e].condition for e in case.expect if e in cards} - {"general"}
     named = router.scan(case.text).conditions
-    return bool(expected - {got}) and got not in expected or bool(named) and got not in named
+    return (bool(expected - {got}) and got not in expected) or (bool(named) and got not in named)
 
 
 def run(router: Router, cases: Iterable[Case]) -> Report:
@@ -124,3 +124,51 @@ def run(router: Router, cases: Iterable[Case]) -> Report:
         tally[0] += ok
         tally[1] += 1
     return Report(tuple(outcomes), {k: (v[0], v[1]) for k, v in per_card.items()})
+
+
+# --- out-of-scope requests (CLINC150 format) ---------------------------------------------------------
+
+SMALL_TALK_INTENTS = frozenset(
+    {
+        "greeting",
+        "goodbye",
+        "thank_you",
+        "what_can_i_ask_you",
+        "are_you_a_bot",
+        "who_made_you",
+        "what_is_your_name",
+        "yes",
+        "no",
+        "maybe",
+        "repeat",
+        "cancel",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ScopeReport:
+    total: int
+    answered: tuple[tuple[str, str, str], ...]  # (text, intent label, card) answered with a content card
+
+    @property
+    def share(self) -> float:
+        return len(self.answered) / self.total if self.total else 0.0
+
+
+def parse_requests(data: Any) -> list[tuple[str, str]]:
+    """`{split: [[text, intent], ...]}`, small talk left out (the bot may answer that)."""
+    if not isinstance(data, dict):
+        raise ValueError("expected a mapping of split name to [[text, intent], ...]")
+    return [(t, i) for rows in data.values() for t, i in rows if i not in SMALL_TALK_INTENTS]
+
+
+def run_out_of_scope(router: Router, requests: Iterable[tuple[str, str]]) -> ScopeReport:
+    answered = []
+    total = 0
+    for text, label in requests:
+        total += 1
+        d = router.route(text, "oos", MemoryContextStore(), 0.0)
+        if d.kind == "answer" and d.card and router.catalog.cards[d.card].is_content:
+            answered.append((text, label, d.card))
+    return ScopeReport(total, tuple(answered))

@@ -11,15 +11,16 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
     scan = router.scan(text)
     ctx = store.get(key)
     decision = router.route(text, key, store, now)
+    context = f"{ctx.condition or '-'} / {ctx.topic or '-'}" if ctx else "none"
     lines = [
         f"normalised: {scan.text!r}",
         f"condition in message: {', '.join(sorted(scan.conditions)) or 'none'}",
-        f"context: {f'{ctx.condition or "-"} / {ctx.topic or "-"}' if ctx else 'none'}",
+        f"context: {context}",
         f"urgent phrase: {scan.urgent or 'none'}; guard: {scan.guard or 'none'}; "
         f"out of scope: {scan.out_of_scope or 'none'}; drug named: {'yes' if scan.in_scope else 'no'}",
         "candidates:",
         *(f"  {c.score:5.1f}  {c.card:<20} intent {c.intent!r}, example {c.example!r}" for c in decision.candidates),
-        f"decision: {decision.kind} {decision.card or ''} {list(decision.options) if decision.options else ''}".rstrip(),
+        f"decision: {decision.kind} {decision.card or ''} {list(decision.options) or ''}".rstrip(),
         f"because: {decision.reason}",
     ]
     return "\n".join(lines)

@@ -4,7 +4,8 @@ The index is built once per catalog. Each example is reduced to its content word
 condition names removed, since the router handles conditions itself). A message is scored against the
 examples that share at least one content word with it (an inverted index narrows the candidates), by
 weighted word overlap: rare words weigh more than common ones (IDF), and the score blends how much of
-the example the message covers with how much of the message the example explains. rapidfuzz supplies
+the example the message covers with how much of the message the example explains (geometrically, so
+a one-word example does not win every long message that contains its word). rapidfuzz supplies
 the typo tolerance (see `normalize`) and a whole-string ratio, so a near-verbatim example still wins.
 """
 
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-EXAMPLE_WEIGHT = 0.7  # share of the score from covering the example's words (the rest: the message's)
-UNKNOWN_WORD_IDF_SHARE = 0.5  # a word no example uses weighs this share of the rarest known word
+EXAMPLE_EXPONENT = 0.75  # how much covering the example's words counts ...
+MESSAGE_EXPONENT = 0.25  # ... against explaining the message's words (a geometric blend: both must be high)
+UNKNOWN_WORD_IDF_SHARE = 1.0  # a word no example uses weighs as much as the rarest known word
 TOP_K = 5
 
 
@@ -94,7 +96,7 @@ class Matcher:
         best: dict[str, Candidate] = {}
         for idx, overlap in shared.items():
             ex = self.examples[idx]
-            score = 100.0 * (EXAMPLE_WEIGHT * overlap / ex.weight + (1 - EXAMPLE_WEIGHT) * overlap / q_weight)
+            score = 100.0 * (overlap / ex.weight) ** EXAMPLE_EXPONENT * (overlap / q_weight) ** MESSAGE_EXPONENT
             if score >= 70.0:
                 score = max(score, fuzz.ratio(text, ex.text))
             prev = best.get(ex.card)

@@ -1,9 +1,10 @@
 """Turn what people type into a canonical form that matching and phrase search can rely on.
 
-Steps: Unicode NFKC, case folding, accents folded, apostrophes dropped ("can't" → "cant"), other
-punctuation to spaces; then spelling variants from the lexicon are rewritten, and words close to a
-lexicon word (same first letter, small edit distance) are corrected to it. Condition names become one
-token each, `lems` or `als`, so "Lou Gehrig's disease" and "ALS" look alike to the matcher.
+Steps: Unicode NFKC, case folding, accents folded, possessive 's dropped ("Al's" is not "ALS"),
+apostrophes dropped ("can't" → "cant"), other punctuation to spaces; then spelling variants from the
+lexicon are rewritten, and words close to a drug or condition name (same first letter, small edit
+distance) are corrected to it. Condition names become one token each, `lems` or `als`, so
+"Lou Gehrig's disease" and "ALS" look alike to the matcher.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from rapidfuzz import fuzz, process
 
 from bot.catalog import Lexicon
 
-_APOSTROPHES = re.compile(r"['’‘`´ʼ]")
+_APOSTROPHES = re.compile("['\u2019\u2018`\u00b4\u02bc]")  # apostrophe, right and left quote, grave, acute, modifier
+_POSSESSIVE = re.compile("['\u2019\u02bc]s\\b")
 _NON_WORD = re.compile(r"[^\w]+|_")
-TYPO_MIN_LEN = 4
+TYPO_MIN_LEN = 5
 TYPO_CUTOFF = 84.0
 
 
@@ -28,7 +30,7 @@ def basic(text: str) -> str:
     """Case, accents, punctuation and white space only: the form lexicon phrases are stored in."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = _APOSTROPHES.sub("", text)
+    text = _APOSTROPHES.sub("", _POSSESSIVE.sub("", text))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -58,21 +60,26 @@ class Normalizer:
         pairs = {k: v for k, v in pairs.items() if k and k != v}
         single = {k: v for k, v in pairs.items() if " " not in k}
         multi = tuple(sorted(((k, v) for k, v in pairs.items() if " " in k), key=lambda kv: -len(kv[0])))
+        # Typos are corrected only towards drug and condition names: correcting towards everyday words
+        # ("cooking" → "choking", "talking" → "taking") does more harm than good.
         phrases = [
-            *lex.spelling, *(v for vs in lex.spelling.values() for v in vs),
-            *(n for ns in lex.conditions.values() for n in ns), *lex.in_scope,
-            *lex.out_of_scope_drugs, *lex.out_of_scope_conditions, *lex.urgent, *lex.urgent_except,
-            *(p for g in lex.guards for p in g.phrases),
-        ]  # fmt: skip
+            *lex.spelling,
+            *(n for ns in lex.conditions.values() for n in ns),
+            *lex.in_scope,
+            *lex.out_of_scope_drugs,
+            *lex.out_of_scope_conditions,
+        ]
         targets = {w for p in phrases for w in basic(p).split() if len(w) >= TYPO_MIN_LEN}
         known = frozenset(targets | {w for p in extra_words for w in basic(p).split()} | set(single))
         by_letter: dict[str, list[str]] = {}
         for w in sorted(targets):
             by_letter.setdefault(w[0], []).append(w)
         return cls(
-            rewrites=multi, single=single, known=known,
+            rewrites=multi,
+            single=single,
+            known=known,
             vocabulary={k: tuple(v) for k, v in by_letter.items()},
-        )  # fmt: skip
+        )
 
     def correct(self, word: str) -> str:
         """A lexicon word this one is a likely typo of, else the word itself."""

@@ -74,11 +74,17 @@ def topic_name(topic: str | None) -> str:
 
 def render(catalog: Catalog, d: Decision) -> Reply:
     """What to send for a decision."""
-    if d.kind in ("answer", "urgent") and d.card in catalog.cards:
+    if d.kind in ("answer", "urgent") and d.card is not None and d.card in catalog.cards:
         reply = render_card(catalog, d.card, kind=d.kind, score=d.score)
         if d.truncated:
-            reply = _reply(catalog, f"<i>{esc(catalog.messages['too_long'])}</i>\n\n{_strip_disclaimer(catalog, reply.text)}",
-                           buttons=reply.buttons, kind=reply.kind, card=reply.card, score=reply.score)  # fmt: skip
+            reply = _reply(
+                catalog,
+                f"<i>{esc(catalog.messages['too_long'])}</i>\n\n{_strip_disclaimer(catalog, reply.text)}",
+                buttons=reply.buttons,
+                kind=reply.kind,
+                card=reply.card,
+                score=reply.score,
+            )
         return reply
     options = tuple(o for o in d.options if o in catalog.cards)
     if d.kind == "clarify":

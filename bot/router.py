@@ -20,12 +20,15 @@ Kind = Literal["answer", "clarify", "fallback", "urgent"]
 
 MAX_MATCH_CHARS = 1000  # long messages are matched on their start (SPEC §6)
 MAX_TEXT_CHARS = 4096
-ANSWER_BAR = 55.0  # below this, the honest fallback
+ANSWER_BAR = 50.0  # below this, the honest fallback
 UNSCOPED_BAR = 85.0  # no drug, condition or context named: answer only a near-verbatim match
 SMALLTALK_BAR = 80.0
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
-CONDITION_TOPICS = {"lems": ("lems", "lems-evidence", "lems-alternatives"), "als": ("als", "als-evidence", "als-alternatives")}  # fmt: skip
+CONDITION_TOPICS = {
+    "lems": ("lems", "lems-evidence", "lems-alternatives"),
+    "als": ("als", "als-evidence", "als-alternatives"),
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,11 @@ class Router:
         put = object.__setattr__  # frozen: derived fields are set once, here
         put(self, "normalize", norm)
         ignore = frozenset({*(basic(w) for w in lex.stopwords), "lems", "als"})
-        put(self, "matcher", Matcher(((i.id, i.card, norm(e)) for i in self.catalog.intents for e in i.examples), ignore))  # fmt: skip
+        put(
+            self,
+            "matcher",
+            Matcher(((i.id, i.card, norm(e)) for i in self.catalog.intents for e in i.examples), ignore),
+        )
 
         def phrases(words: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(sorted({p for p in (norm(w) for w in words) if p}, key=len, reverse=True))
@@ -136,14 +143,15 @@ class Router:
         return decision
 
     def _decide(self, s: _Scan, ctx: ChatContext | None) -> Decision:
-        if not s.text or s.content_words == 0 and not s.conditions:
+        if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(s, None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions):
             return self._fallback(s, named, f"out of scope: {s.out_of_scope!r}")
-        if s.guard:
-            return Decision("answer", card=s.guard, topic=self.catalog.cards[s.guard].topic, condition=named,
-                            reason="guard phrase")  # fmt: skip
+        if s.guard and (s.in_scope or s.conditions or ctx is not None):
+            return Decision(
+                "answer", card=s.guard, topic=self.catalog.cards[s.guard].topic, condition=named, reason="guard phrase"
+            )
         cond = named if s.conditions else (ctx.condition if ctx else None)
         used_ctx = not s.conditions and ctx is not None
         match = self.matcher.match(s.text)
@@ -160,37 +168,68 @@ class Router:
             if named and ctx and ctx.topic and s.content_words <= FOLLOW_UP_MAX_WORDS:
                 target = self.catalog.variant(ctx.topic, named)
                 if target:
-                    return Decision("answer", card=target.id, topic=target.topic, condition=named,
-                                    reason="condition switch, topic from context", context_used=True)  # fmt: skip
+                    return Decision(
+                        "answer",
+                        card=target.id,
+                        topic=target.topic,
+                        condition=named,
+                        reason="condition switch, topic from context",
+                        context_used=True,
+                    )
             if named and s.content_words <= FOLLOW_UP_MAX_WORDS + 2:
                 overview = self.catalog.variant("overview", named)
                 if overview:
-                    return Decision("answer", card=overview.id, topic="overview", condition=named,
-                                    reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
+                    return Decision(
+                        "answer",
+                        card=overview.id,
+                        topic="overview",
+                        condition=named,
+                        reason="condition named, no topic",
+                        candidates=match.candidates,
+                    )
             return self._fallback(s, cond, "below the confidence bar", match.candidates)
         card = self.catalog.cards[best.card]
         if len(s.conditions) == 2 and card.condition != "general":
             compare = self.catalog.cards.get("compare")
             if compare and card.topic in ("evidence", "mechanism", "overview"):
-                return Decision("answer", card=compare.id, score=best.score, topic=compare.topic,
-                                reason="both conditions named", candidates=match.candidates)  # fmt: skip
+                return Decision(
+                    "answer",
+                    card=compare.id,
+                    score=best.score,
+                    topic=compare.topic,
+                    reason="both conditions named",
+                    candidates=match.candidates,
+                )
             return self._clarify(card, best.score, match.candidates, "both conditions named")
-        base = Decision("answer", score=best.score, candidates=match.candidates, context_used=used_ctx,
-                        reason=f"matched {best.intent!r}: {best.example!r}")  # fmt: skip
+        base = Decision(
+            "answer",
+            score=best.score,
+            candidates=match.candidates,
+            context_used=used_ctx,
+            reason=f"matched {best.intent!r}: {best.example!r}",
+        )
         variant = self.catalog.variant(card.topic, cond) if cond else None
         if variant is not None:
             return _replace(base, card=variant.id, topic=variant.topic, condition=cond)
         if card.condition == "general":
-            return _replace(base, card=card.id, topic=card.topic, condition=cond, context_used=False,
-                            kind="urgent" if card.topic == "urgent" else "answer")  # fmt: skip
+            return _replace(
+                base,
+                card=card.id,
+                topic=card.topic,
+                condition=cond,
+                context_used=False,
+                kind="urgent" if card.topic == "urgent" else "answer",
+            )
         if cond is not None:
             return self._fallback(s, cond, f"no {card.topic!r} card for {cond}", match.candidates)
+        general = self.catalog.variant(card.topic, None)
+        if general is not None:  # e.g. side effects with no condition: the general card answers directly
+            return _replace(base, card=general.id, topic=general.topic, context_used=False)
         return self._clarify(card, best.score, match.candidates, "topic needs a condition")
 
     def _clarify(self, card: Card, score: float, candidates: tuple[Candidate, ...], why: str) -> Decision:
         options = tuple(v.id for c in ("lems", "als") if (v := self.catalog.variant(card.topic, c)))
-        return Decision("clarify", score=score, options=options, topic=card.topic, candidates=candidates,
-                        reason=why)  # fmt: skip
+        return Decision("clarify", score=score, options=options, topic=card.topic, candidates=candidates, reason=why)
 
     def _fallback(self, s: _Scan, cond: str | None, why: str, candidates: tuple[Candidate, ...] = ()) -> Decision:
         options: list[str] = []
@@ -209,8 +248,14 @@ class Router:
                 break
             if cid not in options:
                 options.append(cid)
-        return Decision("fallback", options=tuple(options[:3]), condition=cond, candidates=candidates,
-                        reason=why, score=candidates[0].score if candidates else None)  # fmt: skip
+        return Decision(
+            "fallback",
+            options=tuple(options[:3]),
+            condition=cond,
+            candidates=candidates,
+            reason=why,
+            score=candidates[0].score if candidates else None,
+        )
 
     def _defaults(self, cond: str | None) -> tuple[str, ...]:
         ids = CONDITION_TOPICS.get(cond or "", DEFAULT_TOPICS)

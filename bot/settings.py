@@ -27,7 +27,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        ids = frozenset(int(x) for x in env.get("BOT_ADMIN_IDS", "").replace(" ", "").split(",") if x.lstrip("-").isdigit())
+        ids = frozenset(
+            int(x) for x in env.get("BOT_ADMIN_IDS", "").replace(" ", "").split(",") if x.lstrip("-").isdigit()
+        )
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             base_url=env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL,

@@ -123,9 +123,12 @@ async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, r
     params = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
         await context.bot.send_message(
-            chat_id=chat_id, text=reply.text, parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply), reply_parameters=params,
-        )  # fmt: skip
+            chat_id=chat_id,
+            text=reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            reply_parameters=params,
+        )
         blocked.discard(chat_id)
     except Forbidden:
         if chat_id not in blocked:
@@ -251,10 +254,12 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         card = catalog.cards[cid]
         results.append(
             InlineQueryResultArticle(
-                id=cid, title=card.title, description=card.short[:200],
+                id=cid,
+                title=card.title,
+                description=card.short[:200],
                 input_message_content=InputTextMessageContent(reply.text, parse_mode=ParseMode.HTML),
             )
-        )  # fmt: skip
+        )
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
 
 
@@ -297,7 +302,9 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     was = change.old_chat_member.status in ("member", "administrator", "creator")
     now = change.new_chat_member.status in ("member", "administrator")
     if now and not was:
-        await send(context, change.chat.id, notice(_brain(context).catalog, "group_hello", bot=f"@{context.bot.username}"))
+        await send(
+            context, change.chat.id, notice(_brain(context).catalog, "group_hello", bot=f"@{context.bot.username}")
+        )
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -308,8 +315,12 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     command = (message.text or "").split()[0]
     if chat.type in GROUPS and not command.casefold().endswith(f"@{context.bot.username}".casefold()):
         return
-    await send(context, chat.id, notice(_brain(context).catalog, "unknown_command"),
-               message.message_id if chat.type in GROUPS else None)  # fmt: skip
+    await send(
+        context,
+        chat.id,
+        notice(_brain(context).catalog, "unknown_command"),
+        message.message_id if chat.type in GROUPS else None,
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -330,7 +341,11 @@ async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 def build_application(
-    brain: Brain, settings: Settings, *, clock: Clock = time.time, extra: Callable[[Application[Any, Any, Any, Any, Any, Any]], None] | None = None
+    brain: Brain,
+    settings: Settings,
+    *,
+    clock: Clock = time.time,
+    extra: Callable[[Application[Any, Any, Any, Any, Any, Any]], None] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The whole bot, ready to run; tests point `settings.base_url` at a local Bot API double."""
     app = (
@@ -364,16 +379,28 @@ def build_application(
     return app
 
 
-def run(brain: Brain, settings: Settings, root: Path, *, webhook: str = "", listen: str = "127.0.0.1",
-        port: int = 8443, secret: str = "") -> None:  # fmt: skip
+def run(
+    brain: Brain,
+    settings: Settings,
+    root: Path,
+    *,
+    webhook: str = "",
+    listen: str = "127.0.0.1",
+    port: int = 8443,
+    secret: str = "",
+) -> None:
     """Run until SIGINT or SIGTERM (python-telegram-bot stops cleanly on both)."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     install_log_redaction(settings.token)
     app = build_application(brain, settings)
     if webhook:
         app.run_webhook(
-            listen=listen, port=port, webhook_url=webhook, secret_token=secret or None,
-            allowed_updates=Update.ALL_TYPES, url_path=webhook.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook.split("//", 1)[-1] else "",
-        )  # fmt: skip
+            listen=listen,
+            port=port,
+            webhook_url=webhook,
+            secret_token=secret or None,
+            allowed_updates=Update.ALL_TYPES,
+            url_path=webhook.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook.split("//", 1)[-1] else "",
+        )
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
