@@ -21,8 +21,9 @@ Kind = Literal["answer", "clarify", "fallback", "urgent"]
 MAX_MATCH_CHARS = 1000  # long messages are matched on their start (SPEC §6)
 MAX_TEXT_CHARS = 4096
 ANSWER_BAR = 50.0  # below this, the honest fallback
-UNSCOPED_BAR = 85.0  # no drug, condition or context named: answer only a near-verbatim match
+UNSCOPED_BAR = 80.0  # no drug, condition or context named: answer only a near-verbatim match
 SMALLTALK_BAR = 80.0
+DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may score and still win
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
 CONDITION_TOPICS = {
@@ -78,11 +79,15 @@ class Router:
         norm = Normalizer.from_lexicon(lex, extra_words=examples)
         put = object.__setattr__  # frozen: derived fields are set once, here
         put(self, "normalize", norm)
-        ignore = frozenset({*(basic(w) for w in lex.stopwords), "lems", "als"})
+        ignore = frozenset(basic(w) for w in lex.stopwords)
         put(
             self,
             "matcher",
-            Matcher(((i.id, i.card, norm(e)) for i in self.catalog.intents for e in i.examples), ignore),
+            Matcher(
+                ((i.id, i.card, norm(e)) for i in self.catalog.intents for e in i.examples),
+                ignore,
+                frozenset(("lems", "als")),
+            ),
         )
 
         def phrases(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -154,7 +159,7 @@ class Router:
             )
         cond = named if s.conditions else (ctx.condition if ctx else None)
         used_ctx = not s.conditions and ctx is not None
-        match = self.matcher.match(s.text)
+        match = self.matcher.match(s.text, condition=cond is not None)
         best = match.best
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
         topical = best is not None and best.score >= ANSWER_BAR
@@ -201,6 +206,11 @@ class Router:
                     candidates=match.candidates,
                 )
             return self._clarify(card, best.score, match.candidates, "both conditions named")
+        if named and ctx and ctx.topic and card.topic == "overview" and s.content_words <= FOLLOW_UP_MAX_WORDS:
+            # "what about ALS?" after a side-effects answer: the topic carries over, the condition switches
+            card = self.catalog.variant(ctx.topic, named) or card
+        elif named and card.topic == "drug":
+            card = self._condition_topic(named, best, match.candidates)
         base = Decision(
             "answer",
             score=best.score,
@@ -226,6 +236,18 @@ class Router:
         if general is not None:  # e.g. side effects with no condition: the general card answers directly
             return _replace(base, card=general.id, topic=general.topic, context_used=False)
         return self._clarify(card, best.score, match.candidates, "topic needs a condition")
+
+    def _condition_topic(self, cond: str, best: Candidate, candidates: tuple[Candidate, ...]) -> Card:
+        """ "Prednisone" and a condition named together: the user asks about prednisone *in* that condition.
+
+        The general drug card would dodge the question, so the best condition topic close behind wins, or
+        else that condition's evidence card (does it help?), the question most people mean.
+        """
+        for c in candidates[1:]:
+            card = self.catalog.cards[c.card]
+            if c.score >= best.score - DRUG_TOPIC_MARGIN and card.condition != "general":
+                return card
+        return self.catalog.variant("evidence", cond) or self.catalog.cards[best.card]
 
     def _clarify(self, card: Card, score: float, candidates: tuple[Candidate, ...], why: str) -> Decision:
         options = tuple(v.id for c in ("lems", "als") if (v := self.catalog.variant(card.topic, c)))
