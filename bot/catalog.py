@@ -126,6 +126,7 @@ class Lexicon:
     urgent: tuple[str, ...] = ()
     urgent_except: tuple[str, ...] = ()
     stopwords: tuple[str, ...] = ()
+    condition_drugs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -398,7 +399,16 @@ def _load_messages(path: Path, root: Path, problems: list[Problem]) -> dict[str,
     return out
 
 
-_LEXICON_KEYS = ("conditions", "spelling", "in_scope", "out_of_scope", "guards", "urgent", "stopwords")
+_LEXICON_KEYS = (
+    "conditions",
+    "condition_drugs",
+    "spelling",
+    "in_scope",
+    "out_of_scope",
+    "guards",
+    "urgent",
+    "stopwords",
+)
 
 
 def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
@@ -425,9 +435,11 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
         return tuple(w for w, _ in _Fields(m, where, what, problems).strings(key))
 
     conditions = words_map("conditions")
-    for name in conditions:
-        if name not in ("lems", "als"):
-            f.err("conditions", f"unknown condition {name!r}", hint="use lems or als")
+    condition_drugs = words_map("condition_drugs") if "condition_drugs" in data else {}
+    for key, mapping in (("conditions", conditions), ("condition_drugs", condition_drugs)):
+        for name in mapping:
+            if name not in ("lems", "als"):
+                f.err(key, f"unknown condition {name!r}", hint="use lems or als")
     oos = data.get("out_of_scope")
     drugs: tuple[str, ...] = ()
     diseases: tuple[str, ...] = ()
@@ -468,6 +480,7 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
         urgent=phrases,
         urgent_except=exceptions,
         stopwords=tuple(w for w, _ in f.strings("stopwords", required=False)),
+        condition_drugs=condition_drugs,
     )
 
 

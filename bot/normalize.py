@@ -1,7 +1,7 @@
 """Turn what people type into a canonical form that matching and phrase search can rely on.
 
 Steps: Unicode NFKC, case folding, accents folded, possessive 's dropped ("Al's" is not "ALS"),
-apostrophes dropped ("can't" → "cant"), other punctuation to spaces; then spelling variants from the
+apostrophes dropped ("can't" → "cant"), other punctuation to spaces, plurals folded; then spelling variants from the
 lexicon are rewritten, and words close to a drug or condition name (same first letter, small edit
 distance) are corrected to it. Condition names become one token each, `lems` or `als`, so
 "Lou Gehrig's disease" and "ALS" look alike to the matcher.
@@ -22,7 +22,7 @@ from bot.catalog import Lexicon
 _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4\u02bc]")  # apostrophe, right and left quote, grave, acute, modifier
 _POSSESSIVE = re.compile("['\u2019\u02bc]s\\b")
 _NON_WORD = re.compile(r"[^\w]+|_")
-TYPO_MIN_LEN = 5
+TYPO_MIN_LEN = 4
 TYPO_CUTOFF = 84.0
 
 
@@ -31,7 +31,14 @@ def basic(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", _POSSESSIVE.sub("", text))
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    return " ".join(_singular(w) for w in _NON_WORD.sub(" ", text).split())
+
+
+def _singular(word: str) -> str:
+    """A light plural fold ("treatments" → "treatment") so one example covers both forms."""
+    if len(word) >= 5 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def contains(padded: str, phrase: str) -> bool:

@@ -22,7 +22,8 @@ MAX_MATCH_CHARS = 1000  # long messages are matched on their start (SPEC §6)
 MAX_TEXT_CHARS = 4096
 ANSWER_BAR = 50.0  # below this, the honest fallback
 UNSCOPED_BAR = 80.0  # no drug, condition or context named: answer only a near-verbatim match
-SMALLTALK_BAR = 80.0
+SMALLTALK_BAR = 75.0
+WEAK_BAR = 55.0  # a condition named but only a weak topic match: answer the overview instead
 DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may score and still win
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
@@ -72,6 +73,7 @@ class Router:
     _oos_drugs: tuple[str, ...] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
     _in_scope: tuple[str, ...] = field(init=False)
+    _condition_drugs: tuple[tuple[str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         lex = self.catalog.lexicon
@@ -99,6 +101,7 @@ class Router:
         put(self, "_oos_drugs", phrases(lex.out_of_scope_drugs))
         put(self, "_oos_conditions", phrases(lex.out_of_scope_conditions))
         put(self, "_in_scope", phrases(lex.in_scope))
+        put(self, "_condition_drugs", tuple((c, p) for c, ws in lex.condition_drugs.items() for p in phrases(ws)))
 
     # --- reading a message ---------------------------------------------------------------------------
 
@@ -112,7 +115,8 @@ class Router:
         words = set(norm.split())
         return _Scan(
             text=norm,
-            conditions=frozenset(c for c in ("lems", "als") if c in words),
+            conditions=frozenset(c for c in ("lems", "als") if c in words)
+            or frozenset(c for c, p in self._condition_drugs if contains(padded, p)),
             urgent=next((p for p in self._urgent if contains(urgent_text, p)), None),
             guard=next((c for c, p in self._guards if contains(padded, p)), None),
             out_of_scope=next((p for p in self._oos_drugs if contains(padded, p)), None)
@@ -167,8 +171,11 @@ class Router:
             card = self.catalog.cards[best.card]
             if card.topic in ("welcome", "smalltalk"):
                 topical = best.score >= SMALLTALK_BAR
-            elif not scoped:
-                topical = best.score >= UNSCOPED_BAR
+            else:
+                topical = best.score >= (ANSWER_BAR if scoped else UNSCOPED_BAR)
+        if topical and best is not None and named and best.score < WEAK_BAR and not ctx:
+            # a condition named and only a weak topic match: the condition's overview is the honest answer
+            topical = False
         if not topical or best is None:
             if named and ctx and ctx.topic and s.content_words <= FOLLOW_UP_MAX_WORDS:
                 target = self.catalog.variant(ctx.topic, named)
@@ -181,7 +188,7 @@ class Router:
                         reason="condition switch, topic from context",
                         context_used=True,
                     )
-            if named and s.content_words <= FOLLOW_UP_MAX_WORDS + 2:
+            if named and (s.content_words <= FOLLOW_UP_MAX_WORDS + 2 or best is not None and best.score < WEAK_BAR):
                 overview = self.catalog.variant("overview", named)
                 if overview:
                     return Decision(
@@ -194,9 +201,9 @@ class Router:
                     )
             return self._fallback(s, cond, "below the confidence bar", match.candidates)
         card = self.catalog.cards[best.card]
-        if len(s.conditions) == 2 and card.condition != "general":
+        if len(s.conditions) == 2 and (card.condition != "general" or card.topic == "drug"):
             compare = self.catalog.cards.get("compare")
-            if compare and card.topic in ("evidence", "mechanism", "overview"):
+            if compare and card.topic in ("evidence", "mechanism", "overview", "drug"):
                 return Decision(
                     "answer",
                     card=compare.id,
