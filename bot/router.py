@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from bot.catalog import Card, Catalog
 from bot.context import ChatContext, ContextStore
-from bot.matcher import Candidate, Matcher
+from bot.matcher import Candidate, Match, Matcher
 from bot.normalize import Normalizer, basic, contains
 
 Kind = Literal["answer", "clarify", "fallback", "urgent"]
@@ -153,96 +153,81 @@ class Router:
 
     def _decide(self, s: _Scan, ctx: ChatContext | None) -> Decision:
         if not s.text or (s.content_words == 0 and not s.conditions):
-            return self._fallback(s, None, "nothing to match")
+            return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions):
-            return self._fallback(s, named, f"out of scope: {s.out_of_scope!r}")
+            return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
         if s.guard and (s.in_scope or s.conditions or ctx is not None):
-            return Decision(
-                "answer", card=s.guard, topic=self.catalog.cards[s.guard].topic, condition=named, reason="guard phrase"
-            )
+            topic = self.catalog.cards[s.guard].topic
+            return Decision("answer", card=s.guard, topic=topic, condition=named, reason="guard phrase")
         cond = named if s.conditions else (ctx.condition if ctx else None)
-        used_ctx = not s.conditions and ctx is not None
         match = self.matcher.match(s.text, condition=cond is not None)
         best = match.best
-        scoped = s.in_scope or bool(s.conditions) or ctx is not None
-        topical = best is not None and best.score >= ANSWER_BAR
-        if topical and best is not None:
-            card = self.catalog.cards[best.card]
-            if card.topic in ("welcome", "smalltalk"):
-                topical = best.score >= SMALLTALK_BAR
-            else:
-                topical = best.score >= (ANSWER_BAR if scoped else UNSCOPED_BAR)
-        if topical and best is not None and named and best.score < WEAK_BAR and not ctx:
-            # a condition named and only a weak topic match: the condition's overview is the honest answer
-            topical = False
-        if not topical or best is None:
-            if named and ctx and ctx.topic and s.content_words <= FOLLOW_UP_MAX_WORDS:
-                target = self.catalog.variant(ctx.topic, named)
-                if target:
-                    return Decision(
-                        "answer",
-                        card=target.id,
-                        topic=target.topic,
-                        condition=named,
-                        reason="condition switch, topic from context",
-                        context_used=True,
-                    )
-            if named and (s.content_words <= FOLLOW_UP_MAX_WORDS + 2 or best is not None and best.score < WEAK_BAR):
-                overview = self.catalog.variant("overview", named)
-                if overview:
-                    return Decision(
-                        "answer",
-                        card=overview.id,
-                        topic="overview",
-                        condition=named,
-                        reason="condition named, no topic",
-                        candidates=match.candidates,
-                    )
-            return self._fallback(s, cond, "below the confidence bar", match.candidates)
+        if best is None or not self._confident(s, ctx, named, best):
+            return self._without_topic(s, ctx, named, cond, match)
         card = self.catalog.cards[best.card]
-        if len(s.conditions) == 2 and (card.condition != "general" or card.topic == "drug"):
-            compare = self.catalog.cards.get("compare")
-            if compare and card.topic in ("evidence", "mechanism", "overview", "drug"):
-                return Decision(
-                    "answer",
-                    card=compare.id,
-                    score=best.score,
-                    topic=compare.topic,
-                    reason="both conditions named",
-                    candidates=match.candidates,
-                )
-            return self._clarify(card, best.score, match.candidates, "both conditions named")
+        base = Decision("answer", score=best.score, candidates=match.candidates,
+                        reason=f"matched {best.intent!r}: {best.example!r}")  # fmt: skip
+        if len(s.conditions) == 2:
+            return self._both_conditions(card, base)
         if named and ctx and ctx.topic and card.topic == "overview" and s.content_words <= FOLLOW_UP_MAX_WORDS:
             # "what about ALS?" after a side-effects answer: the topic carries over, the condition switches
             card = self.catalog.variant(ctx.topic, named) or card
         elif named and card.topic == "drug":
             card = self._condition_topic(named, best, match.candidates)
-        base = Decision(
-            "answer",
-            score=best.score,
-            candidates=match.candidates,
-            context_used=used_ctx,
-            reason=f"matched {best.intent!r}: {best.example!r}",
-        )
+        return self._resolve(card, cond, _replace(base, context_used=not s.conditions and ctx is not None))
+
+    def _confident(self, s: _Scan, ctx: ChatContext | None, named: str | None, best: Candidate) -> bool:
+        """Is the best match good enough to answer its topic? The bar rises when nothing says "ours"."""
+        topic = self.catalog.cards[best.card].topic
+        if topic in ("welcome", "smalltalk"):
+            return best.score >= SMALLTALK_BAR
+        scoped = s.in_scope or bool(s.conditions) or ctx is not None
+        if best.score < (ANSWER_BAR if scoped else UNSCOPED_BAR):
+            return False
+        # a condition named with only a weak topic match: the condition's overview is the honest answer
+        return not (named and not ctx and best.score < WEAK_BAR)
+
+    def _without_topic(
+        self, s: _Scan, ctx: ChatContext | None, named: str | None, cond: str | None, match: Match
+    ) -> Decision:
+        """No confident topic: a condition switch ("and for LEMS?"), the condition's overview, or the fallback."""
+        if named and ctx and ctx.topic and s.content_words <= FOLLOW_UP_MAX_WORDS:
+            target = self.catalog.variant(ctx.topic, named)
+            if target:
+                return Decision("answer", card=target.id, topic=target.topic, condition=named, context_used=True,
+                                reason="condition switch, topic from context")  # fmt: skip
+        best = match.best
+        if named and (s.content_words <= FOLLOW_UP_MAX_WORDS + 2 or (best is not None and best.score < WEAK_BAR)):
+            overview = self.catalog.variant("overview", named)
+            if overview:
+                return Decision("answer", card=overview.id, topic="overview", condition=named,
+                                reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
+        return self._fallback(cond, "below the confidence bar", match.candidates)
+
+    def _both_conditions(self, card: Card, base: Decision) -> Decision:
+        """LEMS and ALS in one message: the comparison card, or ask which one."""
+        compare = self.catalog.cards.get("compare")
+        if card.condition == "general" and card.topic != "drug":
+            return _replace(base, card=card.id, topic=card.topic)
+        if compare and card.topic in ("evidence", "mechanism", "overview", "drug"):
+            return _replace(base, card=compare.id, topic=compare.topic, reason="both conditions named")
+        return self._clarify(card, base.score, base.candidates, "both conditions named")
+
+    def _resolve(self, card: Card, cond: str | None, base: Decision) -> Decision:
+        """Swap the card for its topic's card of the known condition; never answer the other condition."""
         variant = self.catalog.variant(card.topic, cond) if cond else None
         if variant is not None:
             return _replace(base, card=variant.id, topic=variant.topic, condition=cond)
         if card.condition == "general":
-            return _replace(
-                base,
-                card=card.id,
-                topic=card.topic,
-                condition=cond,
-                context_used=False,
-                kind="urgent" if card.topic == "urgent" else "answer",
-            )
+            kind: Kind = "urgent" if card.topic == "urgent" else "answer"
+            return _replace(base, kind=kind, card=card.id, topic=card.topic, condition=cond, context_used=False)
         if cond is not None:
-            return self._fallback(s, cond, f"no {card.topic!r} card for {cond}", match.candidates)
+            return self._fallback(cond, f"no {card.topic!r} card for {cond}", base.candidates)
         general = self.catalog.variant(card.topic, None)
         if general is not None:  # e.g. side effects with no condition: the general card answers directly
             return _replace(base, card=general.id, topic=general.topic, context_used=False)
-        return self._clarify(card, best.score, match.candidates, "topic needs a condition")
+        return self._clarify(card, base.score, base.candidates, "topic needs a condition")
 
     def _condition_topic(self, cond: str, best: Candidate, candidates: tuple[Candidate, ...]) -> Card:
         """ "Prednisone" and a condition named together: the user asks about prednisone *in* that condition.
@@ -256,11 +241,11 @@ class Router:
                 return card
         return self.catalog.variant("evidence", cond) or self.catalog.cards[best.card]
 
-    def _clarify(self, card: Card, score: float, candidates: tuple[Candidate, ...], why: str) -> Decision:
+    def _clarify(self, card: Card, score: float | None, candidates: tuple[Candidate, ...], why: str) -> Decision:
         options = tuple(v.id for c in ("lems", "als") if (v := self.catalog.variant(card.topic, c)))
         return Decision("clarify", score=score, options=options, topic=card.topic, candidates=candidates, reason=why)
 
-    def _fallback(self, s: _Scan, cond: str | None, why: str, candidates: tuple[Candidate, ...] = ()) -> Decision:
+    def _fallback(self, cond: str | None, why: str, candidates: tuple[Candidate, ...] = ()) -> Decision:
         options: list[str] = []
         for c in candidates:
             card = self.catalog.cards[c.card]
