@@ -54,6 +54,7 @@ class _Scan:
 
     text: str
     conditions: frozenset[str]
+    named: bool  # the conditions were named, not only implied by a drug used for one of them
     urgent: str | None
     guard: str | None
     out_of_scope: str | None
@@ -113,10 +114,11 @@ class Router:
         for exc in self._urgent_except:
             urgent_text = urgent_text.replace(f" {exc} ", " , ")
         words = set(norm.split())
+        named = frozenset(c for c in ("lems", "als") if c in words)
         return _Scan(
             text=norm,
-            conditions=frozenset(c for c in ("lems", "als") if c in words)
-            or frozenset(c for c, p in self._condition_drugs if contains(padded, p)),
+            conditions=named or frozenset(c for c, p in self._condition_drugs if contains(padded, p)),
+            named=bool(named),
             urgent=next((p for p in self._urgent if contains(urgent_text, p)), None),
             guard=next((c for c, p in self._guards if contains(padded, p)), None),
             out_of_scope=next((p for p in self._oos_drugs if contains(padded, p)), None)
@@ -161,7 +163,8 @@ class Router:
             topic = self.catalog.cards[s.guard].topic
             return Decision("answer", card=s.guard, topic=topic, condition=named, reason="guard phrase")
         cond = named if s.conditions else (ctx.condition if ctx else None)
-        match = self.matcher.match(s.text, condition=cond is not None)
+        # a drug used for one condition sets it, but does not stand in for naming it ("tell me about tofersen")
+        match = self.matcher.match(s.text, condition=s.named or (not s.conditions and cond is not None))
         best = match.best
         if best is None or not self._confident(s, ctx, named, best):
             return self._without_topic(s, ctx, named, cond, match)
@@ -237,7 +240,7 @@ class Router:
         """
         for c in candidates[1:]:
             card = self.catalog.cards[c.card]
-            if c.score >= best.score - DRUG_TOPIC_MARGIN and card.condition != "general":
+            if c.score >= best.score - DRUG_TOPIC_MARGIN and self.catalog.variant(card.topic, cond):
                 return card
         return self.catalog.variant("evidence", cond) or self.catalog.cards[best.card]
 
