@@ -7,6 +7,13 @@ weighted word overlap: rare words weigh more than common ones (IDF), and the sco
 the example the message covers with how much of the message the example explains (geometrically, so
 a one-word example does not win every long message that contains its word). rapidfuzz supplies
 the typo tolerance (see `normalize`) and a whole-string ratio, so a near-verbatim example still wins.
+
+Speed (see docs/benchmarks.md): a common word ("prednisone") is in a third of all examples, so a loop
+over its postings grows with the catalog. `match` therefore scores every candidate at once with numpy
+arrays built at load time, and then recomputes, one by one in plain Python, only the few scores that
+decide the answer: each card's best example and anything near the ratio floor. So the result is exactly
+what scoring each example with `score` would give (tests/test_matcher_equivalence.py checks it), and
+sums run over words in sorted order, so the same message scores the same in every process.
 """
 
 from __future__ import annotations
@@ -14,14 +21,30 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, overload
 
-from rapidfuzz import fuzz
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
 
 EXAMPLE_EXPONENT = 0.75  # how much covering the example's words counts ...
 MESSAGE_EXPONENT = 0.25  # ... against explaining the message's words (a geometric blend: both must be high)
 UNKNOWN_WORD_IDF_SHARE = 1.0  # a word no example uses weighs as much as the rarest known word
 CONDITION_WEIGHT_SHARE = 0.5  # an example naming a condition, matched by a message that names none, loses this
 TOP_K = 5
+RATIO_FLOOR = 70.0  # from this blended score on, the whole-string ratio may raise an example's score
+_SLACK = 1e-6  # array scores are within ~1e-13 of exact ones; whatever is this close to a decision is redone
+
+Floats = npt.NDArray[np.float64]
+
+
+@overload
+def score(overlap: float, example_weight: float, message_weight: float) -> float: ...
+@overload
+def score(overlap: Floats, example_weight: Floats, message_weight: float) -> Floats: ...
+def score(overlap: Any, example_weight: Any, message_weight: float) -> Any:
+    """The blend of covering the example and explaining the message; for one example or an array of them."""
+    return 100.0 * (overlap / example_weight) ** EXAMPLE_EXPONENT * (overlap / message_weight) ** MESSAGE_EXPONENT
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,10 @@ class Match:
 
 
 NO_MATCH = Match(())
+
+
+def _rank(c: Candidate) -> tuple[float, str]:
+    return (-c.score, c.card)
 
 
 @dataclass(frozen=True)
@@ -76,14 +103,22 @@ class Matcher:
         self.unknown_idf = UNKNOWN_WORD_IDF_SHARE * max(self.idf.values(), default=1.0)
         self.condition_weight = CONDITION_WEIGHT_SHARE * self.unknown_idf
         self.examples = tuple(
-            _Example(i, c, t, words, sum(self.idf[w] for w in words) + self._slot(t), self._slot(t) > 0)
+            _Example(i, c, t, words, sum(self.idf[w] for w in sorted(words)) + self._slot(t), self._slot(t) > 0)
             for i, c, t, words in rows
             if words
         )
-        self.postings: dict[str, list[int]] = {}
+        postings: dict[str, list[int]] = {}
         for idx, ex in enumerate(self.examples):
             for w in ex.words:
-                self.postings.setdefault(w, []).append(idx)
+                postings.setdefault(w, []).append(idx)
+        # The per-message work, moved to load time: arrays over all examples.
+        self.postings = {w: np.array(ix, dtype=np.intp) for w, ix in postings.items()}
+        self._cards = tuple(sorted({ex.card for ex in self.examples}))
+        card_no = {c: n for n, c in enumerate(self._cards)}
+        self._card_of = np.array([card_no[ex.card] for ex in self.examples], dtype=np.intp)
+        self._weight = np.array([ex.weight for ex in self.examples], dtype=np.float64)
+        self._has_condition = np.array([ex.has_condition for ex in self.examples], dtype=bool)
+        self._texts = np.array([ex.text for ex in self.examples], dtype=object)
 
     def content(self, text: str) -> frozenset[str]:
         return frozenset(w for w in text.split() if w not in self.ignore)
@@ -94,30 +129,54 @@ class Matcher:
 
     def match(self, text: str, condition: bool = False) -> Match:
         """`condition`: a condition is known for this message (named in it, or from the chat's context)."""
-        words = self.content(text)
-        if not words:
-            return NO_MATCH
-        shared: dict[int, float] = {}
-        for w in words:
-            weight = self.idf.get(w)
-            if weight is None:
-                continue
-            for idx in self.postings[w]:
-                shared[idx] = shared.get(idx, 0.0) + weight
-        if not shared:
+        words = sorted(self.content(text))  # one fixed order for the float sums
+        known = [w for w in words if w in self.idf]
+        if not known:
             return NO_MATCH
         slot = self.condition_weight if condition else 0.0
         q_weight = sum(self.idf.get(w, self.unknown_idf) for w in words) + slot
-        best: dict[str, Candidate] = {}
-        for idx, overlap in shared.items():
-            ex = self.examples[idx]
-            if slot and ex.has_condition:
-                overlap += slot
-            score = 100.0 * (overlap / ex.weight) ** EXAMPLE_EXPONENT * (overlap / q_weight) ** MESSAGE_EXPONENT
-            if score >= 70.0:
-                score = max(score, fuzz.ratio(text, ex.text))
-            prev = best.get(ex.card)
-            if prev is None or score > prev.score:
-                best[ex.card] = Candidate(ex.intent, ex.card, ex.text, round(score, 1))
-        ranked = sorted(best.values(), key=lambda c: (-c.score, c.card))
+        # Every example sharing a word: overlaps summed in `known` order, so each is bit for bit the sum
+        # that a loop over that example's shared words would give.
+        shared = np.zeros(len(self.examples))
+        for w in known:
+            shared[self.postings[w]] += self.idf[w]
+        cand = np.flatnonzero(shared != 0.0)  # (nonzero on a boolean array is several times faster)
+        overlap = shared[cand]
+        if slot:
+            overlap = np.where(self._has_condition[cand], overlap + slot, overlap)
+        blended = score(overlap, self._weight[cand], q_weight)  # approximate: numpy's pow is not libm's
+        final = blended
+        hi = np.flatnonzero(blended >= RATIO_FLOOR - _SLACK)
+        if hi.size:
+            texts = self._texts[cand[hi]].tolist()
+            ratios = process.cdist([text], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+            final = blended.copy()
+            final[hi] = np.maximum(blended[hi], ratios)
+            for j in hi[blended[hi] < RATIO_FLOOR + _SLACK].tolist():  # at the floor: is it over, exactly?
+                if self._exact(text, int(cand[j]), float(overlap[j]), q_weight, ratio=False) < RATIO_FLOOR:
+                    final[j] = blended[j]
+        cards = self._card_of[cand]
+        best = np.full(len(self._cards), -np.inf)
+        np.maximum.at(best, cards, final)
+        # Cards more than 0.2 below the fifth best cannot reach the top five, even after rounding.
+        floor = np.partition(best, -TOP_K)[-TOP_K] - 0.2 if len(self._cards) > TOP_K else -np.inf
+        near = np.flatnonzero((final >= best[cards] - _SLACK) & (best[cards] >= floor))
+        winners: dict[int, tuple[float, int]] = {}
+        for j in near.tolist():
+            idx = int(cand[j])
+            exact = self._exact(text, idx, float(overlap[j]), q_weight)
+            card = int(cards[j])
+            prev = winners.get(card)
+            if prev is None or exact > prev[0]:  # ascending indices: a tie keeps the earlier example
+                winners[card] = (exact, idx)
+        found = [(self.examples[idx], sc) for sc, idx in winners.values()]
+        ranked = sorted((Candidate(ex.intent, ex.card, ex.text, round(sc, 1)) for ex, sc in found), key=_rank)
         return Match(tuple(ranked[:TOP_K]))
+
+    def _exact(self, text: str, idx: int, overlap: float, q_weight: float, *, ratio: bool = True) -> float:
+        """One example's score, computed exactly as the formula says."""
+        ex = self.examples[idx]
+        blended = score(overlap, ex.weight, q_weight)
+        if ratio and blended >= RATIO_FLOOR:
+            blended = max(blended, fuzz.ratio(text, ex.text))
+        return blended
