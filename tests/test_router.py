@@ -1,0 +1,175 @@
+"""Routing decisions a user would notice: urgent first, the right condition, context, clarify, fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalog import Catalog
+from bot.context import CONTEXT_TTL_SECONDS, MemoryContextStore
+from bot.router import Decision, Router
+
+
+@pytest.fixture(scope="module")
+def router(catalog: Catalog) -> Router:
+    return Router(catalog)
+
+
+def ask(router: Router, *messages: str, gap: float = 5.0) -> Decision:
+    """Send messages in one conversation; the decision for the last one."""
+    store = MemoryContextStore()
+    decision = None
+    for n, text in enumerate(messages):
+        decision = router.route(text, "chat", store, n * gap)
+    assert decision is not None
+    return decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't breathe",
+        "my husband is choking",
+        "her lips are turning blue",
+        "crushing chest pain after my prednisone",
+        "my dad collapsed",
+        "my throat is swelling up",
+        "I took too many prednisone pills",
+        "I want to kill myself",
+        "i cant breath properly, does prednisone help als?",
+    ],
+)
+def test_urgent_symptoms_get_the_urgent_card(router: Router, text: str) -> None:
+    d = ask(router, text)
+    assert (d.kind, d.card) == ("urgent", "urgent")
+
+
+def test_urgent_wins_over_context_and_other_topics(router: Router) -> None:
+    d = ask(router, "side effects of prednisone in ALS", "what about LEMS? also i cant breathe")
+    assert d.card == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text", ["can steroids affect breathing in ALS?", "does prednisone weaken the breathing muscles in als"]
+)
+def test_questions_about_breathing_are_not_emergencies(router: Router, text: str) -> None:
+    d = ask(router, text)
+    assert d.kind == "answer" and d.card != "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("does prednisone help ALS", "als-evidence"),
+        ("does prednisone help lambert eaton", "lems-evidence"),
+        ("side effects of prednisone in motor neurone disease", "als-side-effects"),
+        ("what is LEMS", "lems"),
+        ("what is Lou Gehrig's disease", "als"),
+        ("alternatives to prednisone for lems", "lems-alternatives"),
+        ("what is prednisone", "prednisone"),
+        ("why does prednisone help in LEMS but not in ALS", "compare"),
+        ("will predisone help my lambert eton", "lems-evidence"),
+    ],
+)
+def test_answers(router: Router, text: str, card: str) -> None:
+    assert ask(router, text).card == card
+
+
+def test_a_follow_up_takes_the_condition_from_context(router: Router) -> None:
+    assert ask(router, "does prednisone help ALS", "what about side effects?").card == "als-side-effects"
+
+
+def test_naming_the_other_condition_switches_it(router: Router) -> None:
+    d = ask(router, "does prednisone help ALS", "what about side effects?", "and for LEMS?")
+    assert d.card == "lems-side-effects"
+
+
+def test_a_condition_named_in_the_message_wins_over_context(router: Router) -> None:
+    d = ask(router, "prednisone side effects in ALS", "does prednisone help lambert eaton?")
+    assert d.card == "lems-evidence"
+
+
+def test_context_expires(router: Router) -> None:
+    d = ask(router, "does prednisone help ALS", "does it work?", gap=CONTEXT_TTL_SECONDS + 1)
+    assert d.kind == "clarify"
+
+
+def test_context_is_per_conversation(router: Router) -> None:
+    store = MemoryContextStore()
+    router.route("does prednisone help ALS", "alice", store, 0)
+    router.route("does prednisone help LEMS", "bob", store, 0)
+    assert router.route("what about side effects?", "alice", store, 1).card == "als-side-effects"
+    assert router.route("what about side effects?", "bob", store, 1).card == "lems-side-effects"
+
+
+@pytest.mark.parametrize("text", ["does it work?", "what are the alternatives?", "how does it work"])
+def test_condition_specific_topic_without_condition_asks(router: Router, text: str) -> None:
+    d = ask(router, text)
+    assert d.kind == "clarify"
+    assert sorted(d.options)[0].startswith("als-") and sorted(d.options)[1].startswith("lems-")
+
+
+def test_answering_a_clarify_question_with_a_condition(router: Router) -> None:
+    assert ask(router, "does it work?", "ALS").card == "als-evidence"
+
+
+def test_general_topics_answer_without_asking(router: Router) -> None:
+    assert ask(router, "what are the side effects of prednisone?").card == "side-effects"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are the side effects of ibuprofen",
+        "does prednisone help asthma",
+        "book me a flight to Paris",
+        "what's the weather tomorrow",
+        "tell me a joke",
+    ],
+)
+def test_out_of_scope_gets_the_fallback_with_topics(router: Router, text: str) -> None:
+    d = ask(router, text)
+    assert d.kind == "fallback"
+    assert 1 <= len(d.options) <= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("can i not take prednisone", "stopping"),
+        ("can I just quit prednisone", "stopping"),
+        ("how much prednisone should i take for lems", "dosing"),
+    ],
+)
+def test_guards_catch_what_fuzzy_scores_miss(router: Router, text: str, card: str) -> None:
+    assert ask(router, text).card == card
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "\n\t", "🙂🙂🙂", "?!?!...", "asdkjh qwelkj zxcmnb", "<b>hi</b> <script>", "*bold* _x_ `code`"],
+)
+def test_bad_input_gets_the_fallback_never_an_error(router: Router, text: str) -> None:
+    assert ask(router, text).kind == "fallback"
+
+
+def test_a_very_long_message_is_matched_on_its_start(router: Router) -> None:
+    d = ask(router, "does prednisone help ALS? " + "blah " * 5000)
+    assert d.card == "als-evidence"
+    assert d.truncated
+
+
+def test_never_the_other_conditions_card(router: Router, catalog: Catalog) -> None:
+    """Whatever the phrasing, a message naming one condition never gets the other's card."""
+    topics = ["how does it work", "does it help", "side effects", "alternatives", "what is it", "evidence"]
+    for topic in topics:
+        for cond, other in (("lems", "als"), ("als", "lems")):
+            for name in {"lems": ["LEMS", "lambert eaton"], "als": ["ALS", "motor neurone disease"]}[cond]:
+                for text in (f"{topic} {name}", f"prednisone {topic} in {name}"):
+                    d = ask(router, text)
+                    if d.card:
+                        assert catalog.cards[d.card].condition != other, (text, d)
+                    assert all(catalog.cards[o].condition != other for o in d.options), (text, d)
+                # nor through context
+                d = ask(router, f"tell me about prednisone in {name}", topic)
+                if d.card:
+                    assert catalog.cards[d.card].condition != other, (topic, name, d)
