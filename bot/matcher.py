@@ -80,7 +80,7 @@ class _Example:
     text: str
     words: frozenset[str]
     weight: float
-    has_condition: bool
+    slots: int  # how many conditions the example names (0, 1 or 2)
 
 
 class Matcher:
@@ -103,7 +103,14 @@ class Matcher:
         self.unknown_idf = UNKNOWN_WORD_IDF_SHARE * max(self.idf.values(), default=1.0)
         self.condition_weight = CONDITION_WEIGHT_SHARE * self.unknown_idf
         self.examples = tuple(
-            _Example(i, c, t, words, sum(self.idf[w] for w in sorted(words)) + self._slot(t), self._slot(t) > 0)
+            _Example(
+                i,
+                c,
+                t,
+                words,
+                sum(self.idf[w] for w in sorted(words)) + self.slots(t) * self.condition_weight,
+                self.slots(t),
+            )
             for i, c, t, words in rows
             if words
         )
@@ -117,24 +124,24 @@ class Matcher:
         card_no = {c: n for n, c in enumerate(self._cards)}
         self._card_of = np.array([card_no[ex.card] for ex in self.examples], dtype=np.intp)
         self._weight = np.array([ex.weight for ex in self.examples], dtype=np.float64)
-        self._has_condition = np.array([ex.has_condition for ex in self.examples], dtype=bool)
+        self._slots = np.array([ex.slots for ex in self.examples], dtype=np.float64)
         self._texts = np.array([ex.text for ex in self.examples], dtype=object)
 
     def content(self, text: str) -> frozenset[str]:
         return frozenset(w for w in text.split() if w not in self.ignore)
 
-    def _slot(self, text: str) -> float:
-        """The weight of the condition slot: any condition named fills it, whichever one."""
-        return self.condition_weight if any(w in self.conditions for w in text.split()) else 0.0
+    def slots(self, text: str) -> int:
+        """Condition slots: how many conditions a text names. Any condition fills a slot, whichever one,
+        so an example comparing both conditions needs a message that names both to match fully."""
+        return len({w for w in text.split() if w in self.conditions})
 
-    def match(self, text: str, condition: bool = False) -> Match:
-        """`condition`: a condition is known for this message (named in it, or from the chat's context)."""
+    def match(self, text: str, conditions: int = 0) -> Match:
+        """`conditions`: how many conditions are known for this message (named in it, or from context)."""
         words = sorted(self.content(text))  # one fixed order for the float sums
         known = [w for w in words if w in self.idf]
         if not known:
             return NO_MATCH
-        slot = self.condition_weight if condition else 0.0
-        q_weight = sum(self.idf.get(w, self.unknown_idf) for w in words) + slot
+        q_weight = sum(self.idf.get(w, self.unknown_idf) for w in words) + conditions * self.condition_weight
         # Every example sharing a word: overlaps summed in `known` order, so each is bit for bit the sum
         # that a loop over that example's shared words would give.
         shared = np.zeros(len(self.examples))
@@ -142,8 +149,8 @@ class Matcher:
             shared[self.postings[w]] += self.idf[w]
         cand = np.flatnonzero(shared != 0.0)  # (nonzero on a boolean array is several times faster)
         overlap = shared[cand]
-        if slot:
-            overlap = np.where(self._has_condition[cand], overlap + slot, overlap)
+        if conditions:
+            overlap = overlap + np.minimum(self._slots[cand], conditions) * self.condition_weight
         blended = score(overlap, self._weight[cand], q_weight)  # approximate: numpy's pow is not libm's
         final = blended
         hi = np.flatnonzero(blended >= RATIO_FLOOR - _SLACK)

@@ -164,7 +164,8 @@ class Router:
             return Decision("answer", card=s.guard, topic=topic, condition=named, reason="guard phrase")
         cond = named if s.conditions else (ctx.condition if ctx else None)
         # a drug used for one condition sets it, but does not stand in for naming it ("tell me about tofersen")
-        match = self.matcher.match(s.text, condition=s.named or (not s.conditions and cond is not None))
+        known = len(s.conditions) if s.named else int(not s.conditions and cond is not None)
+        match = self.matcher.match(s.text, conditions=known)
         best = match.best
         if best is None or not self._confident(s, ctx, named, best):
             return self._without_topic(s, ctx, named, cond, match)

@@ -37,10 +37,9 @@ DEV_SET = ROOT / "tests" / "data" / "eval.yaml"
 REAL_QUESTIONS = SHARED / "eval" / "real-questions.yaml"
 
 
-def reference(m: Matcher, text: str, condition: bool = False) -> Match:
+def reference(m: Matcher, text: str, conditions: int = 0) -> Match:
     words = sorted(m.content(text))
-    slot = m.condition_weight if condition else 0.0
-    q_weight = sum(m.idf.get(w, m.unknown_idf) for w in words) + slot
+    q_weight = sum(m.idf.get(w, m.unknown_idf) for w in words) + conditions * m.condition_weight
     best: dict[str, tuple[float, _Example]] = {}
     for ex in m.examples:
         shared = [w for w in words if w in ex.words]
@@ -49,8 +48,8 @@ def reference(m: Matcher, text: str, condition: bool = False) -> Match:
         overlap = 0.0
         for w in shared:
             overlap += m.idf[w]
-        if slot and ex.has_condition:
-            overlap += slot
+        if conditions and ex.slots:
+            overlap += min(conditions, ex.slots) * m.condition_weight
         score = 100.0 * (overlap / ex.weight) ** EXAMPLE_EXPONENT * (overlap / q_weight) ** MESSAGE_EXPONENT
         if score >= RATIO_FLOOR:
             score = max(score, fuzz.ratio(text, ex.text))
@@ -81,10 +80,10 @@ def assert_same(router: Router, texts: list[str]) -> int:
     compared = 0
     for raw in texts:
         scan = router.scan(raw)
-        for condition in (False, True):
-            got = router.matcher.match(scan.text, condition=condition)
-            want = reference(router.matcher, scan.text, condition=condition)
-            assert got == want, f"{raw!r} (condition={condition})"
+        for conditions in (0, 1, 2):
+            got = router.matcher.match(scan.text, conditions=conditions)
+            want = reference(router.matcher, scan.text, conditions=conditions)
+            assert got == want, f"{raw!r} (conditions={conditions})"
             compared += bool(want.candidates)
     return compared
 
