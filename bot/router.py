@@ -75,6 +75,7 @@ class Router:
     _oos_conditions: tuple[str, ...] = field(init=False)
     _in_scope: tuple[str, ...] = field(init=False)
     _condition_drugs: tuple[tuple[str, str], ...] = field(init=False)
+    _verbatim: dict[str, str] = field(init=False)  # normalised example → card
 
     def __post_init__(self) -> None:
         lex = self.catalog.lexicon
@@ -102,6 +103,7 @@ class Router:
         put(self, "_oos_drugs", phrases(lex.out_of_scope_drugs))
         put(self, "_oos_conditions", phrases(lex.out_of_scope_conditions))
         put(self, "_in_scope", phrases(lex.in_scope))
+        put(self, "_verbatim", {norm(e): i.card for i in self.catalog.intents for e in i.examples})
         put(self, "_condition_drugs", tuple((c, p) for c, ws in lex.condition_drugs.items() for p in phrases(ws)))
 
     # --- reading a message ---------------------------------------------------------------------------
@@ -154,6 +156,11 @@ class Router:
         return decision
 
     def _decide(self, s: _Scan, ctx: ChatContext | None) -> Decision:
+        exact = self._verbatim.get(s.text)
+        if exact is not None and not s.conditions and self.catalog.cards[exact].condition == "general":
+            # typed exactly as an example, even one made only of stop words ("what can you do")
+            return self._resolve(self.catalog.cards[exact], ctx.condition if ctx else None,
+                                 Decision("answer", score=100.0, reason="an example, typed exactly"))  # fmt: skip
         if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
