@@ -28,8 +28,11 @@ TYPO_CUTOFF = 84.0
 
 def basic(text: str) -> str:
     """Case, accents, punctuation and white space only: the form lexicon phrases are stored in."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if text.isascii():  # most messages: NFKC, casefold and accent folding come down to lower()
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", _POSSESSIVE.sub("", text))
     return " ".join(_singular(w) for w in _NON_WORD.sub(" ", text).split())
 

@@ -115,3 +115,26 @@ def test_no_shared_word_is_no_match(catalog: Catalog) -> None:
     assert matcher.match("") == NO_MATCH
     assert matcher.match("zzzz qqqq") == NO_MATCH
     assert reference(matcher, "zzzz qqqq") == NO_MATCH
+
+
+def test_basic_takes_a_shortcut_for_ascii_that_changes_nothing() -> None:
+    """`basic` skips NFKC and accent folding for ASCII text: they would have left it as lower() does."""
+    import string
+    import unicodedata
+
+    from bot import normalize
+
+    def unicode_path(text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+    rng = random.Random(3)
+    texts = [
+        *case_texts(DEV_SET),
+        string.printable,
+        *("".join(rng.choices(string.printable, k=40)) for _ in range(300)),
+    ]
+    for text in texts:
+        if text.isascii():
+            assert unicode_path(text) == text.lower()
+    assert normalize.basic("Lambert-Eaton\u2019s PR\u00c9DNISONE") == normalize.basic("lambert-eaton's prednisone")
