@@ -23,7 +23,7 @@ from typing import TextIO
 
 import yaml
 
-from bot import checks, evaluate
+from bot import checks, evaluate, report
 from bot.brain import Brain
 from bot.catalog import LoadResult, load
 from bot.render import plain
@@ -31,7 +31,7 @@ from bot.settings import Settings
 
 
 def _load_or_exit(root: Path, err: TextIO) -> Brain:
-    result = load(root)
+    result = checks.validate(root)  # the same validation as /reload, so what starts can also be reloaded
     if result.catalog is None:
         for problem in result.errors:
             print(problem, file=err)
@@ -41,19 +41,20 @@ def _load_or_exit(root: Path, err: TextIO) -> Brain:
 
 
 def cmd_check(root: Path, out: TextIO) -> int:
+    """Lint the catalog: every problem with file:line and a hint; exit 1 on errors, 0 with only warnings."""
     result: LoadResult = load(root)
     problems = list(result.problems)
     if result.catalog is not None:
         problems += checks.lint(result.catalog)
         print("Reading grade (Flesch-Kincaid) per card:", file=out)
         for card_id, grade in checks.grades(result.catalog).items():
-            mark = "" if grade <= checks.MAX_GRADE else f"  <- over {checks.MAX_GRADE}"
+            mark = "" if grade <= checks.MAX_GRADE else f"  <- over {checks.MAX_GRADE:g}"
             print(f"  {card_id:<22} {grade:5.1f}{mark}", file=out)
-    for p in problems:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    for p in (*errors, *warnings):
         print(p, file=out)
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    print(f"{errors} error(s), {warnings} warning(s)", file=out)
+    print(f"{len(errors)} error(s), {len(warnings)} warning(s)", file=out)
     return 1 if errors else 0
 
 
@@ -80,44 +81,29 @@ def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: TextIO, out: T
     return 0
 
 
-def cmd_eval(brain: Brain, path: Path, out: TextIO) -> int:
+def cmd_eval(brain: Brain, path: Path, out: TextIO, html: Path | None = None) -> int:
+    """Score a case file; the report ends with the three summary lines scripts compare across runs."""
     if path.suffix == ".json":
         return cmd_eval_scope(brain, path, out)
     cases = evaluate.parse_cases(yaml.safe_load(path.read_text(encoding="utf-8")))
-    report = evaluate.run(brain.router, cases)
-    print("Per expected outcome (right / cases):", file=out)
-    for card, (right, total) in sorted(report.per_card.items()):
-        print(f"  {card:<22} {right:4d} / {total:<4d}", file=out)
-    if report.misses:
-        print("\nConfusions (expected -> got: count):", file=out)
-        for (exp, got), n in report.confusions().most_common():
-            print(f"  {exp} -> {got}: {n}", file=out)
-        print("\nMisses:", file=out)
-        for o in report.misses:
-            score = "-" if o.decision.score is None else f"{o.decision.score:.0f}"
-            after = f" (after {list(o.case.after)})" if o.case.after else ""
-            print(f"  [{o.got} {score}] expected {list(o.case.expect)}: {o.case.text[:110]!r}{after}", file=out)
-    for o in report.wrong_condition:
-        print(f"  WRONG CONDITION: {o.got} for {o.case.text[:110]!r}", file=out)
-    print(f"\nurgent cases caught: {report.urgent_caught}/{len(report.urgent_cases)}", file=out)
-    print(f"time per message: median {report.median_ms():.2f} ms", file=out)
-    print(
-        f"acceptable: {report.acceptable}/{report.total} ({100 * report.share:.1f}%); "
-        f"wrong-condition answers: {len(report.wrong_condition)}",
-        file=out,
-    )
+    result = evaluate.run(brain.router, cases)
+    if html is not None:
+        page = report.html_page(result, title=f"Evaluation: {path.name}", source=str(path))
+        html.write_text(page, encoding="utf-8")
+        print(f"wrote {html}", file=sys.stderr)
+    print(report.text(result), file=out)
     return 0
 
 
 def cmd_eval_scope(brain: Brain, path: Path, out: TextIO) -> int:
     """Requests that are all out of scope (CLINC150 format): how many wrongly got a content card."""
     requests = evaluate.parse_requests(json.loads(path.read_text(encoding="utf-8")))
-    report = evaluate.run_out_of_scope(brain.router, requests)
-    for text, label, card in report.answered[:50]:
+    scope = evaluate.run_out_of_scope(brain.router, requests)
+    for text, label, card in scope.answered[:50]:
         print(f"  [{card}] ({label}) {text[:110]!r}", file=out)
     print(
-        f"out-of-scope requests answered with a content card: {len(report.answered)}/{report.total} "
-        f"({100 * report.share:.2f}%)",
+        f"out-of-scope requests answered with a content card: {len(scope.answered)}/{scope.total} "
+        f"({100 * scope.share:.2f}%)",
         file=out,
     )
     return 0
@@ -143,6 +129,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     sub.add_parser("check", help="validate intents/ and content/")
     ev = sub.add_parser("eval", help="score a file of cases")
     ev.add_argument("file", type=Path)
+    ev.add_argument("--html", type=Path, metavar="OUT.html", help="also write the report as one HTML page")
     why = sub.add_parser("why", help="explain a routing decision")
     why.add_argument("text")
     tg = sub.add_parser("telegram", help="run the Telegram bot")
@@ -174,7 +161,9 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             parser.error("ask needs a question, or --jsonl to read JSON lines from standard input")
         return cmd_ask(brain, args.question, args.jsonl, sys.stdin, sys.stdout)
     if command == "eval":
-        return cmd_eval(brain, args.file, sys.stdout)
+        if args.html is not None and args.file.suffix == ".json":
+            parser.error("--html works with case files (.yaml), not out-of-scope request files (.json)")
+        return cmd_eval(brain, args.file, sys.stdout, args.html)
     if command == "why":
         return cmd_why(brain, args.text, sys.stdout)
     if command == "telegram":

@@ -69,7 +69,17 @@ class Report:
         return sum(o.got == "urgent" for o in self.urgent_cases)
 
     def confusions(self) -> Counter[tuple[str, str]]:
+        """(expected, got) for the misses; expected is a case's first acceptable outcome."""
         return Counter((o.case.expect[0], o.got) for o in self.misses)
+
+    def matrix(self) -> Counter[tuple[str, str]]:
+        """(expected, given) for every case; a right answer counts on the diagonal, whichever of the
+        acceptable outcomes it was, so each row adds up to that card's cases."""
+        return Counter((o.case.expect[0], o.case.expect[0] if o.ok else o.got) for o in self.outcomes)
+
+    def given_wrongly(self) -> Counter[str]:
+        """How often each outcome was given where it was not acceptable (the other side of a confusion)."""
+        return Counter(o.got for o in self.misses)
 
     def median_ms(self) -> float:
         times = sorted(o.seconds for o in self.outcomes)
