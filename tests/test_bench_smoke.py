@@ -1,0 +1,61 @@
+"""The benchmarks still run: each script once, at the smallest size, with tiny counts. No timing is judged.
+
+The numbers themselves live in docs/benchmarks.md; this only keeps the scripts from rotting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def bench(tmp_path: Path, script: str, *args: str) -> dict[str, object]:
+    out = tmp_path / f"{script}.json"
+    env = {**os.environ, "PTB_TIMEDELTA": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{script}", *args, "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| catalog |" in done.stdout or "| replies |" in done.stdout, done.stdout
+    result: dict[str, object] = json.loads(out.read_text())
+    return result
+
+
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [
+        ("router", ("--sizes", "1", "--messages", "40", "--baseline-seconds", "0.05")),
+        ("startup", ("--sizes", "1", "--runs", "1")),
+    ],
+)
+def test_catalog_benchmarks_run(tmp_path: Path, script: str, args: tuple[str, ...]) -> None:
+    result = bench(tmp_path, script, *args)
+    (row,) = result["results"]  # type: ignore[misc]
+    assert row["size"] == 1 and row["examples"] > 100
+
+
+def test_end_to_end_benchmark_runs(tmp_path: Path) -> None:
+    result = bench(tmp_path, "e2e", "--users", "3", "--per-user", "2", "--timeout", "60")
+    summary = result["summary"]
+    assert isinstance(summary, dict)
+    assert {k: v["replies"] for k, v in summary.items()} == {"echo": 6, "rich-echo": 6, "bot": 6}
+
+
+def test_synthetic_catalogs_are_seeded(tmp_path: Path) -> None:
+    from bench.synth import write_catalog
+
+    first = write_catalog(tmp_path / "a", 2) / "intents" / "zz-synthetic.yaml"
+    second = write_catalog(tmp_path / "b", 2) / "intents" / "zz-synthetic.yaml"
+    assert first.read_bytes() == second.read_bytes()
