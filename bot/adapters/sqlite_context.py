@@ -1,0 +1,141 @@
+"""A ContextStore that survives restarts: one small SQLite file under BOT_DATA_DIR (stdlib sqlite3).
+
+It implements the `bot.context.ContextStore` protocol, so the core never knows it exists: the Telegram
+adapter hands it to the Brain instead of the in-memory store.
+
+What is kept, and for how long (the README's privacy promise):
+* per conversation only what the router remembers (last condition, topic, card, and when);
+* the conversation key (which holds chat and user ids) is never written: rows are keyed by an HMAC of it,
+  with a key the caller derives from a secret (the bot token), so the file alone does not say who asked
+  about ALS or LEMS;
+* bounded in age: rows older than `max_age` (the context lifetime, 30 minutes) are deleted as newer rows
+  arrive, and when the store is opened with the current time;
+* bounded in size: at most `max_rows` rows (checked every 100 writes, and on opening); the oldest go first.
+
+A file that is not a readable database (disk trouble, a half-copied volume) is moved aside and a fresh
+one started: losing follow-up context is harmless, refusing to start is not. Single-threaded by design:
+the bot calls it from its event loop only, and each write is one autocommitted statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import sqlite3
+from pathlib import Path
+
+from bot.context import CONTEXT_TTL_SECONDS, ChatContext
+
+log = logging.getLogger(__name__)
+
+FILENAME = "context.sqlite3"
+SCHEMA_VERSION = 1
+PRUNE_EVERY = 100  # puts between size checks; age pruning happens on every put (it is one indexed DELETE)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS context (
+    key       TEXT PRIMARY KEY,
+    condition TEXT,
+    topic     TEXT,
+    card      TEXT,
+    at        REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS context_at ON context (at);
+"""
+
+
+class SqliteContextStore:
+    """Chat contexts in SQLite; see the module docstring for what is kept and for how long."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        key_secret: bytes = b"",
+        max_age: float = CONTEXT_TTL_SECONDS,
+        max_rows: int = 50_000,
+        now: float | None = None,
+    ) -> None:
+        if max_rows < 1:
+            raise ValueError(f"max_rows must be at least 1, got {max_rows}")
+        self.path = path
+        self._secret = key_secret
+        self._max_age = max_age
+        self._max_rows = max_rows
+        self._puts = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError as exc:
+            aside = path.with_name(path.name + ".corrupt")
+            log.warning("context store %s is unreadable (%s); moved aside to %s, starting empty", path, exc, aside)
+            path.replace(aside)
+            self._db = self._open(path)
+        if now is not None:
+            self.prune(now)
+        else:
+            self._trim()
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None)  # autocommit: each statement is its own transaction
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise sqlite3.DatabaseError(f"unknown schema version {version}")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _key(self, key: str) -> str:
+        return hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
+
+    # --- the ContextStore protocol ------------------------------------------------------------------
+
+    def get(self, key: str) -> ChatContext | None:
+        row = self._db.execute(
+            "SELECT condition, topic, card, at FROM context WHERE key = ?", (self._key(key),)
+        ).fetchone()
+        if row is None:
+            return None
+        condition, topic, card, at = row
+        return ChatContext(condition=condition, topic=topic, card=card, at=float(at))
+
+    def put(self, key: str, context: ChatContext) -> None:
+        self._db.execute(
+            "INSERT INTO context (key, condition, topic, card, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET condition = excluded.condition, topic = excluded.topic, "
+            "card = excluded.card, at = excluded.at",
+            (self._key(key), context.condition, context.topic, context.card, context.at),
+        )
+        self._db.execute("DELETE FROM context WHERE at < ?", (context.at - self._max_age,))
+        self._puts += 1
+        if self._puts % PRUNE_EVERY == 0:
+            self._trim()
+
+    # --- housekeeping -------------------------------------------------------------------------------
+
+    def prune(self, now: float) -> None:
+        """Forget contexts older than max_age, and the oldest beyond max_rows."""
+        self._db.execute("DELETE FROM context WHERE at < ?", (now - self._max_age,))
+        self._trim()
+
+    def _trim(self) -> None:
+        (count,) = self._db.execute("SELECT COUNT(*) FROM context").fetchone()
+        if count > self._max_rows:
+            self._db.execute(
+                "DELETE FROM context WHERE key IN (SELECT key FROM context ORDER BY at LIMIT ?)",
+                (count - self._max_rows,),
+            )
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM context").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
