@@ -108,6 +108,17 @@ def notice(catalog: Catalog, key: str, **values: str) -> Reply:
     return _reply(catalog, esc(text), kind="notice")
 
 
+ADMIN_MAX_CHARS = 3500  # room for the disclaimer within Telegram's 4096
+
+
+def admin_text(catalog: Catalog, text: str, *, preformatted: bool = False) -> Reply:
+    """Text for an admin (/reload, /why, /stats, /missed): escaped, cut to fit one message, disclaimer included."""
+    if len(text) > ADMIN_MAX_CHARS:
+        text = text[: ADMIN_MAX_CHARS - 2].rstrip() + "\n…"
+    body = f"<pre>{esc(text)}</pre>" if preformatted else esc(text)
+    return _reply(catalog, body, kind="notice")
+
+
 def welcome(catalog: Catalog) -> Reply:
     return render_card(catalog, "welcome", kind="answer")
 

@@ -392,7 +392,9 @@ def run(
     """Run until SIGINT or SIGTERM (python-telegram-bot stops cleanly on both)."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     install_log_redaction(settings.token)
-    app = build_application(brain, settings)
+    from bot.adapters import admin  # imported here: admin uses this module's send()
+
+    app = build_application(brain, settings, extra=lambda a: admin.install(a, settings, root))
     if webhook:
         app.run_webhook(
             listen=listen,
