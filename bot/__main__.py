@@ -118,7 +118,11 @@ def cmd_why(brain: Brain, text: str, out: TextIO) -> int:
 
 def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
     env = dict(os.environ) if env is None else env
-    settings = Settings.from_env(env)
+    try:
+        settings = Settings.from_env(env)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--root", type=Path, default=settings.catalog_dir, help="folder with content/ and intents/")
     sub = parser.add_subparsers(dest="command")
@@ -133,10 +137,11 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     why = sub.add_parser("why", help="explain a routing decision")
     why.add_argument("text")
     tg = sub.add_parser("telegram", help="run the Telegram bot")
-    tg.add_argument("--webhook", metavar="URL", default=settings.webhook_url)
-    tg.add_argument("--listen", default=settings.webhook_listen)
-    tg.add_argument("--port", type=int, default=settings.webhook_port)
-    tg.add_argument("--secret", default=settings.webhook_secret)
+    tg.add_argument("--webhook", metavar="URL", default=settings.webhook_url, help="public HTTPS URL (BOT_WEBHOOK_URL)")
+    tg.add_argument("--listen", default=settings.webhook_listen, help="address to listen on (BOT_WEBHOOK_LISTEN)")
+    tg.add_argument("--port", type=int, default=settings.webhook_port, help="port to listen on (BOT_WEBHOOK_PORT)")
+    tg.add_argument("--secret", default=settings.webhook_secret, help="secret token (BOT_WEBHOOK_SECRET)")
+    tg.add_argument("--path", default=settings.webhook_path, help="local path; default: the URL's (BOT_WEBHOOK_PATH)")
     args = parser.parse_args(argv)
     root: Path = args.root
 
@@ -149,7 +154,6 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
         else:
             print("TELEGRAM_BOT_TOKEN is not set, so here is the console chat instead (Ctrl-D to quit).")
             command = "chat"
-            args.webhook = ""
     brain = _load_or_exit(root, sys.stderr)
     if command == "chat":
         from bot.adapters import console
@@ -172,9 +176,20 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             return 2
         from bot.adapters import telegram
 
-        telegram.run(
-            brain, settings, root, webhook=args.webhook, listen=args.listen, port=args.port, secret=args.secret
-        )
+        try:
+            telegram.run(
+                brain,
+                settings,
+                root,
+                webhook=getattr(args, "webhook", settings.webhook_url),  # plain `python -m bot`: the environment
+                listen=getattr(args, "listen", settings.webhook_listen),
+                port=getattr(args, "port", settings.webhook_port),
+                secret=getattr(args, "secret", settings.webhook_secret),
+                path=getattr(args, "path", settings.webhook_path),
+            )
+        except telegram.ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         return 0
     parser.error(f"unknown command {command!r}")
     return 2

@@ -21,6 +21,11 @@ class Settings:
     webhook_secret: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_path: str = ""  # the local path the webhook server answers on; default: the path of webhook_url
+    # Bot API calls: how long to wait for an answer, and how often to retry timeouts and 5xx (see telegram.py)
+    request_timeout: float = 20.0
+    retries: int = 5
+    retry_delay: float = 1.0  # first backoff; doubles each time, at most 30 s
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
         return f"Settings(token={'<set>' if self.token else '<unset>'}, base_url={self.base_url!r})"
@@ -40,5 +45,14 @@ class Settings:
             webhook_url=env.get("BOT_WEBHOOK_URL", ""),
             webhook_secret=env.get("BOT_WEBHOOK_SECRET", ""),
             webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "") or "127.0.0.1",
-            webhook_port=int(env.get("BOT_WEBHOOK_PORT", "") or 8443),
+            webhook_port=_port(env.get("BOT_WEBHOOK_PORT", "")),
+            webhook_path=env.get("BOT_WEBHOOK_PATH", "").strip(),
         )
+
+
+def _port(value: str) -> int:
+    if not value.strip():
+        return 8443
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"BOT_WEBHOOK_PORT must be a port number (1-65535), got {value!r}")
+    return int(value)

@@ -1,9 +1,40 @@
 """The Telegram adapter: python-telegram-bot 22 handlers around the pure core. Thin on purpose.
 
-Private chats: every text message is a question. Groups: only messages that mention the bot, reply to
-it, or use /ask (also /ask@botname) — answered as a reply to the asker, with context kept per chat and
-user. Inline mode lists matching cards. Every message goes out through `send`, and every text it sends is
-a `Reply` from the renderer, which has already appended the disclaimer.
+What users get:
+* Private chats: every text message is a question; buttons under each answer lead on.
+* Groups: only messages that mention the bot, reply to one of its messages, or use /ask (also
+  /ask@botname) are answered, as a reply to the asker; context is kept per chat *and* user, so two
+  caregivers in one group do not steer each other's follow-ups. Other people's talk, other bots and
+  messages sent via this bot are ignored; a short hello when the bot is added.
+* Inline mode (`@bot question` in any chat): the best cards as shareable results, urgent first.
+* Stickers, photos, voice, files, locations and edited messages: a short "I can only read text" in a
+  private chat, nothing in a group. Service messages and channel posts: nothing.
+
+Every message goes out through `send`, and every text it sends is a `Reply` from the renderer, which
+has already appended the disclaimer (inline results are rendered the same way).
+
+Delivery (SPEC §6: no reply lost, none sent twice, other chats keep being served):
+* Flood control (429 + retry_after): python-telegram-bot's AIORateLimiter throttles to Telegram's limits,
+  waits retry_after and retries. Nothing was delivered, so a retry cannot duplicate.
+* Timeouts and 5xx: `RetryingRateLimiter` (an AIORateLimiter) retries with exponential backoff and logs
+  each retry. Three cases, told apart by what python-telegram-bot saw:
+  - *refused*: Telegram answered with an error status (500, 502, ...): nothing was sent; retried.
+  - *not sent*: no connection, or none free in the pool: the request never left; retried.
+  - *unconfirmed*: the request was sent but no answer came (read timeout, dropped connection). Telegram
+    may or may not have delivered it, and the Bot API has no idempotency key to ask. We retry: a patient
+    who gets the same card twice is better off than one who gets no answer (it may be the urgent card).
+    To make this case rare, the bot waits long for an answer (`Settings.request_timeout`, 20 s; Telegram
+    normally answers in well under a second), so a merely slow Telegram is waited for, not re-sent to.
+    A resend after an unconfirmed send is logged as a possible duplicate.
+  Updates of one chat are handled in order, different chats concurrently (`PerChatUpdateProcessor`), so
+  one chat's backoff never holds up another's answer.
+* A user who blocked the bot (403): logged once per chat, the reply skipped, never retried.
+* Restarts: on SIGINT/SIGTERM python-telegram-bot finishes the updates it has fetched and confirms them
+  to Telegram, so the next start neither replays nor loses any; the chat context lives in SQLite under
+  BOT_DATA_DIR (`bot/adapters/sqlite_context.py`). A crash (SIGKILL) can lose the few updates in flight.
+
+Logs say *that* something happened in a chat (chat ids as keyed hashes), never the message text, never
+the token (`install_log_redaction`; httpx, which logs request URLs, is kept at WARNING).
 
 Usage:
     TELEGRAM_BOT_TOKEN=123:abc python -m bot telegram             # long polling
@@ -12,43 +43,61 @@ Usage:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import hmac
 import logging
+import re
+import secrets
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
+import httpx
 from telegram import (
     BotCommand,
-    ChatMemberUpdated,
+    ChatMember,
+    ChatMemberRestricted,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     Message,
+    MessageEntity,
     ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from bot.adapters.sqlite_context import FILENAME, SqliteContextStore
 from bot.brain import Brain
+from bot.inline import TtlCache, inline_cards
 from bot.render import CALLBACK_PREFIX, Reply, notice, render_card, sources_text, topics, welcome
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+Clock = Callable[[], float]
 
 COMMANDS = (
     ("start", "What I can answer"),
@@ -57,23 +106,40 @@ COMMANDS = (
     ("sources", "Where the answers come from"),
     ("ask", "Ask a question (in groups: /ask your question)"),
 )
-INLINE_CACHE_SECONDS = 60
-INLINE_MAX_RESULTS = 5
+# What Telegram sends us; everything else (channel posts, reactions, ...) it need not send at all.
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
+INLINE_CACHE_SECONDS = 60  # Telegram's cache_time, and how long our own cache keeps a ranking
+FLOOD_RETRIES = 5  # AIORateLimiter: how often to wait out a 429 before giving up
+MAX_RETRY_DELAY = 30.0
+MAX_REMEMBERED_BLOCKS = 10_000
 
-Clock = Callable[[], float]
+
+# --- logging without secrets or people --------------------------------------------------------------
 
 
 class _RedactToken(logging.Filter):
-    """Last line of defence: no log record leaves with the token in it."""
+    """Last line of defence: no log record leaves with the token in it, tracebacks included."""
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and self.token in record.getMessage():
+        if not self.token:
+            return True
+        if self.token in record.getMessage():
             record.msg, record.args = record.getMessage().replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
         return True
 
 
@@ -81,6 +147,21 @@ def install_log_redaction(token: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs request URLs, which hold the token
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactToken(token))
+
+
+def _secret(token: str, purpose: str) -> bytes:
+    """A key derived from the token for one purpose (log hashes, context-store keys); never the token."""
+    return hmac.new(token.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
+class Anonymizer:
+    """Chat ids in logs as keyed hashes: the same chat reads the same, but nobody can look a user up."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, chat_id: object) -> str:
+        return hmac.new(self._key, str(chat_id).encode(), hashlib.sha256).hexdigest()[:10]
 
 
 # --- pure helpers -----------------------------------------------------------------------------------
@@ -92,20 +173,36 @@ def conversation_key(chat_id: int, user_id: int | None, chat_type: str) -> str:
 
 
 def addressed_text(message: Message, username: str, bot_id: int) -> str | None:
-    """The question in a group message, or None when the message is not for the bot."""
+    """The question in a group message, or None when the message is not for the bot.
+
+    Addressed means: a reply to one of the bot's messages, an @mention of it, or a text mention of it.
+    Entity offsets are UTF-16 (python-telegram-bot's parse_entities handles that). The mention itself is
+    cut out of the question.
+    """
     text = message.text or ""
-    mention = f"@{username}".casefold()
     replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
-        return text.replace(f"@{username}", " ").strip()
-    for entity in message.entities or ():
-        if entity.type == "mention":
-            piece = text[entity.offset : entity.offset + entity.length]
-            if piece.casefold() == mention:
-                return (text[: entity.offset] + text[entity.offset + entity.length :]).strip()
-        elif entity.type == "text_mention" and entity.user is not None and entity.user.id == bot_id:
-            return text.strip()
-    return None
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
+    handle = f"@{username}".casefold()
+    mentioned = any(v.casefold() == handle for v in message.parse_entities([MessageEntity.MENTION]).values())
+    named = [
+        value
+        for entity, value in message.parse_entities([MessageEntity.TEXT_MENTION]).items()
+        if entity.user is not None and entity.user.id == bot_id
+    ]
+    if not (to_bot or mentioned or named):
+        return None
+    for value in named:
+        text = text.replace(value, " ", 1)
+    text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
+def sent_by_a_bot(message: Message) -> bool:
+    """Another bot wrote it (anonymous group admins post as a bot on the group's behalf: they are people)."""
+    user = message.from_user
+    if user is None or not user.is_bot:
+        return False
+    return message.sender_chat is None or message.sender_chat.id != message.chat.id
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -114,31 +211,186 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in reply.buttons])
 
 
+# --- delivery: retries, ordering --------------------------------------------------------------------
+
+Failure = Literal["refused", "not sent", "unconfirmed"]
+
+
+def failure_kind(exc: BaseException) -> Failure | None:
+    """How a failed Bot API call failed, or None when retrying cannot help (400, 403, 404, 409, ...)."""
+    if isinstance(exc, BadRequest) or not isinstance(exc, NetworkError):
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "not sent"
+    if cause is None or isinstance(cause, TelegramError):
+        return "refused"  # Telegram answered: an error status such as 500 or 502
+    return "unconfirmed"  # sent, but no answer: read timeout, connection dropped mid-request
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """python-telegram-bot's AIORateLimiter (flood limits, 429 waits) plus backoff retries on timeouts and 5xx.
+
+    Every Bot API call except getUpdates (whose own loop python-telegram-bot retries) passes through here,
+    so answers, button acknowledgements and inline results all get the same policy; see the module
+    docstring for why each failure is retried.
+    """
+
+    def __init__(
+        self,
+        *,
+        retries: int,
+        base_delay: float,
+        anonymize: Callable[[object], str],
+        max_delay: float = MAX_RETRY_DELAY,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(max_retries=FLOOD_RETRIES)
+        self.retries = retries
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._anonymize = anonymize
+        self._sleep = sleep
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        attempt = 0
+        while True:
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except NetworkError as exc:
+                kind = failure_kind(exc)
+                chat = self._anonymize(data["chat_id"]) if "chat_id" in data else "-"
+                if kind is None:
+                    raise
+                if attempt >= self.retries:
+                    log.error("%s chat=%s failed %d times (%s: %s); giving up", endpoint, chat, attempt + 1, kind, exc)
+                    raise
+                delay = min(self.max_delay, self.base_delay * 2**attempt)
+                attempt += 1
+                resend = kind == "unconfirmed" and endpoint.startswith("send")
+                duplicate = " (it may have arrived: possible duplicate)" if resend else ""
+                log.warning(
+                    "%s chat=%s %s: %s; retry %d of %d in %.2fs%s",
+                    endpoint,
+                    chat,
+                    kind,
+                    exc,
+                    attempt,
+                    self.retries,
+                    delay,
+                    duplicate,
+                )
+                await self._sleep(delay)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of one chat in the order they came, different chats at the same time.
+
+    A chat waiting out a retry must not hold up everyone else (SPEC §6), and two messages from the same
+    person must not be answered out of order or race for their context.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _order_key(update)
+        if key is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _order_key(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
 # --- sending: the one way out -----------------------------------------------------------------------
 
 
-async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
-    """Send one Reply; a user who blocked the bot is logged once and skipped."""
-    blocked: set[int] = context.bot_data.setdefault("blocked", set())
+async def send(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, reply_to: int | None = None
+) -> Message | None:
+    """Send one Reply (retries happen below, in RetryingRateLimiter); None when it could not be delivered.
+
+    A chat that blocked the bot or removed it is logged once and skipped. A failure that retries could not
+    fix is logged as a lost reply, never dropped silently. A Bad Request (a bug on our side) is raised.
+    """
     params = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
     try:
-        await context.bot.send_message(
+        message = await context.bot.send_message(
             chat_id=chat_id,
             text=reply.text,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(reply),
             reply_parameters=params,
         )
-        blocked.discard(chat_id)
     except Forbidden:
-        if chat_id not in blocked:
-            log.warning("chat %s blocked the bot or removed it; not sending", _anon(chat_id))
-            blocked.add(chat_id)
+        _blocked(context, chat_id)
+        return None
+    except ChatMigrated as exc:  # a group became a supergroup: same people, new id
+        return await send(context, exc.new_chat_id, reply)
+    except BadRequest:
+        raise
+    except (NetworkError, RetryAfter) as exc:
+        log.error(
+            "reply LOST chat=%s kind=%s card=%s: %s",
+            _anon(context, chat_id),
+            reply.kind,
+            reply.card,
+            type(exc).__name__,
+        )
+        return None
+    _blocks(context).pop(chat_id, None)
+    return message
 
 
-def _anon(chat_id: int) -> str:
-    """Logs may say *that* something happened in a chat, not which user it was."""
-    return hashlib.sha256(str(chat_id).encode()).hexdigest()[:8]
+def _blocks(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict[int, None]:
+    return cast("OrderedDict[int, None]", context.bot_data.setdefault("blocked", OrderedDict()))
+
+
+def _blocked(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """Log a chat that blocked or removed the bot once, and remember it (bounded)."""
+    blocked = _blocks(context)
+    if chat_id not in blocked:
+        log.warning("chat=%s blocked the bot or removed it; not sending there", _anon(context, chat_id))
+    blocked[chat_id] = None
+    blocked.move_to_end(chat_id)
+    while len(blocked) > MAX_REMEMBERED_BLOCKS:
+        blocked.popitem(last=False)
+
+
+def _anon(context: ContextTypes.DEFAULT_TYPE, chat_id: object) -> str:
+    return cast(Anonymizer, context.bot_data["anonymize"])(chat_id)
 
 
 def _brain(context: ContextTypes.DEFAULT_TYPE) -> Brain:
@@ -146,8 +398,7 @@ def _brain(context: ContextTypes.DEFAULT_TYPE) -> Brain:
 
 
 def _clock(context: ContextTypes.DEFAULT_TYPE) -> float:
-    clock = cast(Clock, context.bot_data.get("clock", time.time))
-    return clock()
+    return cast(Clock, context.bot_data["clock"])()
 
 
 def _count(context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
@@ -157,44 +408,60 @@ def _count(context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
     stats[key] = stats.get(key, 0) + 1
 
 
+def _reply_to(update: Update) -> int | None:
+    """In groups the bot answers as a reply to the asker's message; in private chats it just answers."""
+    chat, message = update.effective_chat, update.effective_message
+    return message.message_id if chat is not None and message is not None and chat.type in GROUPS else None
+
+
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return
+    if not text.strip():  # "/ask" or a bare mention: how to ask
+        await send(context, chat.id, welcome(_brain(context).catalog), _reply_to(update))
         return
     key = conversation_key(chat.id, user.id if user else None, chat.type)
     turn = _brain(context).turn(text, key, _clock(context))
     _count(context, turn.reply)
-    log.info("answered chat=%s kind=%s card=%s", _anon(chat.id), turn.reply.kind, turn.reply.card)
+    log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
     on_missed = context.bot_data.get("on_missed")
     if turn.reply.kind == "fallback" and on_missed is not None:
         on_missed(_brain(context).router.normalize(text[:1000]))
-    await send(context, chat.id, turn.reply, reply_to=message.message_id if chat.type in GROUPS else None)
+    await send(context, chat.id, turn.reply, _reply_to(update))
 
 
 # --- handlers ---------------------------------------------------------------------------------------
 
 
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs first: drop messages from other bots and messages sent via this bot (inline results)."""
+    message = update.message or update.edited_message
+    if message is None:
+        return
+    via = message.via_bot
+    if sent_by_a_bot(message) or (via is not None and via.id == context.bot.id):
+        raise ApplicationHandlerStop
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help: what the bot answers, with topic buttons."""
-    if update.effective_chat and update.effective_message:
-        reply_to = update.effective_message.message_id if update.effective_chat.type in GROUPS else None
-        await send(context, update.effective_chat.id, welcome(_brain(context).catalog), reply_to)
+    if update.effective_chat:
+        await send(context, update.effective_chat.id, welcome(_brain(context).catalog), _reply_to(update))
 
 
 async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/topics: every card as a button."""
-    if update.effective_chat and update.effective_message:
-        reply_to = update.effective_message.message_id if update.effective_chat.type in GROUPS else None
-        await send(context, update.effective_chat.id, topics(_brain(context).catalog), reply_to)
+    if update.effective_chat:
+        await send(context, update.effective_chat.id, topics(_brain(context).catalog), _reply_to(update))
 
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/sources: the articles behind the answers."""
-    if update.effective_chat and update.effective_message:
+    if update.effective_chat:
         catalog = _brain(context).catalog
         reply = render_card(catalog, "sources") if "sources" in catalog.cards else sources_text(catalog)
-        reply_to = update.effective_message.message_id if update.effective_chat.type in GROUPS else None
-        await send(context, update.effective_chat.id, reply, reply_to)
+        await send(context, update.effective_chat.id, reply, _reply_to(update))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -204,14 +471,14 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any text in a private chat is a question."""
-    if update.effective_message and update.effective_message.text is not None:
-        await _answer(update, context, update.effective_message.text)
+    if update.message and update.message.text is not None:
+        await _answer(update, context, update.message.text)
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In groups, only messages addressed to the bot; other people's talk is none of its business."""
-    message = update.effective_message
-    if message is None or message.text is None or (message.from_user and message.from_user.is_bot):
+    message = update.message
+    if message is None or message.text is None:
         return
     question = addressed_text(message, context.bot.username, context.bot.id)
     if question is not None:
@@ -225,17 +492,24 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A card button: answer the callback first (so the spinner stops), then send the card."""
+    """A card button: answer the callback first (so the spinner stops), then send the card.
+
+    A button whose card the catalog no longer has (a stale button) gets a short note and topic buttons.
+    """
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except BadRequest as exc:  # pressed long ago, or answered already: the card is still worth sending
+        log.info("could not acknowledge a button press: %s", exc)
     chat = update.effective_chat
-    if chat is None or not query.data or not query.data.startswith(CALLBACK_PREFIX):
+    if chat is None or not query.data:  # a button under an inline message: nothing to send into that chat
         return
     key = conversation_key(chat.id, query.from_user.id, chat.type)
     reply = _brain(context).press(query.data.removeprefix(CALLBACK_PREFIX), key, _clock(context))
     _count(context, reply)
+    log.info("button chat=%s kind=%s card=%s", _anon(context, chat.id), reply.kind, reply.card)
     reply_to = query.message.message_id if chat.type in GROUPS and query.message else None
     await send(context, chat.id, reply, reply_to)
 
@@ -247,94 +521,105 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     brain = _brain(context)
     catalog = brain.catalog
-    ids = inline_card_ids(brain, query.query)
-    results = []
-    for cid in ids[:INLINE_MAX_RESULTS]:
-        reply = render_card(catalog, cid)
-        card = catalog.cards[cid]
-        results.append(
-            InlineQueryResultArticle(
-                id=cid,
-                title=card.title,
-                description=card.short[:200],
-                input_message_content=InputTextMessageContent(reply.text, parse_mode=ParseMode.HTML),
-            )
-        )
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+    now = _clock(context)
+    cache = cast(
+        "TtlCache[tuple[int, str], tuple[object, list[InlineQueryResultArticle]]]", context.bot_data["inline_cache"]
+    )
+    key = (id(catalog), brain.router.normalize(query.query[:300]))  # a reloaded catalog ranks afresh
+    cached = cache.get(key, now)
+    if cached is not None and cached[0] is catalog:
+        results = cached[1]
+    else:
+        results = [_article(brain, cid) for cid in inline_cards(brain.router, query.query, now)]
+        cache.put(key, (catalog, results), now)
+    try:
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+    except BadRequest as exc:  # the user typed on, or we were too slow: Telegram no longer wants this answer
+        log.info("inline query not answered: %s", exc)
 
 
-def inline_card_ids(brain: Brain, text: str) -> list[str]:
-    """Cards for an inline query, best first; topics when empty; the urgent card first when urgent."""
+def _article(brain: Brain, card_id: str) -> InlineQueryResultArticle:
+    """One inline result: title and short answer in the list; choosing it posts the whole card."""
     catalog = brain.catalog
-    main = [c for c in ("prednisone", "lems", "als", "side-effects", "compare") if c in catalog.cards]
-    if not text.strip():
-        return main
-    router = brain.router
-    scan = router.scan(text)
-    if scan.urgent:
-        return ["urgent"]
-    cond = next(iter(scan.conditions)) if len(scan.conditions) == 1 else None
-    ids: list[str] = []
-    for cand in router.matcher.match(scan.text).candidates:
-        card = catalog.cards[cand.card]
-        if card.topic in ("welcome", "smalltalk", "urgent") or cand.score < 40:
-            continue
-        if card.condition == "general":
-            target = catalog.variant(card.topic, cond) if cond else card
-            target = target or card
-            ids.append(target.id)
-        elif cond:
-            variant = catalog.variant(card.topic, cond)
-            if variant:
-                ids.append(variant.id)
-        else:
-            ids += [v.id for c in ("lems", "als") if (v := catalog.variant(card.topic, c))]
-    if cond and not ids:
-        ids.append(cond)
-    return list(dict.fromkeys(ids)) or main
+    card = catalog.cards[card_id]
+    reply = render_card(catalog, card_id)
+    return InlineQueryResultArticle(
+        id=card_id,
+        title=card.title,
+        description=card.short,
+        input_message_content=InputTextMessageContent(reply.text, parse_mode=ParseMode.HTML),
+    )
+
+
+def _present(member: ChatMember) -> bool:
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A short hello when added to a group; nothing when removed."""
-    change: ChatMemberUpdated | None = update.my_chat_member
-    if change is None or change.chat.type not in GROUPS:
+    """The bot's own membership: a short hello when added to a group; a block is noted, not answered."""
+    change = update.my_chat_member
+    if change is None:
         return
-    was = change.old_chat_member.status in ("member", "administrator", "creator")
-    now = change.new_chat_member.status in ("member", "administrator")
-    if now and not was:
-        await send(
-            context, change.chat.id, notice(_brain(context).catalog, "group_hello", bot=f"@{context.bot.username}")
-        )
+    chat = change.chat
+    was, now = _present(change.old_chat_member), _present(change.new_chat_member)
+    if chat.type == ChatType.PRIVATE:
+        if not now:
+            _blocked(context, chat.id)
+        else:
+            _blocks(context).pop(chat.id, None)
+    elif chat.type in GROUPS:
+        if now and not was:
+            log.info("added to a group chat=%s", _anon(context, chat.id))
+            hello = notice(_brain(context).catalog, "group_hello", bot=f"@{context.bot.username}")
+            await send(context, chat.id, hello)
+        elif was and not now:
+            log.info("removed from a group chat=%s", _anon(context, chat.id))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Commands the bot does not have; in groups only when addressed to this bot."""
-    chat, message = update.effective_chat, update.effective_message
+    chat, message = update.effective_chat, update.message
     if chat is None or message is None:
         return
     command = (message.text or "").split()[0]
     if chat.type in GROUPS and not command.casefold().endswith(f"@{context.bot.username}".casefold()):
         return
-    await send(
-        context,
-        chat.id,
-        notice(_brain(context).catalog, "unknown_command"),
-        message.message_id if chat.type in GROUPS else None,
-    )
+    await send(context, chat.id, notice(_brain(context).catalog, "unknown_command"), _reply_to(update))
+
+
+def _was_for_us(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Would the user expect an answer to this update? (Then they deserve to hear that something failed.)"""
+    chat = update.effective_chat
+    if chat is None or update.inline_query is not None:
+        return False
+    if chat.type == ChatType.PRIVATE or update.callback_query is not None:
+        return True
+    message = update.message
+    if message is None or chat.type not in GROUPS:
+        return False
+    text = message.text or ""
+    return text.startswith("/") or addressed_text(message, context.bot.username, context.bot.id) is not None
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log with the traceback and keep serving; tell a private chat that something went wrong."""
+    """Log with the traceback and keep serving; tell the asker that something went wrong."""
     log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
-        try:
-            await send(context, update.effective_chat.id, notice(_brain(context).catalog, "error"))
-        except TelegramError:
-            log.warning("could not send the error notice")
+    if not isinstance(update, Update) or update.effective_chat is None or not _was_for_us(update, context):
+        return
+    try:
+        await send(context, update.effective_chat.id, notice(_brain(context).catalog, "error"), _reply_to(update))
+    except TelegramError:
+        log.warning("could not send the error notice either")
 
 
-async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+async def post_init(app: App) -> None:
+    """The command menu users see; a failure here must not stop the bot from answering."""
+    try:
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
 
 
 # --- wiring -----------------------------------------------------------------------------------------
@@ -345,31 +630,46 @@ def build_application(
     settings: Settings,
     *,
     clock: Clock = time.time,
-    extra: Callable[[Application[Any, Any, Any, Any, Any, Any]], None] | None = None,
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The whole bot, ready to run; tests point `settings.base_url` at a local Bot API double."""
+    extra: Callable[[App], None] | None = None,
+) -> App:
+    """The whole bot, ready to run; tests point `settings.base_url` at a local Bot API double.
+
+    `extra(app)` registers more handlers (admin commands) before the catch-all ones.
+    """
+    anonymize = Anonymizer(_secret(settings.token, "log-hash"))
     app = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .read_timeout(settings.request_timeout)
+        .rate_limiter(
+            RetryingRateLimiter(retries=settings.retries, base_delay=settings.retry_delay, anonymize=anonymize)
+        )
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .build()
     )
-    app.bot_data.update(brain=brain, clock=clock)
+    app.bot_data.update(
+        brain=brain,
+        clock=clock,
+        anonymize=anonymize,
+        inline_cache=TtlCache[str, Any](max_items=512, ttl=INLINE_CACHE_SECONDS),
+    )
     private, group = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
-    app.add_handler(CommandHandler(["start", "help"], start))
-    app.add_handler(CommandHandler("topics", topics_command))
-    app.add_handler(CommandHandler("sources", sources_command))
-    app.add_handler(CommandHandler("ask", ask))
+    new = filters.UpdateType.MESSAGE  # edits of earlier messages never re-run a command
+    app.add_handler(TypeHandler(Update, gate), group=-1)
+    app.add_handler(CommandHandler(["start", "help"], start, filters=new))
+    app.add_handler(CommandHandler("topics", topics_command, filters=new))
+    app.add_handler(CommandHandler("sources", sources_command, filters=new))
+    app.add_handler(CommandHandler("ask", ask, filters=new))
     if extra is not None:
         extra(app)
-    app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
-    app.add_handler(MessageHandler(private & filters.TEXT & filters.UpdateType.MESSAGE, private_text))
-    app.add_handler(MessageHandler(group & filters.TEXT & filters.UpdateType.MESSAGE, group_text))
+    app.add_handler(MessageHandler(filters.COMMAND & new, unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT & new, private_text))
+    app.add_handler(MessageHandler(group & filters.TEXT & new, group_text))
     app.add_handler(
         MessageHandler(
-            private & (filters.UpdateType.EDITED_MESSAGE | (~filters.TEXT & ~filters.StatusUpdate.ALL)), non_text
+            private & (filters.UpdateType.EDITED_MESSAGE | (new & ~filters.TEXT & ~filters.StatusUpdate.ALL)), non_text
         )
     )
     app.add_handler(CallbackQueryHandler(button))
@@ -377,6 +677,52 @@ def build_application(
     app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(on_error)
     return app
+
+
+def open_store(settings: Settings, now: float | None = None) -> SqliteContextStore:
+    """The chat-context store that survives restarts: BOT_DATA_DIR/context.sqlite3."""
+    return SqliteContextStore(settings.data_dir / FILENAME, key_secret=_secret(settings.token, "context-key"), now=now)
+
+
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(ValueError):
+    """A bad flag or environment value; the message names it."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode behind a reverse proxy: Telegram POSTs to `url`; we listen on listen:port at `path`.
+
+    The proxy terminates HTTPS and forwards to http://listen:port/path (by default the URL's own path).
+    Telegram sends `secret` in X-Telegram-Bot-Api-Secret-Token and python-telegram-bot answers 403 to any
+    request without it; with no secret given, a random one is made for this run.
+    """
+
+    url: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret: str = ""
+    path: str = ""
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for Application.run_webhook and Updater.start_webhook; ConfigError names a bad one."""
+        parts = urlsplit(self.url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ConfigError(f"--webhook must be an https:// URL (Telegram requires HTTPS), got {self.url!r}")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"--port must be 1-65535, got {self.port}")
+        if self.secret and not _SECRET_TOKEN.match(self.secret):
+            raise ConfigError("the webhook secret (--secret / BOT_WEBHOOK_SECRET) must be 1-256 of A-Z a-z 0-9 _ -")
+        return {
+            "listen": self.listen,
+            "port": self.port,
+            "url_path": (self.path or parts.path).strip("/"),
+            "webhook_url": self.url,
+            "secret_token": self.secret or secrets.token_urlsafe(32),
+            "allowed_updates": list(ALLOWED_UPDATES),
+        }
 
 
 def run(
@@ -388,21 +734,20 @@ def run(
     listen: str = "127.0.0.1",
     port: int = 8443,
     secret: str = "",
+    path: str = "",
 ) -> None:
-    """Run until SIGINT or SIGTERM (python-telegram-bot stops cleanly on both)."""
+    """Run until SIGINT or SIGTERM (python-telegram-bot stops cleanly on both); webhook mode when given a URL."""
+    options = Webhook(webhook, listen, port, secret, path).options() if webhook else None  # bad flags: fail first
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     install_log_redaction(settings.token)
-    from bot.adapters import admin  # imported here: admin uses this module's send()
-
-    app = build_application(brain, settings, extra=lambda a: admin.install(a, settings, root))
-    if webhook:
-        app.run_webhook(
-            listen=listen,
-            port=port,
-            webhook_url=webhook,
-            secret_token=secret or None,
-            allowed_updates=Update.ALL_TYPES,
-            url_path=webhook.rstrip("/").rsplit("/", 1)[-1] if "/" in webhook.split("//", 1)[-1] else "",
-        )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    store = open_store(settings, now=time.time())
+    brain.store = store
+    app = build_application(brain, settings)
+    try:
+        if options is not None:
+            log.info("webhook mode: listening on %s:%s/%s", listen, port, options["url_path"])
+            app.run_webhook(**options)
+        else:
+            app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+    finally:
+        store.close()
