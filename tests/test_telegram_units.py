@@ -1,0 +1,353 @@
+"""The Telegram adapter's pieces on their own: addressing, retries, ordering, logs, inline ranking, SQLite.
+
+No network at all: messages are built by the Bot API double's update builders without starting its
+server, and python-telegram-bot errors are built by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from telegram import Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.adapters.sqlite_context import PRUNE_EVERY, SqliteContextStore
+from bot.adapters.telegram import (
+    Anonymizer,
+    PerChatUpdateProcessor,
+    RetryingRateLimiter,
+    _RedactToken,
+    addressed_text,
+    conversation_key,
+    failure_kind,
+    sent_by_a_bot,
+)
+from bot.catalog import Catalog
+from bot.context import CONTEXT_TTL_SECONDS, ChatContext, ContextStore
+from bot.inline import TtlCache, inline_cards
+from bot.router import Router
+from tests.botapi import BotApiDouble
+from tests.telegram_harness import BOT, GROUP, OTHER, USER
+
+BOT_ID = 5012345678
+
+
+@pytest.fixture(scope="module")
+def builder() -> BotApiDouble:
+    return BotApiDouble()  # never started: only its update builders are used
+
+
+def group_message(builder: BotApiDouble, text: str, **kwargs: Any) -> Message:
+    update = builder.push_message(GROUP, USER, text, queue=False, **kwargs)
+    assert update is not None, "privacy mode: Telegram would not deliver this"
+    message = Update.de_json(update, None).message
+    assert message is not None
+    return message
+
+
+# ---------------------------------------------------------------------- addressing
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        (f"@{BOT} does prednisone help LEMS?", "does prednisone help LEMS?"),
+        (f"so @{BOT.upper()}, what about side effects?", "so , what about side effects?"),
+        (f"👨‍👩‍👧 @{BOT} dose?", "👨‍👩‍👧 dose?"),  # entity offsets in UTF-16 units, after a ZWJ emoji
+        (f"@{BOT}", ""),
+    ],
+)
+def test_mentions_address_the_bot(builder: BotApiDouble, text: str, question: str) -> None:
+    assert addressed_text(group_message(builder, text), BOT, BOT_ID) == question
+
+
+def test_replies_to_the_bot_address_it_and_others_do_not() -> None:
+    def reply_to(author: dict[str, Any]) -> Message:
+        chat = {"id": GROUP, "type": "supergroup", "title": "g"}
+        earlier = {"message_id": 1, "date": 0, "chat": chat, "from": author, "text": "an answer"}
+        person = {"id": USER, "is_bot": False, "first_name": "A"}
+        return Message.de_json(
+            {
+                "message_id": 2,
+                "date": 0,
+                "chat": chat,
+                "from": person,
+                "text": "and for ALS?",
+                "reply_to_message": earlier,
+            },
+            None,
+        )
+
+    assert addressed_text(reply_to({"id": BOT_ID, "is_bot": True, "first_name": "P"}), BOT, BOT_ID) == "and for ALS?"
+    assert addressed_text(reply_to({"id": OTHER, "is_bot": False, "first_name": "B"}), BOT, BOT_ID) is None
+
+
+def test_mentions_of_other_bots_do_not_address_this_one(builder: BotApiDouble) -> None:
+    message = Message.de_json(
+        {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": GROUP, "type": "supergroup", "title": "g"},
+            "from": {"id": USER, "is_bot": False, "first_name": "A"},
+            "text": "@other_bot and @pred_info_botanist, hello",
+            "entities": [
+                {"type": "mention", "offset": 0, "length": 10},
+                {"type": "mention", "offset": 15, "length": 19},
+            ],
+        },
+        None,
+    )
+    assert addressed_text(message, BOT, BOT_ID) is None
+    named = Message.de_json(
+        {
+            "message_id": 2,
+            "date": 0,
+            "chat": {"id": GROUP, "type": "supergroup", "title": "g"},
+            "from": {"id": USER, "is_bot": False, "first_name": "A"},
+            "text": "Prednisone Info what is ALS?",
+            "entities": [
+                {
+                    "type": "text_mention",
+                    "offset": 0,
+                    "length": 15,
+                    "user": {"id": BOT_ID, "is_bot": True, "first_name": "P"},
+                }
+            ],
+        },
+        None,
+    )
+    assert addressed_text(named, BOT, BOT_ID) == "what is ALS?"
+
+
+def test_conversation_keys_are_per_user_in_groups_only() -> None:
+    assert conversation_key(USER, USER, "private") == str(USER)
+    assert conversation_key(GROUP, USER, "supergroup") != conversation_key(GROUP, OTHER, "supergroup")
+    assert conversation_key(-42, USER, "group") == f"-42:{USER}"
+
+
+def test_other_bots_are_bots_but_anonymous_admins_are_people() -> None:
+    def message(sender: dict[str, Any], sender_chat: dict[str, Any] | None = None) -> Message:
+        data: dict[str, Any] = {"message_id": 1, "date": 0, "chat": {"id": GROUP, "type": "supergroup"}, "from": sender}
+        if sender_chat:
+            data["sender_chat"] = sender_chat
+        return Message.de_json(data, None)
+
+    assert sent_by_a_bot(message({"id": 9, "is_bot": True, "first_name": "OtherBot"}))
+    assert not sent_by_a_bot(message({"id": USER, "is_bot": False, "first_name": "A"}))
+    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+    assert not sent_by_a_bot(message(anonymous, {"id": GROUP, "type": "supergroup"}))
+    channel = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+    assert sent_by_a_bot(message(channel, {"id": -1009876543210, "type": "channel"}))
+
+
+# ---------------------------------------------------------------------- retries
+
+
+def raised_from(error: Exception, cause: BaseException) -> Exception:
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (NetworkError("Internal Server Error"), "refused"),
+        (NetworkError("Bad Gateway"), "refused"),
+        (raised_from(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("refused")), "not sent"),
+        (raised_from(TimedOut(), httpx.ConnectTimeout("slow")), "not sent"),
+        (raised_from(TimedOut("Pool timeout"), httpx.PoolTimeout("full")), "not sent"),
+        (raised_from(TimedOut(), httpx.ReadTimeout("slow")), "unconfirmed"),
+        (raised_from(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("gone")), "unconfirmed"),
+        (BadRequest("Message is too long"), None),
+        (Forbidden("Forbidden: bot was blocked by the user"), None),
+        (RetryAfter(1), None),  # AIORateLimiter's business
+    ],
+)
+def test_failure_kinds(error: Exception, kind: str | None) -> None:
+    assert failure_kind(error) == kind
+
+
+async def test_retries_back_off_then_give_up() -> None:
+    delays: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    limiter = RetryingRateLimiter(retries=4, base_delay=1.0, max_delay=5.0, anonymize=Anonymizer(b"k"), sleep=sleep)
+    calls = 0
+
+    async def failing(*args: Any, **kwargs: Any) -> bool:
+        nonlocal calls
+        calls += 1
+        raise NetworkError("Internal Server Error")
+
+    with pytest.raises(NetworkError):
+        await limiter.process_request(failing, (), {}, "sendMessage", {"chat_id": USER}, None)
+    assert calls == 5 and delays == [1.0, 2.0, 4.0, 5.0]
+
+    async def refused(*args: Any, **kwargs: Any) -> bool:
+        raise BadRequest("Can't parse entities")
+
+    delays.clear()
+    with pytest.raises(BadRequest):
+        await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": USER}, None)
+    assert delays == []  # a bug on our side: no point in sending it again
+
+
+async def test_updates_of_one_chat_wait_for_each_other_and_other_chats_do_not() -> None:
+    processor = PerChatUpdateProcessor()
+    order: list[str] = []
+    release = asyncio.Event()
+
+    def update(chat_id: int) -> Update:
+        data = {
+            "update_id": chat_id,
+            "message": {"message_id": 1, "date": 0, "chat": {"id": chat_id, "type": "private"}},
+        }
+        return Update.de_json(data, None)
+
+    async def work(name: str, wait: bool = False) -> None:
+        order.append(f"{name} start")
+        if wait:
+            await release.wait()
+        order.append(f"{name} end")
+
+    first = asyncio.create_task(processor.process_update(update(USER), work("a1", wait=True)))
+    second = asyncio.create_task(processor.process_update(update(USER), work("a2")))
+    other = asyncio.create_task(processor.process_update(update(OTHER), work("b")))
+    await other
+    assert order == ["a1 start", "b start", "b end"]  # a2 waits for a1; b does not
+    release.set()
+    await asyncio.gather(first, second)
+    assert order[3:] == ["a1 end", "a2 start", "a2 end"]
+    assert processor._locks == {}  # nothing left behind per chat
+
+
+# ---------------------------------------------------------------------- logs
+
+
+def test_the_token_never_reaches_a_log(tmp_path: Path) -> None:
+    token = "5012345678:AAFake-Test-Token_for-the-BotApi-Double"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_RedactToken(token))
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("POST https://api.telegram.org/bot%s/sendMessage", token)
+        try:
+            raise httpx.InvalidURL(f"bad url https://api.telegram.org/bot{token}/getMe")
+        except httpx.InvalidURL:
+            logger.exception("request failed")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert token not in output and "bot<token>/sendMessage" in output and "bot<token>/getMe" in output
+
+
+def test_chat_ids_in_logs_are_keyed_hashes() -> None:
+    anonymize = Anonymizer(b"one key")
+    assert anonymize(USER) == anonymize(USER) != anonymize(OTHER)
+    assert anonymize(USER) != Anonymizer(b"another key")(USER)
+    assert str(USER) not in anonymize(USER)
+
+
+# ---------------------------------------------------------------------- inline ranking and cache
+
+
+def test_inline_cards(catalog: Catalog) -> None:
+    router = Router(catalog)
+    assert inline_cards(router, "")[:3] == ("prednisone", "lems", "als")
+    assert inline_cards(router, "she cannot breathe and her lips are blue")[0] == "urgent"
+    lems = inline_cards(router, "side effects LEMS")
+    assert lems[0] == "lems-side-effects" and all(catalog.cards[c].condition != "als" for c in lems)
+    both = inline_cards(router, "does it work?")
+    assert {"lems-evidence", "als-evidence"} <= set(both)
+    offered = {c for q in ("thanks", "hello", "xyzzy", "side effects", "compare") for c in inline_cards(router, q)}
+    assert not {c for c in offered if catalog.cards[c].topic in ("welcome", "smalltalk", "urgent")}
+    assert len(inline_cards(router, "prednisone", limit=2)) <= 2
+
+
+def test_ttl_cache_expires_and_evicts() -> None:
+    cache: TtlCache[str, int] = TtlCache(max_items=2, ttl=10.0)
+    cache.put("a", 1, now=0.0)
+    cache.put("b", 2, now=1.0)
+    assert cache.get("a", now=5.0) == 1  # "a" is now the most recently used
+    cache.put("c", 3, now=6.0)  # evicts "b"
+    assert cache.get("b", now=6.0) is None and cache.get("c", now=6.0) == 3
+    assert cache.get("a", now=10.5) is None  # expired
+    assert (cache.hits, cache.misses, len(cache)) == (2, 2, 1)
+
+
+# ---------------------------------------------------------------------- the SQLite context store
+
+
+def ctx(at: float, condition: str | None = "als", topic: str | None = "evidence") -> ChatContext:
+    return ChatContext(condition=condition, topic=topic, card=f"{condition}-{topic}", at=at)
+
+
+def test_sqlite_store_is_a_context_store_that_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "context.sqlite3"
+    store: ContextStore = SqliteContextStore(path, key_secret=b"secret")
+    assert store.get("4242") is None
+    store.put("4242", ctx(100.0))
+    store.put("-100:4242", ctx(101.0, "lems", None))
+    store.put("4242", ctx(102.0, "als", "side-effects"))
+    assert isinstance(store, SqliteContextStore)
+    store.close()
+
+    again = SqliteContextStore(path, key_secret=b"secret")
+    assert again.get("4242") == ctx(102.0, "als", "side-effects")
+    assert again.get("-100:4242") == ChatContext("lems", None, "lems-None", 101.0)
+    assert len(again) == 2
+    again.close()
+    other_key = SqliteContextStore(path, key_secret=b"rotated")
+    assert other_key.get("4242") is None  # keyed by an HMAC: a new secret starts afresh
+    other_key.close()
+
+
+def test_sqlite_store_never_writes_who_asked(tmp_path: Path) -> None:
+    path = tmp_path / "context.sqlite3"
+    store = SqliteContextStore(path, key_secret=b"secret")
+    store.put("-1001234567890:424242", ctx(1.0))
+    store.close()
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT * FROM context").fetchall()
+    dump = repr(rows) + "".join(p.read_bytes().decode("latin-1") for p in tmp_path.iterdir())
+    assert "424242" not in dump and "1001234567890" not in dump
+    assert rows[0][1:] == ("als", "evidence", "als-evidence", 1.0)
+
+
+def test_sqlite_store_is_bounded_in_age_and_size(tmp_path: Path) -> None:
+    store = SqliteContextStore(tmp_path / "c.sqlite3", max_rows=10)
+    store.put("old", ctx(0.0))
+    store.put("new", ctx(CONTEXT_TTL_SECONDS + 1))  # every put forgets what is older than the context lifetime
+    assert store.get("old") is None and store.get("new") is not None
+    for n in range(PRUNE_EVERY - 2):  # the size is checked every PRUNE_EVERY writes: this is the 100th
+        store.put(f"chat{n}", ctx(CONTEXT_TTL_SECONDS + 2 + n))
+    assert len(store) == 10  # the oldest went first
+    assert store.get(f"chat{PRUNE_EVERY - 3}") is not None and store.get("chat0") is None
+    store.close()
+
+    reopened = SqliteContextStore(tmp_path / "c.sqlite3", now=10 * CONTEXT_TTL_SECONDS)
+    assert len(reopened) == 0  # opened long after: nothing is fresh enough to keep
+    reopened.close()
+
+
+def test_an_unreadable_store_is_moved_aside(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "context.sqlite3"
+    path.write_bytes(b"this is not a database, just bytes " * 100)
+    store = SqliteContextStore(path)
+    store.put("4242", ctx(1.0))
+    assert store.get("4242") == ctx(1.0)
+    store.close()
+    assert (tmp_path / "context.sqlite3.corrupt").exists()
+    assert "moved aside" in caplog.text
