@@ -742,7 +742,9 @@ def run(
     install_log_redaction(settings.token)
     store = open_store(settings, now=time.time())
     brain.store = store
-    app = build_application(brain, settings)
+    from bot.adapters import admin  # imported here: admin uses this module's send()
+
+    app = build_application(brain, settings, extra=lambda a: admin.install(a, settings, root))
     try:
         if options is not None:
             log.info("webhook mode: listening on %s:%s/%s", listen, port, options["url_path"])
