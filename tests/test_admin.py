@@ -202,3 +202,13 @@ async def test_watcher_runs_from_post_init_until_shutdown(tg: BotApiDouble, cata
         task = watcher.task
         await app.post_shutdown(app)
         assert task.done() and watcher.task is None
+
+
+async def test_watcher_ignores_files_the_loader_does_not_read(catalog_copy: Path) -> None:
+    """An editor's swap or backup file next to the YAML is not a reason to reload."""
+    catalog = load(catalog_copy).catalog
+    assert catalog is not None
+    watcher = admin.Watcher(admin.Reloader(Brain(catalog), catalog_copy))
+    (catalog_copy / "intents" / ".general.yaml.swp").write_bytes(b"\0swap")
+    (catalog_copy / "content" / "cards-general.yaml~").write_text("backup")
+    assert await watcher.poll() is None

@@ -72,17 +72,16 @@ class ReloadOutcome:
 
 
 def snapshot(root: Path) -> Snapshot:
-    """Name, mtime and size of every file in content/ and intents/: any edit, new file or deletion shows."""
+    """Name, mtime and size of the YAML files the loader reads: any edit, new file or deletion shows.
+
+    Only *.yaml, as the loader: an editor's swap and backup files come and go without a reload.
+    """
     out = []
     for folder in FOLDERS:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
+        for path in sorted((root / folder).glob("*.yaml")):
             with contextlib.suppress(OSError):  # deleted between listing and stat: the next poll sees it
-                if path.is_file():
-                    st = path.stat()
-                    out.append((str(path.relative_to(root)), st.st_mtime_ns, st.st_size))
+                st = path.stat()
+                out.append((str(path.relative_to(root)), st.st_mtime_ns, st.st_size))
     return tuple(out)
 
 
