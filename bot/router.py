@@ -174,6 +174,9 @@ class Router:
         known = len(s.conditions) if s.named else int(not s.conditions and cond is not None)
         match = self.matcher.match(s.text, conditions=known)
         best = match.best
+        if best is not None and (s.conditions or s.in_scope) and self._small_talk(best):
+            # "hi, what is LEMS?": the greeting is manners, the question is the message
+            best = next((c for c in match.candidates if not self._small_talk(c)), None)
         if best is None or not self._confident(s, ctx, named, best):
             return self._without_topic(s, ctx, named, cond, match)
         card = self.catalog.cards[best.card]
@@ -187,6 +190,9 @@ class Router:
         elif named and card.topic == "drug":
             card = self._condition_topic(named, best, match.candidates)
         return self._resolve(card, cond, _replace(base, context_used=not s.conditions and ctx is not None))
+
+    def _small_talk(self, c: Candidate) -> bool:
+        return self.catalog.cards[c.card].topic in ("welcome", "smalltalk")
 
     def _confident(self, s: _Scan, ctx: ChatContext | None, named: str | None, best: Candidate) -> bool:
         """Is the best match good enough to answer its topic? The bar rises when nothing says "ours"."""

@@ -68,6 +68,8 @@ def test_questions_about_breathing_are_not_emergencies(router: Router, text: str
         ("what is prednisone", "prednisone"),
         ("why does prednisone help in LEMS but not in ALS", "compare"),
         ("will predisone help my lambert eton", "lems-evidence"),
+        ("hi 👋 what is LEMS?", "lems"),
+        ("what can you do", "welcome"),
     ],
 )
 def test_answers(router: Router, text: str, card: str) -> None:
