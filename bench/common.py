@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,17 @@ def pin(core: int | None) -> int | None:
     chosen = allowed[-1] if core is None else core
     os.sched_setaffinity(0, {chosen})
     return chosen
+
+
+@contextlib.contextmanager
+def pinned(core: int | None) -> Iterator[int | None]:
+    """`pin` for the duration of a block; the process may use its former cores again afterwards."""
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    try:
+        yield pin(core)
+    finally:
+        if before is not None:
+            os.sched_setaffinity(0, before)
 
 
 def machine() -> dict[str, Any]:

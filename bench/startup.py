@@ -34,7 +34,7 @@ def child(root: Path) -> dict[str, Any]:
     from bot.catalog import load
 
     t1 = time.perf_counter()
-    rss_imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_imported = peak_rss_mb()
     result = load(root)
     t2 = time.perf_counter()
     if result.catalog is None:
@@ -48,9 +48,21 @@ def child(root: Path) -> dict[str, Any]:
         "load_s": t2 - t1,
         "index_s": t3 - t2,
         "total_s": t3 - t0,
-        "rss_after_import_mb": rss_imported / 1024,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_after_import_mb": rss_imported,
+        "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux: VmHWM, because getrusage's ru_maxrss survives exec and
+    so would report the parent's peak when that was higher."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux; bytes on macOS
 
 
 def _spawn(*args: str) -> dict[str, Any]:
