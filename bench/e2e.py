@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import add_out, median, percentile, pin, report, table
+from bench.common import add_out, median, percentile, pin, pinned, report, table
 from bench.synth import message_mix
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,11 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     bot_core = cores[0] if len(cores) > 1 else None
-    pin(cores[-1] if len(cores) > 1 else None)  # the double and the users on the other core
     runs: dict[str, list[JSON]] = {kind: [] for kind in KINDS}
-    for _ in range(args.rounds):
-        for kind in KINDS:
-            runs[kind].append(measure(kind, args.users, args.per_user, args.limits, bot_core, args.timeout))
+    with pinned(cores[-1] if len(cores) > 1 else None):  # the double and the users on the other core
+        for _ in range(args.rounds):
+            for kind in KINDS:
+                runs[kind].append(measure(kind, args.users, args.per_user, args.limits, bot_core, args.timeout))
     summary = {}
     for kind, results in runs.items():
         summary[kind] = {
