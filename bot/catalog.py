@@ -177,7 +177,9 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, where: str, problems: lis
         for key_node, value_node in node.value:
             key = str(loader.construct_object(key_node))
             if key in out:
-                problems.append(Problem(where, key_node.start_mark.line + 1, f"duplicate key {key!r}"))
+                problems.append(
+                    Problem(where, key_node.start_mark.line + 1, f"duplicate key {key!r}", hint="keep one of them")
+                )
             out[key] = _convert(value_node, loader, where, problems)
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
@@ -189,25 +191,35 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, where: str, problems: lis
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
+BROKEN = object()  # what read_yaml returns for a file it could not parse (the problem is already recorded)
+
+
 def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
-    """Parse one file; on a syntax error record it with its line and return None."""
+    """Parse one file; on a syntax error record it with its line and return BROKEN."""
     where = _rel(path, root)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(where, 1, f"cannot read file: {exc}"))
-        return None
+        return BROKEN
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         return None if node is None else _convert(node, loader, where, problems)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problems.append(Problem(where, (mark.line + 1) if mark else 1, f"YAML syntax: {exc.problem}"))
-        return None
+        problems.append(
+            Problem(
+                where,
+                (mark.line + 1) if mark else 1,
+                f"YAML syntax: {exc.problem}",
+                hint="check the indentation and the '- ' of list items on this line and the one above",
+            )
+        )
+        return BROKEN
     except yaml.YAMLError as exc:
         problems.append(Problem(where, 1, f"YAML: {exc}"))
-        return None
+        return BROKEN
     finally:
         loader.dispose()
 
@@ -244,7 +256,7 @@ class _Fields:
         value = self.m.get(key)
         if value is None:
             if required:
-                self.err(key, f"missing field {key!r}")
+                self.err(key, f"missing field {key!r}", hint=f"add a line '{key}: ...'")
             return ""
         if not isinstance(value, str) or not value.strip():
             self.err(key, f"{key!r} must be non-empty text")
@@ -255,7 +267,7 @@ class _Fields:
         value = self.m.get(key)
         if value is None:
             if required:
-                self.err(key, f"missing field {key!r}")
+                self.err(key, f"missing field {key!r}", hint=f"add '{key}: []' or a list")
             return ()
         if not isinstance(value, _List):
             self.err(key, f"{key!r} must be a list")
@@ -270,6 +282,8 @@ class _Fields:
 
 
 def _items(data: Any, key: str, where: str, problems: list[Problem]) -> list[_Map]:
+    if data is BROKEN:
+        return []
     if data is None:
         problems.append(Problem(where, 1, f"file is empty; expected a top-level {key!r} list"))
         return []
@@ -281,7 +295,7 @@ def _items(data: Any, key: str, where: str, problems: list[Problem]) -> list[_Ma
         problems.append(Problem(where, data.key_lines[k], f"unknown top-level key {k!r}"))
     items = data[key]
     if not isinstance(items, _List):
-        problems.append(Problem(where, data.key_lines[key], f"{key!r} must be a list"))
+        problems.append(Problem(where, data.key_lines[key], f"{key!r} must be a list", hint="one '- item' per line"))
         return []
     out = []
     for item, line in zip(items, items.item_lines, strict=True):
@@ -387,6 +401,8 @@ def _load_messages(path: Path, root: Path, problems: list[Problem]) -> dict[str,
         problems.append(Problem(where, 1, "missing file: the bot's fixed texts and the disclaimer live here"))
         return {}
     data = read_yaml(path, root, problems)
+    if data is BROKEN:
+        return {}
     if not isinstance(data, _Map) or not isinstance(data.get("messages"), _Map):
         problems.append(Problem(where, 1, "expected a top-level 'messages' mapping"))
         return {}
@@ -417,6 +433,8 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
         problems.append(Problem(where, 1, "missing file: condition names, spellings and urgent words"))
         return Lexicon()
     data = read_yaml(path, root, problems)
+    if data is BROKEN:
+        return Lexicon()
     if not isinstance(data, _Map):
         problems.append(Problem(where, 1, "expected a mapping with keys " + ", ".join(_LEXICON_KEYS)))
         return Lexicon()
@@ -507,24 +525,55 @@ def load(root: Path) -> LoadResult:
         if card.id in by_id:
             first = by_id[card.id]
             problems.append(
-                Problem(card.file, card.line, f"duplicate card id {card.id!r} (first at {first.file}:{first.line})")
+                Problem(
+                    card.file,
+                    card.line,
+                    f"duplicate card id {card.id!r} (first at {first.file}:{first.line})",
+                    hint="card ids must be unique",
+                )
             )
         elif card.id:
             by_id[card.id] = card
     for card in by_id.values():
         for rel in card.related:
             if rel not in by_id:
-                problems.append(Problem(card.file, card.line, f"card {card.id!r}: related card {rel!r} does not exist"))
+                problems.append(
+                    Problem(
+                        card.file,
+                        card.line,
+                        f"card {card.id!r}: related card {rel!r} does not exist",
+                        hint="check the spelling, or add the card",
+                    )
+                )
         for sid in card.sources:
             if sid not in sources:
                 problems.append(
-                    Problem(card.file, card.line, f"card {card.id!r}: source {sid!r} is not in sources.yaml")
+                    Problem(
+                        card.file,
+                        card.line,
+                        f"card {card.id!r}: source {sid!r} is not in sources.yaml",
+                        hint="add it to content/sources.yaml or fix the id",
+                    )
                 )
         if card.is_content and card.topic != "urgent" and not card.sources:
-            problems.append(Problem(card.file, card.line, f"card {card.id!r}: a content card needs a source"))
+            problems.append(
+                Problem(
+                    card.file,
+                    card.line,
+                    f"card {card.id!r}: a content card needs a source",
+                    hint="sources: [id from content/sources.yaml]",
+                )
+            )
     for cid in REQUIRED_CARD_IDS:
         if cid not in by_id and card_files:
-            problems.append(Problem(_rel(content, root), 0, f"required card {cid!r} is missing"))
+            problems.append(
+                Problem(
+                    _rel(content, root),
+                    0,
+                    f"required card {cid!r} is missing",
+                    hint="the bot's commands and routing need it; see docs/catalog.md",
+                )
+            )
     seen_topic: dict[tuple[str, str], Card] = {}
     for card in by_id.values():
         key = (card.topic, card.condition)
@@ -543,11 +592,23 @@ def load(root: Path) -> LoadResult:
     example_at: dict[str, tuple[Intent, int]] = {}
     for intent in intents:
         if intent.id in intent_ids:
-            problems.append(Problem(intent.file, intent.line, f"duplicate intent id {intent.id!r}"))
+            problems.append(
+                Problem(
+                    intent.file,
+                    intent.line,
+                    f"duplicate intent id {intent.id!r}",
+                    hint="rename one, or merge their examples",
+                )
+            )
         intent_ids[intent.id] = intent
         if intent.card and intent.card not in by_id:
             problems.append(
-                Problem(intent.file, intent.line, f"intent {intent.id!r}: card {intent.card!r} does not exist")
+                Problem(
+                    intent.file,
+                    intent.line,
+                    f"intent {intent.id!r}: card {intent.card!r} does not exist",
+                    hint="check the spelling against the ids in content/cards-*.yaml",
+                )
             )
         for example, line in zip(intent.examples, intent.example_lines, strict=True):
             folded = " ".join(example.casefold().split())
