@@ -64,7 +64,7 @@ def lift_limits(limiter: object) -> bool:
     return True
 
 
-def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path) -> None:
+def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, concurrency: int | None) -> None:
     """Build the bot (or the echo bot with the bot's settings) and long-poll until SIGTERM."""
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -81,6 +81,8 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path) -> 
     if store is not None:
         brain.store = store
     real = adapter.build_application(brain, settings)
+    if concurrency is not None:  # the same kind of update processor, with another limit, for all three
+        real._update_processor = type(real.update_processor)(concurrency)  # type: ignore[call-arg]
     # rich-echo: the bot's own replies to the benchmark's messages, made now, before any timing
     replies = {t: brain.reply(t, "warm-up", 0.0) for t in mix_texts()} if kind == "rich-echo" else {}
 
@@ -183,7 +185,9 @@ def streams(users: int, per_user: int) -> dict[int, list[str]]:
     return {FIRST_USER + u: texts[u * per_user : (u + 1) * per_user] for u in range(users)}
 
 
-def measure(kind: str, users: int, per_user: int, limits: str, core: int | None, timeout: float) -> JSON:
+def measure(
+    kind: str, users: int, per_user: int, limits: str, core: int | None, timeout: float, concurrency: int | None
+) -> JSON:
     from tests.botapi import BotApiDouble
     from tests.botapi.double import BotApiDouble as Double
 
@@ -199,6 +203,8 @@ def measure(kind: str, users: int, per_user: int, limits: str, core: int | None,
         tg.register_method("sendMessage", send_message)
         cmd = [sys.executable, "-m", "bench.e2e", "--serve", kind, "--base-url", tg.base_url, "--token", tg.token]
         cmd += ["--limits", limits, "--data-dir", data]
+        if concurrency is not None:
+            cmd += ["--concurrency", str(concurrency)]
         if core is not None:
             cmd += ["--core", str(core)]
         env = {**os.environ, "PTB_TIMEDELTA": "1"}
@@ -257,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-user", type=int, default=20, help="messages each user sends (default 20)")
     parser.add_argument("--rounds", type=int, default=1, help="echo, bot, echo, bot, ...: rounds of the pair")
     parser.add_argument("--limits", choices=("lifted", "shipped"), default="lifted", help="flood limits (see above)")
+    parser.add_argument(
+        "--concurrency", type=int, help="updates handled at once (default: what build_application sets), for all three"
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all replies of a run")
     parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
@@ -268,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         if args.core is not None:
             pin(args.core)
-        serve(args.serve, args.base_url, args.token, args.limits, args.data_dir)
+        serve(args.serve, args.base_url, args.token, args.limits, args.data_dir, args.concurrency)
         return 0
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     bot_core = cores[0] if len(cores) > 1 else None
@@ -276,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     with pinned(cores[-1] if len(cores) > 1 else None):  # the double and the users on the other core
         for _ in range(args.rounds):
             for kind in KINDS:
-                runs[kind].append(measure(kind, args.users, args.per_user, args.limits, bot_core, args.timeout))
+                runs[kind].append(
+                    measure(kind, args.users, args.per_user, args.limits, bot_core, args.timeout, args.concurrency)
+                )
     summary = {}
     for kind, results in runs.items():
         summary[kind] = {
