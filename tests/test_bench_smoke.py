@@ -50,7 +50,7 @@ def test_end_to_end_benchmark_runs(tmp_path: Path) -> None:
     result = bench(tmp_path, "e2e", "--users", "3", "--per-user", "2", "--timeout", "60")
     summary = result["summary"]
     assert isinstance(summary, dict)
-    assert {k: v["replies"] for k, v in summary.items()} == {"echo": 6, "rich-echo": 6, "bot": 6}
+    assert {k: v["replies"] for k, v in summary.items()} == {"textbook-echo": 6, "echo": 6, "rich-echo": 6, "bot": 6}
 
 
 def test_synthetic_catalogs_are_seeded(tmp_path: Path) -> None:

@@ -329,7 +329,7 @@ def test_sqlite_store_never_writes_who_asked(tmp_path: Path) -> None:
 def test_sqlite_store_is_bounded_in_age_and_size(tmp_path: Path) -> None:
     store = SqliteContextStore(tmp_path / "c.sqlite3", max_rows=10)
     store.put("old", ctx(0.0))
-    store.put("new", ctx(CONTEXT_TTL_SECONDS + 1))  # every put forgets what is older than the context lifetime
+    store.put("new", ctx(CONTEXT_TTL_SECONDS + 1))  # a put a minute after the last pruning forgets the stale
     assert store.get("old") is None and store.get("new") is not None
     for n in range(PRUNE_EVERY - 2):  # the size is checked every PRUNE_EVERY writes: this is the 100th
         store.put(f"chat{n}", ctx(CONTEXT_TTL_SECONDS + 2 + n))

@@ -8,8 +8,9 @@ What is kept, and for how long (the README's privacy promise):
 * the conversation key (which holds chat and user ids) is never written: rows are keyed by an HMAC of it,
   with a key the caller derives from a secret (the bot token), so the file alone does not say who asked
   about ALS or LEMS;
-* bounded in age: rows older than `max_age` (the context lifetime, 30 minutes) are deleted as newer rows
-  arrive, and when the store is opened with the current time;
+* bounded in age: rows older than `max_age` (the context lifetime, 30 minutes) are deleted on a write
+  at least a minute after the last pruning (or every 100 writes), and when the store is opened with the
+  current time (the router ignores stale ones meanwhile);
 * bounded in size: at most `max_rows` rows (checked every 100 writes, and on opening); the oldest go first.
 
 A file that is not a readable database (disk trouble, a half-copied volume) is moved aside and a fresh
@@ -23,6 +24,7 @@ import hashlib
 import hmac
 import logging
 import sqlite3
+from collections import OrderedDict
 from pathlib import Path
 
 from bot.context import CONTEXT_TTL_SECONDS, ChatContext
@@ -31,7 +33,9 @@ log = logging.getLogger(__name__)
 
 FILENAME = "context.sqlite3"
 SCHEMA_VERSION = 1
-PRUNE_EVERY = 100  # puts between size checks; age pruning happens on every put (it is one indexed DELETE)
+PRUNE_EVERY = 100  # puts between age and size pruning ...
+PRUNE_SECONDS = 60.0  # ... or seconds, whichever comes first: nothing stays on disk much past its lifetime
+MEMO_SIZE = 4096  # recent conversations also kept in memory: reads of an active chat never touch the disk
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS context (
@@ -64,6 +68,8 @@ class SqliteContextStore:
         self._max_age = max_age
         self._max_rows = max_rows
         self._puts = 0
+        self._pruned_at = float("-inf")
+        self._memo: OrderedDict[str, ChatContext | None] = OrderedDict()  # raw key -> context (write-through)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._open(path)
@@ -99,30 +105,40 @@ class SqliteContextStore:
     # --- the ContextStore protocol ------------------------------------------------------------------
 
     def get(self, key: str) -> ChatContext | None:
+        if key in self._memo:
+            self._memo.move_to_end(key)
+            return self._memo[key]
         row = self._db.execute(
             "SELECT condition, topic, card, at FROM context WHERE key = ?", (self._key(key),)
         ).fetchone()
-        if row is None:
-            return None
-        condition, topic, card, at = row
-        return ChatContext(condition=condition, topic=topic, card=card, at=float(at))
+        found = None if row is None else ChatContext(condition=row[0], topic=row[1], card=row[2], at=float(row[3]))
+        self._remember(key, found)
+        return found
+
+    def _remember(self, key: str, context: ChatContext | None) -> None:
+        self._memo[key] = context
+        self._memo.move_to_end(key)
+        if len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
 
     def put(self, key: str, context: ChatContext) -> None:
+        self._remember(key, context)
         self._db.execute(
             "INSERT INTO context (key, condition, topic, card, at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET condition = excluded.condition, topic = excluded.topic, "
             "card = excluded.card, at = excluded.at",
             (self._key(key), context.condition, context.topic, context.card, context.at),
         )
-        self._db.execute("DELETE FROM context WHERE at < ?", (context.at - self._max_age,))
         self._puts += 1
-        if self._puts % PRUNE_EVERY == 0:
-            self._trim()
+        if self._puts % PRUNE_EVERY == 0 or context.at - self._pruned_at >= PRUNE_SECONDS:
+            self.prune(context.at)
 
     # --- housekeeping -------------------------------------------------------------------------------
 
     def prune(self, now: float) -> None:
         """Forget contexts older than max_age, and the oldest beyond max_rows."""
+        self._memo.clear()
+        self._pruned_at = now
         self._db.execute("DELETE FROM context WHERE at < ?", (now - self._max_age,))
         self._trim()
 

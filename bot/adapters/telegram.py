@@ -624,6 +624,11 @@ async def post_init(app: App) -> None:
 
 # --- wiring -----------------------------------------------------------------------------------------
 
+# Fewer, busier connections: httpcore's pool scans every connection for every request, so 256 of them
+# (python-telegram-bot's default under concurrent updates) cost more CPU than they save in waiting.
+CONNECTION_POOL_SIZE = 8
+MAX_CONCURRENT_UPDATES = 16
+
 
 def build_application(
     brain: Brain,
@@ -645,7 +650,8 @@ def build_application(
         .rate_limiter(
             RetryingRateLimiter(retries=settings.retries, base_delay=settings.retry_delay, anonymize=anonymize)
         )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(post_init)
         .build()
     )
