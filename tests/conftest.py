@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.brain import Brain
 from bot.catalog import Catalog, load
+from tests.botapi import BotApiDouble
 
 # python-telegram-bot 22 warns (DeprecationWarning) while building RetryAfter unless this is set; with
 # warnings as errors, that warning would replace the RetryAfter that flood-control tests need.
@@ -45,3 +47,17 @@ def assert_disclaimer(text: str, catalog: Catalog) -> None:
 
     disclaimer = html.escape(catalog.messages["disclaimer"], quote=False)
     assert text.rstrip().endswith(f"<i>{disclaimer}</i>"), f"no disclaimer at the end of: {text[-200:]!r}"
+
+
+@pytest.fixture
+def tg(request: pytest.FixtureRequest, catalog: Catalog) -> Iterator[BotApiDouble]:
+    """A Bot API double on 127.0.0.1. Afterwards: it never failed, and every message the bot sent through
+    it (delivered or not, inline results too) ended with the disclaimer, unless the test is marked
+    `any_text` (tests of the double itself, which send text of their own)."""
+    from tests.telegram_harness import check_every_message
+
+    with BotApiDouble() as double:
+        yield double
+    assert double.internal_errors == []
+    if request.node.get_closest_marker("any_text") is None:
+        check_every_message(double, catalog)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ from tests.botapi import BotApiDouble
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 NEW_PHRASING = "what colour are the tablets"
 PREDNISONE_TITLE = "What is prednisone?"
-
-
-@pytest.fixture
-def tg() -> Iterator[BotApiDouble]:
-    with BotApiDouble() as double:
-        yield double
-    assert double.internal_errors == []
 
 
 def add_phrasing(root: Path, text: str = NEW_PHRASING) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from tests.botapi import BotApiDouble
 ASKER = 987654321  # a user id that must never reach the log
 QUESTION = "How do I RENEW my passport, please?!"
 NORMALISED = "how do i renew my passport please"
-
-
-@pytest.fixture
-def tg() -> Iterator[BotApiDouble]:
-    with BotApiDouble() as double:
-        yield double
-    assert double.internal_errors == []
 
 
 def env_settings(tg: BotApiDouble, data_dir: Path, **env: str) -> Settings:

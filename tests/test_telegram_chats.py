@@ -27,18 +27,9 @@ from tests.telegram_harness import (
     ask,
     bot_settings,
     buttons,
-    check_every_message,
     is_card,
     settle,
 )
-
-
-@pytest.fixture
-async def tg(catalog: Catalog) -> AsyncIterator[BotApiDouble]:
-    async with BotApiDouble() as double:
-        yield double
-    assert double.internal_errors == []
-    check_every_message(double, catalog)
 
 
 @pytest.fixture

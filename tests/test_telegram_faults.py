@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,10 @@ from bot.adapters.telegram import open_store
 from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble, Disconnect, ErrorReply, Fault, Slow, bad_gateway, internal_server_error
-from tests.telegram_harness import BOT, GROUP, OTHER, USER, RunningBot, ask, bot_settings, check_every_message, is_card
+from tests.telegram_harness import BOT, GROUP, OTHER, USER, RunningBot, ask, bot_settings, is_card
 from tests.telegram_harness import settle as settle_chat
 
 QUESTION, CARD = "does prednisone help ALS?", "als-evidence"
-
-
-@pytest.fixture
-async def tg(catalog: Catalog) -> AsyncIterator[BotApiDouble]:
-    async with BotApiDouble() as double:
-        yield double
-    assert double.internal_errors == []
-    check_every_message(double, catalog)
 
 
 @pytest.fixture

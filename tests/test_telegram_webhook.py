@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,18 +26,10 @@ from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble
 from tests.conftest import ROOT
-from tests.telegram_harness import USER, bot_settings, check_every_message, free_port, is_card
+from tests.telegram_harness import USER, bot_settings, free_port, is_card
 
 QUESTION, CARD = "does prednisone help ALS?", "als-evidence"
 HOOK = "https://bot.example.com/tg/hook"
-
-
-@pytest.fixture
-async def tg(catalog: Catalog) -> AsyncIterator[BotApiDouble]:
-    async with BotApiDouble() as double:
-        yield double
-    assert double.internal_errors == []
-    check_every_message(double, catalog)
 
 
 # ---------------------------------------------------------------------- options
