@@ -187,6 +187,9 @@ class Router:
         if named and ctx and ctx.topic and card.topic == "overview" and s.content_words <= FOLLOW_UP_MAX_WORDS:
             # "what about ALS?" after a side-effects answer: the topic carries over, the condition switches
             card = self.catalog.variant(ctx.topic, named) or card
+        elif named and card.topic == "drug" and not s.named:
+            # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
+            card = self.catalog.variant("alternatives", named) or card
         elif named and card.topic == "drug":
             card = self._condition_topic(named, best, match.candidates)
         return self._resolve(card, cond, _replace(base, context_used=not s.conditions and ctx is not None))
