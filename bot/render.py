@@ -62,10 +62,14 @@ def card_html(catalog: Catalog, card: Card) -> str:
     return "\n\n".join(parts)
 
 
-def render_card(catalog: Catalog, card_id: str, *, kind: str = "answer", score: float | None = None) -> Reply:
+def render_card(
+    catalog: Catalog, card_id: str, *, kind: str = "answer", score: float | None = None, lead: str = ""
+) -> Reply:
+    """A card as a message; `lead` is a note (plain text) shown above it."""
     card = catalog.cards[card_id]
     buttons = tuple(card_button(catalog.cards[r]) for r in card.related if r in catalog.cards)
-    return _reply(catalog, card_html(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
+    note = f"<i>{esc(lead)}</i>\n\n" if lead else ""
+    return _reply(catalog, note + card_html(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
 
 
 def topic_name(topic: str | None) -> str:
@@ -75,17 +79,8 @@ def topic_name(topic: str | None) -> str:
 def render(catalog: Catalog, d: Decision) -> Reply:
     """What to send for a decision."""
     if d.kind in ("answer", "urgent") and d.card is not None and d.card in catalog.cards:
-        reply = render_card(catalog, d.card, kind=d.kind, score=d.score)
-        if d.truncated:
-            reply = _reply(
-                catalog,
-                f"<i>{esc(catalog.messages['too_long'])}</i>\n\n{_strip_disclaimer(catalog, reply.text)}",
-                buttons=reply.buttons,
-                kind=reply.kind,
-                card=reply.card,
-                score=reply.score,
-            )
-        return reply
+        lead = catalog.messages["too_long"] if d.truncated else ""
+        return render_card(catalog, d.card, kind=d.kind, score=d.score, lead=lead)
     options = tuple(o for o in d.options if o in catalog.cards)
     if d.kind == "clarify":
         text = esc(catalog.messages["clarify"].format(topic=topic_name(d.topic)))
@@ -148,11 +143,6 @@ def sources_text(catalog: Catalog) -> Reply:
 
 
 _TAG = re.compile(r"</?(b|i|u|s|code|pre|a)(\s[^>]*)?>")
-
-
-def _strip_disclaimer(catalog: Catalog, text: str) -> str:
-    tail = f"\n\n<i>{esc(catalog.messages['disclaimer'])}</i>"
-    return text[: -len(tail)] if text.endswith(tail) else text
 
 
 def plain(text: str) -> str:

@@ -92,6 +92,7 @@ from bot.adapters.sqlite_context import FILENAME, SqliteContextStore
 from bot.brain import Brain
 from bot.inline import TtlCache, inline_cards
 from bot.render import CALLBACK_PREFIX, Reply, notice, render_card, sources_text, topics, welcome
+from bot.router import MAX_MATCH_CHARS
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -427,7 +428,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
     on_missed = context.bot_data.get("on_missed")
     if turn.reply.kind == "fallback" and on_missed is not None:
-        on_missed(_brain(context).router.normalize(text[:1000]))
+        on_missed(_brain(context).router.normalize(text[:MAX_MATCH_CHARS]))  # what the router matched
     await send(context, chat.id, turn.reply, _reply_to(update))
 
 
