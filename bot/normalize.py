@@ -44,11 +44,6 @@ def _singular(word: str) -> str:
     return word
 
 
-def contains(padded: str, phrase: str) -> bool:
-    """Whole-word phrase search in a text padded with spaces."""
-    return f" {phrase} " in padded
-
-
 @dataclass(frozen=True)
 class Normalizer:
     """Built once per catalog; `__call__` is the per-message path."""

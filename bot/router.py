@@ -14,7 +14,8 @@ from typing import Any, Literal
 from bot.catalog import Card, Catalog
 from bot.context import ChatContext, ContextStore
 from bot.matcher import Candidate, Match, Matcher
-from bot.normalize import Normalizer, basic, contains
+from bot.normalize import Normalizer, basic
+from bot.phrases import PhraseIndex
 
 Kind = Literal["answer", "clarify", "fallback", "urgent"]
 
@@ -76,6 +77,7 @@ class Router:
     _in_scope: tuple[str, ...] = field(init=False)
     _condition_drugs: tuple[tuple[str, str], ...] = field(init=False)
     _verbatim: dict[str, str] = field(init=False)  # normalised example → card
+    _phrases: PhraseIndex = field(init=False)  # all of the above, for one pass over a message's words
 
     def __post_init__(self) -> None:
         lex = self.catalog.lexicon
@@ -105,30 +107,53 @@ class Router:
         put(self, "_in_scope", phrases(lex.in_scope))
         put(self, "_verbatim", {norm(e): i.card for i in self.catalog.intents for e in i.examples})
         put(self, "_condition_drugs", tuple((c, p) for c, ws in lex.condition_drugs.items() for p in phrases(ws)))
+        groups: dict[str, tuple[str, ...]] = {
+            "urgent": self._urgent,
+            "except": self._urgent_except,
+            "guard": tuple(p for _, p in self._guards),
+            "oos_drugs": self._oos_drugs,
+            "oos_conditions": self._oos_conditions,
+            "in_scope": self._in_scope,
+        }
+        for condition, _ in self._condition_drugs:
+            groups[f"drug:{condition}"] = tuple(p for c, p in self._condition_drugs if c == condition)
+        put(self, "_phrases", PhraseIndex.build(groups))
 
     # --- reading a message ---------------------------------------------------------------------------
 
     def scan(self, text: str) -> _Scan:
         truncated = len(text) > MAX_TEXT_CHARS
         norm = self.normalize(text[:MAX_MATCH_CHARS])
-        padded = f" {norm} "
-        urgent_text = padded if len(text) <= MAX_MATCH_CHARS else f" {self.normalize(text[:MAX_TEXT_CHARS])} "
-        for exc in self._urgent_except:
-            urgent_text = urgent_text.replace(f" {exc} ", " , ")
-        words = set(norm.split())
-        named = frozenset(c for c in ("lems", "als") if c in words)
+        found = self._phrases.first(norm)
+        if len(text) <= MAX_MATCH_CHARS and "except" not in found:
+            urgent = self._urgent[found["urgent"]] if "urgent" in found else None
+        else:  # urgent phrases are looked for in the whole text, and never inside an exception
+            urgent = self._urgent_in(norm if len(text) <= MAX_MATCH_CHARS else self.normalize(text[:MAX_TEXT_CHARS]))
+        named = frozenset(c for c in ("lems", "als") if c in norm.split())
+        implied = frozenset(c for c, _ in self._condition_drugs if f"drug:{c}" in found)
+
+        def first(group: str, phrases: tuple[str, ...]) -> str | None:
+            return phrases[found[group]] if group in found else None
+
         return _Scan(
             text=norm,
-            conditions=named or frozenset(c for c, p in self._condition_drugs if contains(padded, p)),
+            conditions=named or implied,
             named=bool(named),
-            urgent=next((p for p in self._urgent if contains(urgent_text, p)), None),
-            guard=next((c for c, p in self._guards if contains(padded, p)), None),
-            out_of_scope=next((p for p in self._oos_drugs if contains(padded, p)), None)
-            or next((p for p in self._oos_conditions if contains(padded, p)), None),
-            in_scope=any(contains(padded, p) for p in self._in_scope),
+            urgent=urgent,
+            guard=self._guards[found["guard"]][0] if "guard" in found else None,
+            out_of_scope=first("oos_drugs", self._oos_drugs) or first("oos_conditions", self._oos_conditions),
+            in_scope="in_scope" in found,
             content_words=len(self.matcher.content(norm)),
             truncated=truncated,
         )
+
+    def _urgent_in(self, text: str) -> str | None:
+        """The first urgent phrase in `text` once the exceptions ("not urgent", ...) are blanked out."""
+        padded = f" {text} "
+        for exc in self._urgent_except:
+            padded = padded.replace(f" {exc} ", " , ")
+        found = self._phrases.first(padded)
+        return self._urgent[found["urgent"]] if "urgent" in found else None
 
     # --- deciding ------------------------------------------------------------------------------------
 

@@ -1,0 +1,108 @@
+"""The phrase index finds exactly what searching the text once per phrase finds.
+
+`reference_scan` is what `Router.scan` looked for, written the slow, obvious way (one whole-word substring
+search per lexicon phrase, in the lexicon's order). If you change what scan looks for, change it here too.
+"""
+
+from __future__ import annotations
+
+import random
+
+from bot.catalog import Catalog
+from bot.phrases import PhraseIndex
+from bot.router import MAX_MATCH_CHARS, MAX_TEXT_CHARS, Router
+from tests.test_matcher_equivalence import DEV_SET, REAL_QUESTIONS, case_texts
+
+
+def contains(padded: str, phrase: str) -> bool:
+    return f" {phrase} " in padded
+
+
+def reference_scan(r: Router, text: str) -> tuple[object, ...]:
+    norm = r.normalize(text[:MAX_MATCH_CHARS])
+    padded = f" {norm} "
+    urgent_text = padded if len(text) <= MAX_MATCH_CHARS else f" {r.normalize(text[:MAX_TEXT_CHARS])} "
+    for exc in r._urgent_except:
+        urgent_text = urgent_text.replace(f" {exc} ", " , ")
+    named = frozenset(c for c in ("lems", "als") if c in set(norm.split()))
+    return (
+        norm,
+        named or frozenset(c for c, p in r._condition_drugs if contains(padded, p)),
+        bool(named),
+        next((p for p in r._urgent if contains(urgent_text, p)), None),
+        next((c for c, p in r._guards if contains(padded, p)), None),
+        next((p for p in r._oos_drugs if contains(padded, p)), None)
+        or next((p for p in r._oos_conditions if contains(padded, p)), None),
+        any(contains(padded, p) for p in r._in_scope),
+    )
+
+
+def fast_scan(r: Router, text: str) -> tuple[object, ...]:
+    s = r.scan(text)
+    return (s.text, s.conditions, s.named, s.urgent, s.guard, s.out_of_scope, s.in_scope)
+
+
+def lexicon_salad(r: Router, count: int, seed: int = 11) -> list[str]:
+    """Messages stitched from lexicon phrases and filler: overlapping phrases, exceptions, repeats."""
+    rng = random.Random(seed)
+    pieces = [
+        *r._urgent,
+        *r._urgent_except,
+        *(p for _, p in r._guards),
+        *r._oos_drugs,
+        *r._oos_conditions,
+        *r._in_scope,
+        *(p for _, p in r._condition_drugs),
+        "lems",
+        "als",
+        "prednisone",
+        "and",
+        "my",
+        "not",
+        "today",
+    ]
+    texts = [" ".join(rng.choices(pieces, k=rng.randint(1, 8))) for _ in range(count)]
+    # long messages: urgent words past the matched start, within the text checked for urgency
+    filler = " ".join(rng.choices(["prednisone", "taper", "week", "doctor", "my"], k=MAX_MATCH_CHARS // 5))
+    texts += [f"{filler} {t}" for t in texts[:40]]
+    return texts
+
+
+def test_scan_finds_what_one_search_per_phrase_finds(catalog: Catalog) -> None:
+    router = Router(catalog)
+    texts = case_texts(DEV_SET) + lexicon_salad(router, 600)
+    if REAL_QUESTIONS.exists():
+        texts += case_texts(REAL_QUESTIONS)
+    urgent = 0
+    for text in texts:
+        want = reference_scan(router, text)
+        assert fast_scan(router, text) == want, text
+        urgent += want[3] is not None
+    assert urgent > 100  # the salad exercises urgent phrases, with and without exceptions
+
+
+def test_index_ranks_and_groups() -> None:
+    index = PhraseIndex.build({"a": ("chest pain", "pain"), "b": ("pain", "can not breathe"), "c": ()})
+    assert index.first("some chest pain today") == {"a": 0, "b": 0}
+    assert index.first("pain") == {"a": 1, "b": 0}
+    assert index.first("i can not breathe") == {"b": 1}
+    assert index.first("chest") == {}  # part of a phrase is not the phrase
+    assert index.first("can not") == {}  # a phrase longer than the text
+    assert index.first("") == {}
+
+
+def test_index_agrees_with_substring_search_on_random_phrases() -> None:
+    rng = random.Random(5)
+    vocab = ["a", "b", "c", "d", "e"]
+    for _ in range(300):
+        groups = {
+            g: tuple(" ".join(rng.choices(vocab, k=rng.randint(1, 4))) for _ in range(rng.randint(0, 6)))
+            for g in ("x", "y")
+        }
+        text = " ".join(rng.choices(vocab, k=rng.randint(0, 12)))
+        want = {}
+        for g, phrases in groups.items():
+            ranks = [i for i, p in enumerate(phrases) if contains(f" {text} ", p)]
+            if ranks:
+                want[g] = ranks[0]
+        assert PhraseIndex.build(groups).first(text) == want, (groups, text)
