@@ -18,7 +18,7 @@ import pytest
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.adapters.sqlite_context import PRUNE_EVERY, SqliteContextStore
+from bot.adapters.sqlite_context import TRIM_EVERY, SqliteContextStore
 from bot.adapters.telegram import (
     Anonymizer,
     PerChatUpdateProcessor,
@@ -331,10 +331,10 @@ def test_sqlite_store_is_bounded_in_age_and_size(tmp_path: Path) -> None:
     store.put("old", ctx(0.0))
     store.put("new", ctx(CONTEXT_TTL_SECONDS + 1))  # a put a minute after the last pruning forgets the stale
     assert store.get("old") is None and store.get("new") is not None
-    for n in range(PRUNE_EVERY - 2):  # the size is checked every PRUNE_EVERY writes: this is the 100th
-        store.put(f"chat{n}", ctx(CONTEXT_TTL_SECONDS + 2 + n))
+    for n in range(TRIM_EVERY - 2):  # the size is checked every TRIM_EVERY writes: this is the last
+        store.put(f"chat{n}", ctx(CONTEXT_TTL_SECONDS + 2 + n / 1000))  # all within a minute
     assert len(store) == 10  # the oldest went first
-    assert store.get(f"chat{PRUNE_EVERY - 3}") is not None and store.get("chat0") is None
+    assert store.get(f"chat{TRIM_EVERY - 3}") is not None and store.get("chat0") is None
     store.close()
 
     reopened = SqliteContextStore(tmp_path / "c.sqlite3", now=10 * CONTEXT_TTL_SECONDS)

@@ -8,10 +8,11 @@ What is kept, and for how long (the README's privacy promise):
 * the conversation key (which holds chat and user ids) is never written: rows are keyed by an HMAC of it,
   with a key the caller derives from a secret (the bot token), so the file alone does not say who asked
   about ALS or LEMS;
-* bounded in age: rows older than `max_age` (the context lifetime, 30 minutes) are deleted on a write
-  at least a minute after the last pruning (or every 100 writes), and when the store is opened with the
+* bounded in age: rows older than `max_age` (the context lifetime, 30 minutes) are deleted, on disk and in
+  memory, on a write at least a minute after the last pruning, and when the store is opened with the
   current time (the router ignores stale ones meanwhile);
-* bounded in size: at most `max_rows` rows (checked every 100 writes, and on opening); the oldest go first.
+* bounded in size: at most `max_rows` rows (checked every 1,000 writes, and on opening); the oldest go
+  first.
 
 A file that is not a readable database (disk trouble, a half-copied volume) is moved aside and a fresh
 one started: losing follow-up context is harmless, refusing to start is not. Single-threaded by design:
@@ -33,8 +34,8 @@ log = logging.getLogger(__name__)
 
 FILENAME = "context.sqlite3"
 SCHEMA_VERSION = 1
-PRUNE_EVERY = 100  # puts between age and size pruning ...
-PRUNE_SECONDS = 60.0  # ... or seconds, whichever comes first: nothing stays on disk much past its lifetime
+PRUNE_SECONDS = 60.0  # between deletions of expired rows: nothing stays much past its lifetime
+TRIM_EVERY = 1000  # puts between size checks (a COUNT over the table): at most this many rows over max_rows
 MEMO_SIZE = 4096  # recent conversations also kept in memory: reads of an active chat never touch the disk
 
 _SCHEMA = """
@@ -130,21 +131,26 @@ class SqliteContextStore:
             (self._key(key), context.condition, context.topic, context.card, context.at),
         )
         self._puts += 1
-        if self._puts % PRUNE_EVERY == 0 or context.at - self._pruned_at >= PRUNE_SECONDS:
+        if context.at - self._pruned_at >= PRUNE_SECONDS:
             self.prune(context.at)
+        elif self._puts % TRIM_EVERY == 0:
+            self._trim()
 
     # --- housekeeping -------------------------------------------------------------------------------
 
     def prune(self, now: float) -> None:
         """Forget contexts older than max_age, and the oldest beyond max_rows."""
-        self._memo.clear()
         self._pruned_at = now
-        self._db.execute("DELETE FROM context WHERE at < ?", (now - self._max_age,))
+        cutoff = now - self._max_age
+        self._db.execute("DELETE FROM context WHERE at < ?", (cutoff,))
+        for key in [k for k, c in self._memo.items() if c is not None and c.at < cutoff]:
+            del self._memo[key]
         self._trim()
 
     def _trim(self) -> None:
         (count,) = self._db.execute("SELECT COUNT(*) FROM context").fetchone()
         if count > self._max_rows:
+            self._memo.clear()  # rare (that many chats within the lifetime): simpler than finding which went
             self._db.execute(
                 "DELETE FROM context WHERE key IN (SELECT key FROM context ORDER BY at LIMIT ?)",
                 (count - self._max_rows,),
