@@ -108,9 +108,11 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, con
         app = Application.builder().token(token).base_url(base_url).build()
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     else:
-        # the same HTTP settings as the bot: pool size and timeout
-        builder = Application.builder().token(token).base_url(base_url).read_timeout(settings.request_timeout)
-        builder = builder.connection_pool_size(getattr(adapter, "CONNECTION_POOL_SIZE", 256))
+        # the same HTTP settings as the bot: request class (JSON bodies), pool size and timeout
+        request = type(real.bot.request)(
+            connection_pool_size=getattr(adapter, "CONNECTION_POOL_SIZE", 256), read_timeout=settings.request_timeout
+        )
+        builder = Application.builder().token(token).base_url(base_url).request(request)
         app = builder.rate_limiter(real.bot.rate_limiter).concurrent_updates(real.update_processor).build()
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo if kind == "echo" else rich_echo))
     if limits == "lifted" and not lift_limits(app.bot.rate_limiter):
@@ -119,7 +121,7 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, con
     print(
         f"{kind}: update processor {type(app.update_processor).__name__}"
         f"({app.update_processor.max_concurrent_updates}), rate limiter {type(limiter).__name__}, "
-        f"store {type(brain.store).__name__ if kind == 'bot' else '-'}",
+        f"request {type(app.bot.request).__name__}, store {type(brain.store).__name__ if kind == 'bot' else '-'}",
         file=sys.stderr,
         flush=True,
     )

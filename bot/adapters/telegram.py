@@ -53,6 +53,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
@@ -72,7 +73,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -87,11 +96,12 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest, RequestData
 
 from bot.adapters.sqlite_context import FILENAME, SqliteContextStore
 from bot.brain import Brain
 from bot.inline import TtlCache, inline_cards
-from bot.render import CALLBACK_PREFIX, Reply, notice, render_card, sources_text, topics, welcome
+from bot.render import CALLBACK_PREFIX, Button, Reply, notice, render_card, sources_text, topics, welcome
 from bot.router import MAX_MATCH_CHARS
 from bot.settings import Settings
 
@@ -207,9 +217,62 @@ def sent_by_a_bot(message: Message) -> bool:
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in reply.buttons])
+    return _keyboard(reply.buttons) if reply.buttons else None
+
+
+@lru_cache(maxsize=256)
+def _keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
+    """The same few keyboards again and again: python-telegram-bot's objects are immutable, so share them."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons])
+
+
+# --- HTTP: JSON bodies --------------------------------------------------------------------------------
+
+
+class JsonRequest(HTTPXRequest):
+    """python-telegram-bot's HTTPXRequest, sending parameters as one JSON body instead of a form.
+
+    PTB form-encodes every request, and percent-encoding a 1-2 KB HTML card byte by byte in Python
+    (urllib's quote) cost more than building the reply. The Bot API takes `application/json` for every
+    method; uploads (which need multipart) still go through PTB's own path. Timeouts and errors map to
+    the same `telegram.error` exceptions, with the httpx error as the cause (see `failure_kind`).
+    """
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if request_data is None or request_data.contains_files or self._client.is_closed:
+            return await super().do_request(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+            )
+        default = self._client.timeout  # what the caller left unset (PTB's DefaultValue) comes from the client
+        unset = type(HTTPXRequest.DEFAULT_NONE)
+        timeout = httpx.Timeout(
+            connect=default.connect if isinstance(connect_timeout, unset) else connect_timeout,
+            read=default.read if isinstance(read_timeout, unset) else read_timeout,
+            write=default.write if isinstance(write_timeout, unset) else write_timeout,
+            pool=default.pool if isinstance(pool_timeout, unset) else pool_timeout,
+        )
+        try:
+            response = await self._client.request(
+                method=method,
+                url=url,
+                headers={"User-Agent": self.USER_AGENT, "Content-Type": "application/json"},
+                timeout=timeout,
+                content=request_data.json_payload,
+            )
+        except httpx.TimeoutException as exc:
+            raise TimedOut("Pool timeout" if isinstance(exc, httpx.PoolTimeout) else None) from exc
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"httpx.{type(exc).__name__}: {exc}") from exc
+        return response.status_code, response.content
 
 
 # --- delivery: retries, ordering --------------------------------------------------------------------
@@ -425,7 +488,8 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     key = conversation_key(chat.id, user.id if user else None, chat.type)
     turn = _brain(context).turn(text, key, _clock(context))
     _count(context, turn.reply)
-    log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
+    if log.isEnabledFor(logging.INFO):  # the keyed hash costs more than the rest of the line
+        log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
     on_missed = context.bot_data.get("on_missed")
     if turn.reply.kind == "fallback" and on_missed is not None:
         on_missed(_brain(context).router.normalize(text[:MAX_MATCH_CHARS]))  # what the router matched
@@ -647,11 +711,10 @@ def build_application(
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
-        .read_timeout(settings.request_timeout)
+        .request(JsonRequest(connection_pool_size=CONNECTION_POOL_SIZE, read_timeout=settings.request_timeout))
         .rate_limiter(
             RetryingRateLimiter(retries=settings.retries, base_delay=settings.retry_delay, anonymize=anonymize)
         )
-        .connection_pool_size(CONNECTION_POOL_SIZE)
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(post_init)
         .build()
