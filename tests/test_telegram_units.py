@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -15,12 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram import Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.adapters.sqlite_context import TRIM_EVERY, SqliteContextStore
 from bot.adapters.telegram import (
     Anonymizer,
+    JsonRequest,
     PerChatUpdateProcessor,
     RetryingRateLimiter,
     _RedactToken,
@@ -172,6 +174,51 @@ def raised_from(error: Exception, cause: BaseException) -> Exception:
 )
 def test_failure_kinds(error: Exception, kind: str | None) -> None:
     assert failure_kind(error) == kind
+
+
+async def test_requests_go_out_as_json_and_fail_as_python_telegram_bot_would() -> None:
+    """JsonRequest changes the body only: same answers, same exceptions with the httpx error as the cause."""
+    seen: list[httpx.Request] = []
+    failure: list[Exception] = []
+    me = {"id": BOT_ID, "is_bot": True, "first_name": "Bot", "username": "pred_info_bot"}
+
+    def telegram(request: httpx.Request) -> httpx.Response:
+        if failure:
+            raise failure[0]
+        seen.append(request)
+        if request.url.path.endswith("/getMe"):
+            return httpx.Response(200, json={"ok": True, "result": me})
+        sent = json.loads(request.content)
+        chat = {"id": int(sent["chat_id"]), "type": "private", "first_name": "U"}
+        result = {"message_id": 7, "date": 0, "chat": chat, "text": sent["text"]}
+        return httpx.Response(200, json={"ok": True, "result": result})
+
+    request = JsonRequest(httpx_kwargs={"transport": httpx.MockTransport(telegram)})
+    bot = Bot("123:abc", request=request)
+    async with bot:
+        text = "Prednisone &amp; <b>LEMS</b>: \u00fc \U0001f48a " + "x" * 2000
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Side effects", callback_data="card:side-effects")]])
+        message = await bot.send_message(USER, text, parse_mode="HTML", reply_markup=markup)
+        assert message.text == text
+        assert seen[-1].headers["content-type"] == "application/json"
+        # PTB's json_payload: objects as JSON strings, as in its form bodies (the Bot API reads both)
+        body = {k: json.loads(v) if k == "reply_markup" else v for k, v in json.loads(seen[-1].content).items()}
+        assert body == {
+            "chat_id": str(USER),
+            "text": text,
+            "parse_mode": "HTML",
+            "reply_markup": {"inline_keyboard": [[{"text": "Side effects", "callback_data": "card:side-effects"}]]},
+        }
+        for cause, error, kind in [
+            (httpx.ConnectError("refused"), NetworkError, "not sent"),
+            (httpx.PoolTimeout("full"), TimedOut, "not sent"),
+            (httpx.ReadTimeout("slow"), TimedOut, "unconfirmed"),
+            (httpx.RemoteProtocolError("gone"), NetworkError, "unconfirmed"),
+        ]:
+            failure[:] = [cause]
+            with pytest.raises(error) as raised:
+                await bot.send_message(USER, "hello")
+            assert raised.value.__cause__ is cause and failure_kind(raised.value) == kind
 
 
 async def test_retries_back_off_then_give_up() -> None:
