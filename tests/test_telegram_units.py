@@ -19,7 +19,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.adapters.sqlite_context import TRIM_EVERY, SqliteContextStore
+from bot.adapters import sqlite_context
+from bot.adapters.sqlite_context import FLUSH_SECONDS, TRIM_EVERY, SqliteContextStore
 from bot.adapters.telegram import (
     Anonymizer,
     JsonRequest,
@@ -387,6 +388,30 @@ def test_sqlite_store_is_bounded_in_age_and_size(tmp_path: Path) -> None:
     reopened = SqliteContextStore(tmp_path / "c.sqlite3", now=10 * CONTEXT_TTL_SECONDS)
     assert len(reopened) == 0  # opened long after: nothing is fresh enough to keep
     reopened.close()
+
+
+def test_sqlite_store_writes_in_batches_within_a_second_and_all_on_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "context.sqlite3"
+
+    def on_disk() -> set[float]:
+        with sqlite3.connect(path) as db:
+            return {row[0] for row in db.execute("SELECT at FROM context")}
+
+    monkeypatch.setattr(sqlite_context, "MEMO_SIZE", 2)
+    store = SqliteContextStore(path, key_secret=b"k")
+    store.put("a", ctx(100.0))  # the first write goes straight to disk
+    store.put("b", ctx(100.2))
+    store.put("c", ctx(100.4))
+    store.put("d", ctx(100.6))
+    assert on_disk() == {100.0}
+    assert store.get("b") == ctx(100.2)  # waiting, and out of the small memo: still read back
+    store.put("e", ctx(100.0 + FLUSH_SECONDS))
+    assert on_disk() == {100.0, 100.2, 100.4, 100.6, 100.0 + FLUSH_SECONDS}
+    store.put("a", ctx(101.5, "lems"))
+    store.close()
+    assert store.path == path and 101.5 in on_disk() and 100.0 not in on_disk()
 
 
 def test_an_unreadable_store_is_moved_aside(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -14,9 +14,14 @@ What is kept, and for how long (the README's privacy promise):
 * bounded in size: at most `max_rows` rows (checked every 1,000 writes, and on opening); the oldest go
   first.
 
+Writes are batched: a context waits in memory until a second has passed since the last write to disk or
+256 conversations are waiting, and everything waiting is written on `close` (every clean stop). A crash
+can therefore lose the newest contexts, which costs those people one follow-up ("which condition do you
+mean?"); one transaction per reply cost more than the rest of the store.
+
 A file that is not a readable database (disk trouble, a half-copied volume) is moved aside and a fresh
 one started: losing follow-up context is harmless, refusing to start is not. Single-threaded by design:
-the bot calls it from its event loop only, and each write is one autocommitted statement.
+the bot calls it from its event loop only.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ FILENAME = "context.sqlite3"
 SCHEMA_VERSION = 1
 PRUNE_SECONDS = 60.0  # between deletions of expired rows: nothing stays much past its lifetime
 TRIM_EVERY = 1000  # puts between size checks (a COUNT over the table): at most this many rows over max_rows
+FLUSH_SECONDS = 1.0  # a context waits at most this long (by the callers' clock, at the next write) ...
+FLUSH_ROWS = 256  # ... or until this many conversations wait, before it is written
 MEMO_SIZE = 4096  # recent conversations also kept in memory: reads of an active chat never touch the disk
 
 _SCHEMA = """
@@ -69,7 +76,8 @@ class SqliteContextStore:
         self._max_age = max_age
         self._max_rows = max_rows
         self._puts = 0
-        self._pruned_at = float("-inf")
+        self._pruned_at = self._flushed_at = float("-inf")
+        self._waiting: dict[str, ChatContext] = {}  # raw key -> context not yet on disk
         self._memo: OrderedDict[str, ChatContext | None] = OrderedDict()  # raw key -> context (write-through)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -109,6 +117,9 @@ class SqliteContextStore:
         if key in self._memo:
             self._memo.move_to_end(key)
             return self._memo[key]
+        if key in self._waiting:  # fell out of the memo before it reached the disk
+            self._remember(key, self._waiting[key])
+            return self._waiting[key]
         row = self._db.execute(
             "SELECT condition, topic, card, at FROM context WHERE key = ?", (self._key(key),)
         ).fetchone()
@@ -124,22 +135,41 @@ class SqliteContextStore:
 
     def put(self, key: str, context: ChatContext) -> None:
         self._remember(key, context)
-        self._db.execute(
-            "INSERT INTO context (key, condition, topic, card, at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET condition = excluded.condition, topic = excluded.topic, "
-            "card = excluded.card, at = excluded.at",
-            (self._key(key), context.condition, context.topic, context.card, context.at),
-        )
+        self._waiting[key] = context
         self._puts += 1
         if context.at - self._pruned_at >= PRUNE_SECONDS:
             self.prune(context.at)
-        elif self._puts % TRIM_EVERY == 0:
+        elif len(self._waiting) >= FLUSH_ROWS or context.at - self._flushed_at >= FLUSH_SECONDS:
+            self.flush(context.at)
+        if self._puts % TRIM_EVERY == 0:
             self._trim()
+
+    def flush(self, now: float | None = None) -> None:
+        """Write every waiting context, in one transaction."""
+        if now is not None:
+            self._flushed_at = now
+        if not self._waiting:
+            return
+        rows = [(self._key(k), c.condition, c.topic, c.card, c.at) for k, c in self._waiting.items()]
+        self._waiting.clear()
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT INTO context (key, condition, topic, card, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET condition = excluded.condition, topic = excluded.topic, "
+                "card = excluded.card, at = excluded.at",
+                rows,
+            )
+        except sqlite3.Error:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # --- housekeeping -------------------------------------------------------------------------------
 
     def prune(self, now: float) -> None:
         """Forget contexts older than max_age, and the oldest beyond max_rows."""
+        self.flush(now)
         self._pruned_at = now
         cutoff = now - self._max_age
         self._db.execute("DELETE FROM context WHERE at < ?", (cutoff,))
@@ -148,6 +178,7 @@ class SqliteContextStore:
         self._trim()
 
     def _trim(self) -> None:
+        self.flush()
         (count,) = self._db.execute("SELECT COUNT(*) FROM context").fetchone()
         if count > self._max_rows:
             self._memo.clear()  # rare (that many chats within the lifetime): simpler than finding which went
@@ -157,7 +188,9 @@ class SqliteContextStore:
             )
 
     def __len__(self) -> int:
+        self.flush()
         return int(self._db.execute("SELECT COUNT(*) FROM context").fetchone()[0])
 
     def close(self) -> None:
+        self.flush()
         self._db.close()
