@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.catalog import Card, Catalog
+from bot.catalog import Card, Catalog, Source
 from bot.router import Decision
 
 TELEGRAM_MAX_CHARS = 4096
@@ -51,9 +52,14 @@ def card_button(card: Card) -> Button:
 
 def card_html(catalog: Catalog, card: Card) -> str:
     """Short answer first, then the detail, then the source."""
+    return _card_html(card, tuple(catalog.sources[s] for s in card.sources if s in catalog.sources))
+
+
+@lru_cache(maxsize=1024)
+def _card_html(card: Card, sources: tuple[Source, ...]) -> str:
+    """Cards and sources are frozen: the same card is escaped and laid out once, not once per message."""
     body = "\n".join(f"• {esc(line[2:])}" if line.startswith("- ") else esc(line) for line in card.body.splitlines())
     parts = [f"<b>{esc(card.title)}</b>", esc(card.short), body]
-    sources = [catalog.sources[s] for s in card.sources if s in catalog.sources]
     if sources:
         cited = "; ".join(
             ", ".join(x for x in (s.title, s.publisher, s.date and f"updated {s.date}", s.url) if x) for s in sources

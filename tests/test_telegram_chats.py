@@ -8,7 +8,9 @@ or offered ended with the disclaimer.
 from __future__ import annotations
 
 import asyncio
+import importlib.abc
 import logging
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -60,6 +62,30 @@ async def test_private_conversation_with_follow_ups(bot: RunningBot, tg: BotApiD
     sent = tg.calls_to("sendMessage")
     assert all(c.params["parse_mode"] == "HTML" for c in sent)
     assert len(tg.sent_messages(USER)) == len(sent) == 5  # one answer per message, none twice
+
+
+async def test_answering_does_not_search_the_disk_for_modules(
+    bot: RunningBot, tg: BotApiDouble, catalog: Catalog
+) -> None:
+    """httpcore imports sniffio on every request; missing, each import scans sys.path (~0.45 ms a reply)."""
+    await ask(tg, USER, USER, "how does prednisone work?")  # warm: everything the bot needs is imported by now
+    searched: list[str] = []
+
+    class Watch(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+            searched.append(name)
+
+    watch = Watch()
+    sys.meta_path.insert(0, watch)
+    try:
+        for question, card in (
+            ("side effects of prednisone", "side-effects"),
+            ("does prednisone help ALS?", "als-evidence"),
+        ):
+            assert is_card(await ask(tg, USER, USER, question), catalog, card)
+    finally:
+        sys.meta_path.remove(watch)
+    assert searched == []
 
 
 async def test_commands_in_a_private_chat(bot: RunningBot, tg: BotApiDouble, catalog: Catalog) -> None:
