@@ -9,11 +9,16 @@ a one-word example does not win every long message that contains its word). rapi
 the typo tolerance (see `normalize`) and a whole-string ratio, so a near-verbatim example still wins.
 
 Speed (see docs/benchmarks.md): a common word ("prednisone") is in a third of all examples, so a loop
-over its postings grows with the catalog. `match` therefore scores every candidate at once with numpy
-arrays built at load time, and then recomputes, one by one in plain Python, only the few scores that
-decide the answer: each card's best example and anything near the ratio floor. So the result is exactly
-what scoring each example with `score` would give (tests/test_matcher_equivalence.py checks it), and
-sums run over words in sorted order, so the same message scores the same in every process.
+over its postings grows with the catalog. Two ways of doing the same sums, chosen by catalog size:
+* up to `VECTORIZE_FROM` examples, plain Python, skipping most of the common word's examples: among a
+  card's examples that share *only* that word with the message, a lighter example always scores higher,
+  so each card's list (sorted by weight at load time) is walked only until the first score under the
+  ratio floor. In a busy bot process this beats numpy, whose ~35 calls a message run with cold caches;
+* from `VECTORIZE_FROM` examples on, every candidate is scored at once with numpy arrays built at load
+  time, and only the few scores that decide the answer (each card's best example, anything near the ratio
+  floor) are recomputed one by one in plain Python.
+Both give exactly what scoring each example with `score` gives (tests/test_matcher_equivalence.py checks
+both), and sums run over words in sorted order, so the same message scores the same in every process.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ CONDITION_WEIGHT_SHARE = 0.5  # an example naming a condition, matched by a mess
 TOP_K = 5
 RATIO_FLOOR = 70.0  # from this blended score on, the whole-string ratio may raise an example's score
 _SLACK = 1e-6  # array scores are within ~1e-13 of exact ones; whatever is this close to a decision is redone
+VECTORIZE_FROM = 5000  # examples: numpy from here on (a 10x catalog), plain Python below
+COMMON_POSTINGS = 32  # a word in at least this many examples gets the sorted walk instead of a full loop
 
 Floats = npt.NDArray[np.float64]
 
@@ -87,7 +94,12 @@ class Matcher:
     """The per-catalog index; `match` is the per-message path and does no I/O."""
 
     def __init__(
-        self, examples: Iterable[tuple[str, str, str]], ignore: frozenset[str], conditions: frozenset[str]
+        self,
+        examples: Iterable[tuple[str, str, str]],
+        ignore: frozenset[str],
+        conditions: frozenset[str],
+        *,
+        vectorize_from: int = VECTORIZE_FROM,
     ) -> None:
         """`examples`: (intent id, card id, normalised example text); `ignore`: words that carry no topic;
         `conditions`: the condition tokens, which match each other (the router swaps cards by condition)."""
@@ -118,7 +130,20 @@ class Matcher:
         for idx, ex in enumerate(self.examples):
             for w in ex.words:
                 postings.setdefault(w, []).append(idx)
-        # The per-message work, moved to load time: arrays over all examples.
+        self.vectorized = len(self.examples) >= vectorize_from
+        # The per-message work, moved to load time: postings as tuples, and a common word's examples per
+        # card and slot count, lightest first (ties: the earlier example first) ...
+        self._plist = {w: tuple(ix) for w, ix in postings.items()}
+        self._walks: dict[str, tuple[tuple[int, ...], ...]] = {}
+        for w, ix in postings.items():
+            if len(ix) >= COMMON_POSTINGS:
+                groups: dict[tuple[str, int], list[int]] = {}
+                for idx in ix:
+                    groups.setdefault((self.examples[idx].card, self.examples[idx].slots), []).append(idx)
+                self._walks[w] = tuple(
+                    tuple(sorted(g, key=lambda i: (self.examples[i].weight, i))) for g in groups.values()
+                )
+        # ... and arrays over all examples.
         self.postings = {w: np.array(ix, dtype=np.intp) for w, ix in postings.items()}
         self._cards = tuple(sorted({ex.card for ex in self.examples}))
         card_no = {c: n for n, c in enumerate(self._cards)}
@@ -142,6 +167,8 @@ class Matcher:
         if not known:
             return NO_MATCH
         q_weight = sum(self.idf.get(w, self.unknown_idf) for w in words) + conditions * self.condition_weight
+        if not self.vectorized:
+            return self._match_plain(text, known, q_weight, conditions)
         # Every example sharing a word: overlaps summed in `known` order, so each is bit for bit the sum
         # that a loop over that example's shared words would give.
         shared = np.zeros(len(self.examples))
@@ -178,6 +205,54 @@ class Matcher:
                 winners[card] = (exact, idx)
         found = [(self.examples[idx], sc) for sc, idx in winners.values()]
         ranked = sorted((Candidate(ex.intent, ex.card, ex.text, round(sc, 1)) for ex, sc in found), key=_rank)
+        return Match(tuple(ranked[:TOP_K]))
+
+    def _match_plain(self, text: str, known: list[str], q_weight: float, conditions: int) -> Match:
+        """`match` in plain Python, walking the most common word's examples only as far as they can win."""
+        common = max(known, key=lambda w: (len(self._plist[w]), w))
+        if common not in self._walks:
+            common = ""
+        direct: set[int] = set()
+        for w in known:
+            if w != common:
+                direct.update(self._plist[w])
+        idf, examples, slot_weight = self.idf, self.examples, self.condition_weight
+        winners: dict[str, tuple[float, int]] = {}
+
+        def consider(idx: int, overlap: float) -> float:
+            """Score one example, keep it if it is its card's best; the blended score (before the ratio)."""
+            ex = examples[idx]
+            if conditions and ex.slots:
+                overlap += min(conditions, ex.slots) * slot_weight
+            blended = score(overlap, ex.weight, q_weight)
+            final = max(blended, fuzz.ratio(text, ex.text)) if blended >= RATIO_FLOOR else blended
+            prev = winners.get(ex.card)
+            if prev is None or final > prev[0] or (final == prev[0] and idx < prev[1]):
+                winners[ex.card] = (final, idx)
+            return blended
+
+        for idx in direct:  # examples sharing a rarer word: every shared word, summed in sorted order
+            words = examples[idx].words
+            overlap = 0.0
+            for w in known:
+                if w in words:
+                    overlap += idf[w]
+            consider(idx, overlap)
+        if common:
+            # Examples sharing only the common word, per card and slot count, lightest first: each scores
+            # at most what the one before it scored, so after the first under the ratio floor (where the
+            # whole-string ratio could no longer lift a heavier one) none can be its card's best.
+            for walk in self._walks[common]:
+                for idx in walk:
+                    if idx not in direct and consider(idx, 0.0 + idf[common]) < RATIO_FLOOR:
+                        break
+        ranked = sorted(
+            (
+                Candidate(examples[i].intent, examples[i].card, examples[i].text, round(sc, 1))
+                for sc, i in winners.values()
+            ),
+            key=_rank,
+        )
         return Match(tuple(ranked[:TOP_K]))
 
     def _exact(self, text: str, idx: int, overlap: float, q_weight: float, *, ratio: bool = True) -> float:

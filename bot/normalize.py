@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -92,10 +92,18 @@ class Normalizer:
             return word
         return _closest(word, self.vocabulary.get(word[0], ()))
 
+    @cached_property
+    def _rewrite_starts(self) -> frozenset[str]:
+        """First words of the multi-word variants: most messages contain none, and skip the rewrites."""
+        return frozenset(v.split(" ", 1)[0] for v, _ in self.rewrites)
+
     def __call__(self, text: str) -> str:
         words = [self.single.get(w, w) for w in basic(text).split()]
         words = [self.single.get(c, c) for c in (self.correct(w) for w in words)]
-        out = f" {' '.join(words)} "
+        joined = " ".join(words)
+        if self._rewrite_starts.isdisjoint(joined.split()):
+            return joined
+        out = f" {joined} "
         for variant, canonical in self.rewrites:
             if f" {variant} " in out:
                 out = out.replace(f" {variant} ", f" {canonical} ")

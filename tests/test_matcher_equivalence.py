@@ -76,38 +76,49 @@ def word_salad(catalog: Catalog, count: int, seed: int = 7) -> list[str]:
     return [" ".join(rng.choices(words, k=rng.randint(1, 14))) for _ in range(count)]
 
 
-def assert_same(router: Router, texts: list[str]) -> int:
+PATHS = {"plain": 10**9, "arrays": 0}  # Matcher(vectorize_from=...): the plain-Python and the numpy way
+
+
+def assert_same(router: Router, texts: list[str], path: str) -> int:
+    catalog, norm = router.catalog, router.normalize
+    rows = ((i.id, i.card, norm(e)) for i in catalog.intents for e in i.examples)
+    matcher = Matcher(rows, router.matcher.ignore, router.matcher.conditions, vectorize_from=PATHS[path])
+    assert matcher.vectorized == (path == "arrays")
     compared = 0
     for raw in texts:
         scan = router.scan(raw)
         for conditions in (0, 1, 2):
-            got = router.matcher.match(scan.text, conditions=conditions)
-            want = reference(router.matcher, scan.text, conditions=conditions)
-            assert got == want, f"{raw!r} (conditions={conditions})"
+            got = matcher.match(scan.text, conditions=conditions)
+            want = reference(matcher, scan.text, conditions=conditions)
+            assert got == want, f"{raw!r} (conditions={conditions}, {path})"
             compared += bool(want.candidates)
     return compared
 
 
-def test_same_as_reference_on_the_dev_set(catalog: Catalog) -> None:
-    assert assert_same(Router(catalog), case_texts(DEV_SET)) > 300
+@pytest.mark.parametrize("path", PATHS)
+def test_same_as_reference_on_the_dev_set(catalog: Catalog, path: str) -> None:
+    assert assert_same(Router(catalog), case_texts(DEV_SET), path) > 300
 
 
 @pytest.mark.skipif(not REAL_QUESTIONS.exists(), reason="shared/eval/real-questions.yaml is not beside the repo")
-def test_same_as_reference_on_the_real_questions(catalog: Catalog) -> None:
-    assert assert_same(Router(catalog), case_texts(REAL_QUESTIONS)) > 100
+@pytest.mark.parametrize("path", PATHS)
+def test_same_as_reference_on_the_real_questions(catalog: Catalog, path: str) -> None:
+    assert assert_same(Router(catalog), case_texts(REAL_QUESTIONS), path) > 100
 
 
-def test_same_as_reference_on_word_salad(catalog: Catalog) -> None:
-    assert assert_same(Router(catalog), word_salad(catalog, 300)) > 250
+@pytest.mark.parametrize("path", PATHS)
+def test_same_as_reference_on_word_salad(catalog: Catalog, path: str) -> None:
+    assert assert_same(Router(catalog), word_salad(catalog, 300), path) > 250
 
 
-def test_same_as_reference_on_a_larger_synthetic_catalog(tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_same_as_reference_on_a_larger_synthetic_catalog(tmp_path: Path, path: str) -> None:
     """Three times the examples: common words with hundreds of postings, many ties within a card."""
     result = load(write_catalog(tmp_path, 3))
     assert result.catalog is not None
     router = Router(result.catalog)
     texts = case_texts(DEV_SET)[::4] + word_salad(result.catalog, 60)
-    assert assert_same(router, texts) > 100
+    assert assert_same(router, texts, path) > 100
 
 
 def test_no_shared_word_is_no_match(catalog: Catalog) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 from bot.catalog import Catalog
+from bot.normalize import basic
 from bot.phrases import PhraseIndex
 from bot.router import MAX_MATCH_CHARS, MAX_TEXT_CHARS, Router
 from tests.test_matcher_equivalence import DEV_SET, REAL_QUESTIONS, case_texts
@@ -79,6 +80,21 @@ def test_scan_finds_what_one_search_per_phrase_finds(catalog: Catalog) -> None:
         assert fast_scan(router, text) == want, text
         urgent += want[3] is not None
     assert urgent > 100  # the salad exercises urgent phrases, with and without exceptions
+
+
+def test_normalising_skips_the_rewrites_only_when_none_can_apply(catalog: Catalog) -> None:
+    norm = Router(catalog).normalize
+
+    def slow(text: str) -> str:  # every multi-word variant tried, as before the shortcut
+        words = [norm.single.get(w, w) for w in basic(text).split()]
+        out = f" {' '.join(norm.single.get(c, c) for c in (norm.correct(w) for w in words))} "
+        for variant, canonical in norm.rewrites:
+            out = out.replace(f" {variant} ", f" {canonical} ")
+        return " ".join(out.split())
+
+    texts = case_texts(DEV_SET) + [f"my {v} and {v}" for v, _ in norm.rewrites]
+    assert all(norm(t) == slow(t) for t in texts)
+    assert sum(norm(t) != basic(t) for t in texts) > len(norm.rewrites)  # the variants were rewritten
 
 
 def test_index_ranks_and_groups() -> None:
