@@ -39,7 +39,7 @@ CONDITION_WEIGHT_SHARE = 0.5  # an example naming a condition, matched by a mess
 TOP_K = 5
 RATIO_FLOOR = 70.0  # from this blended score on, the whole-string ratio may raise an example's score
 _SLACK = 1e-6  # array scores are within ~1e-13 of exact ones; whatever is this close to a decision is redone
-VECTORIZE_FROM = 5000  # examples: numpy from here on (a 10x catalog), plain Python below
+VECTORIZE_FROM = 2000  # examples: numpy from here on (about 3x the shipped catalog), plain Python below
 COMMON_POSTINGS = 32  # a word in at least this many examples gets the sorted walk instead of a full loop
 
 Floats = npt.NDArray[np.float64]
