@@ -76,10 +76,6 @@ class Match:
 NO_MATCH = Match(())
 
 
-def _rank(c: Candidate) -> tuple[float, str]:
-    return (-c.score, c.card)
-
-
 @dataclass(frozen=True)
 class _Example:
     intent: str
@@ -203,9 +199,7 @@ class Matcher:
             prev = winners.get(card)
             if prev is None or exact > prev[0]:  # ascending indices: a tie keeps the earlier example
                 winners[card] = (exact, idx)
-        found = [(self.examples[idx], sc) for sc, idx in winners.values()]
-        ranked = sorted((Candidate(ex.intent, ex.card, ex.text, round(sc, 1)) for ex, sc in found), key=_rank)
-        return Match(tuple(ranked[:TOP_K]))
+        return self._top(winners.values())
 
     def _match_plain(self, text: str, known: list[str], q_weight: float, conditions: int) -> Match:
         """`match` in plain Python, walking the most common word's examples only as far as they can win."""
@@ -224,7 +218,10 @@ class Matcher:
             ex = examples[idx]
             if conditions and ex.slots:
                 overlap += min(conditions, ex.slots) * slot_weight
-            blended = score(overlap, ex.weight, q_weight)
+            # `score`, written out: this line runs for every candidate
+            blended: float = (
+                100.0 * (overlap / ex.weight) ** EXAMPLE_EXPONENT * (overlap / q_weight) ** MESSAGE_EXPONENT
+            )
             final = max(blended, fuzz.ratio(text, ex.text)) if blended >= RATIO_FLOOR else blended
             prev = winners.get(ex.card)
             if prev is None or final > prev[0] or (final == prev[0] and idx < prev[1]):
@@ -246,14 +243,15 @@ class Matcher:
                 for idx in walk:
                     if idx not in direct and consider(idx, 0.0 + idf[common]) < RATIO_FLOOR:
                         break
-        ranked = sorted(
-            (
-                Candidate(examples[i].intent, examples[i].card, examples[i].text, round(sc, 1))
-                for sc, i in winners.values()
-            ),
-            key=_rank,
+        return self._top(winners.values())
+
+    def _top(self, winners: Iterable[tuple[float, int]]) -> Match:
+        """Each card's (score, example index), best first (on a tie, by card id); Candidates for the top only."""
+        ranked = sorted((round(sc, 1), self.examples[i].card, i) for sc, i in winners)
+        ranked.sort(key=lambda r: -r[0])  # stable: equal scores stay in card order
+        return Match(
+            tuple(Candidate(self.examples[i].intent, c, self.examples[i].text, sc) for sc, c, i in ranked[:TOP_K])
         )
-        return Match(tuple(ranked[:TOP_K]))
 
     def _exact(self, text: str, idx: int, overlap: float, q_weight: float, *, ratio: bool = True) -> float:
         """One example's score, computed exactly as the formula says."""
