@@ -214,6 +214,19 @@ async def test_non_text_in_private_gets_a_short_note(
     assert text_of(note).startswith(catalog.messages["non_text"].split(".")[0])
 
 
+async def test_service_messages_in_private_get_the_note_too(
+    bot: RunningBot, tg: BotApiDouble, catalog: Catalog
+) -> None:
+    """SPEC §6: service messages, like stickers, get "I can read text questions" in a private chat."""
+    asked = tg.push_message(USER, USER, "hello", queue=False)
+    assert asked is not None
+    pin = {k: v for k, v in asked["message"].items() if k not in ("text", "entities")}
+    pin["pinned_message"] = {k: v for k, v in asked["message"].items() if k != "message_id"} | {"message_id": 1}
+    await bot.deliver({"update_id": asked["update_id"], "message": pin})
+    (note,) = await tg.wait_for_messages_async(USER, 1)
+    assert text_of(note).startswith(catalog.messages["non_text"].split(".")[0])
+
+
 async def test_edited_messages(bot: RunningBot, tg: BotApiDouble, catalog: Catalog) -> None:
     asked = tg.push_message(USER, USER, "does prednisone help ALS?")
     assert asked is not None

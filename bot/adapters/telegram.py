@@ -7,8 +7,9 @@ What users get:
   caregivers in one group do not steer each other's follow-ups. Other people's talk, other bots and
   messages sent via this bot are ignored; a short hello when the bot is added.
 * Inline mode (`@bot question` in any chat): the best cards as shareable results, urgent first.
-* Stickers, photos, voice, files, locations and edited messages: a short "I can only read text" in a
-  private chat, nothing in a group. Service messages and channel posts: nothing.
+* Stickers, photos, voice, files, locations, edited messages and service messages (a pin, an auto-delete
+  timer): a short "I can only read text" in a private chat (SPEC §6), nothing in a group. Channel posts:
+  nothing.
 
 Every message goes out through `send`, and every text it sends is a `Reply` from the renderer, which
 has already appended the disclaimer (inline results are rendered the same way).
@@ -551,7 +552,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice, files, locations, edits in a private chat: say what the bot can read."""
+    """Stickers, photos, voice, files, locations, edits, service messages in a private chat: what the bot reads."""
     if update.effective_chat:
         await send(context, update.effective_chat.id, notice(_brain(context).catalog, "non_text"))
 
@@ -737,11 +738,7 @@ def build_application(
     app.add_handler(MessageHandler(filters.COMMAND & new, unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & new, private_text))
     app.add_handler(MessageHandler(group & filters.TEXT & new, group_text))
-    app.add_handler(
-        MessageHandler(
-            private & (filters.UpdateType.EDITED_MESSAGE | (new & ~filters.TEXT & ~filters.StatusUpdate.ALL)), non_text
-        )
-    )
+    app.add_handler(MessageHandler(private & (filters.UpdateType.EDITED_MESSAGE | (new & ~filters.TEXT)), non_text))
     app.add_handler(CallbackQueryHandler(button))
     app.add_handler(InlineQueryHandler(inline_query))
     app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
