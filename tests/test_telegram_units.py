@@ -32,6 +32,7 @@ from bot.adapters.telegram import (
     failure_kind,
     sent_by_a_bot,
 )
+from bot.brain import Brain
 from bot.catalog import Catalog
 from bot.context import CONTEXT_TTL_SECONDS, ChatContext, ContextStore
 from bot.inline import TtlCache, inline_cards
@@ -412,6 +413,23 @@ def test_sqlite_store_writes_in_batches_within_a_second_and_all_on_close(
     store.put("a", ctx(101.5, "lems"))
     store.close()
     assert store.path == path and 101.5 in on_disk() and 100.0 not in on_disk()
+
+
+def test_disk_trouble_costs_follow_ups_not_answers(
+    tmp_path: Path, catalog: Catalog, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "context.sqlite3"
+    store = SqliteContextStore(path, key_secret=b"k")
+    store.put("a", ctx(100.0))
+    store._db.close()
+    store._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)  # the disk turns read-only
+    brain = Brain(catalog, store)
+    assert brain.reply("does prednisone help ALS?", "b", 200.0).card == "als-evidence"
+    assert brain.reply("what about side effects?", "b", 201.0).card == "als-side-effects"  # remembered in memory
+    assert "answers go on without saved context" in caplog.text
+    store._db.close()
+    assert store.get("someone new") is None  # a broken connection reads as "no context yet"
+    store.close()
 
 
 def test_an_unreadable_store_is_moved_aside(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -76,6 +76,7 @@ class SqliteContextStore:
         self._max_age = max_age
         self._max_rows = max_rows
         self._puts = 0
+        self._troubles = 0
         self._pruned_at = self._flushed_at = float("-inf")
         self._waiting: dict[str, ChatContext] = {}  # raw key -> context not yet on disk
         self._memo: OrderedDict[str, ChatContext | None] = OrderedDict()  # raw key -> context (write-through)
@@ -120,9 +121,13 @@ class SqliteContextStore:
         if key in self._waiting:  # fell out of the memo before it reached the disk
             self._remember(key, self._waiting[key])
             return self._waiting[key]
-        row = self._db.execute(
-            "SELECT condition, topic, card, at FROM context WHERE key = ?", (self._key(key),)
-        ).fetchone()
+        try:
+            row = self._db.execute(
+                "SELECT condition, topic, card, at FROM context WHERE key = ?", (self._key(key),)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._trouble(exc)
+            return None
         found = None if row is None else ChatContext(condition=row[0], topic=row[1], card=row[2], at=float(row[3]))
         self._remember(key, found)
         return found
@@ -137,12 +142,23 @@ class SqliteContextStore:
         self._remember(key, context)
         self._waiting[key] = context
         self._puts += 1
-        if context.at - self._pruned_at >= PRUNE_SECONDS:
-            self.prune(context.at)
-        elif len(self._waiting) >= FLUSH_ROWS or context.at - self._flushed_at >= FLUSH_SECONDS:
-            self.flush(context.at)
-        if self._puts % TRIM_EVERY == 0:
-            self._trim()
+        try:
+            if context.at - self._pruned_at >= PRUNE_SECONDS:
+                self.prune(context.at)
+            elif len(self._waiting) >= FLUSH_ROWS or context.at - self._flushed_at >= FLUSH_SECONDS:
+                self.flush(context.at)
+            if self._puts % TRIM_EVERY == 0:
+                self._trim()
+        except sqlite3.Error as exc:  # a full or broken disk must not cost anyone their answer
+            self._trouble(exc)
+
+    def _trouble(self, exc: sqlite3.Error) -> None:
+        """Log disk trouble (the first time, then every 100th): the bot answers on, forgetting follow-ups."""
+        self._troubles += 1
+        if self._troubles % 100 == 1:
+            log.warning(
+                "context store %s: %s (%d time(s)); answers go on without saved context", self.path, exc, self._troubles
+            )
 
     def flush(self, now: float | None = None) -> None:
         """Write every waiting context, in one transaction."""
@@ -151,19 +167,20 @@ class SqliteContextStore:
         if not self._waiting:
             return
         rows = [(self._key(k), c.condition, c.topic, c.card, c.at) for k, c in self._waiting.items()]
-        self._waiting.clear()
-        self._db.execute("BEGIN")
+        self._waiting.clear()  # on failure they are dropped: still in the memo, gone after a restart
         try:
+            self._db.execute("BEGIN")
             self._db.executemany(
                 "INSERT INTO context (key, condition, topic, card, at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET condition = excluded.condition, topic = excluded.topic, "
                 "card = excluded.card, at = excluded.at",
                 rows,
             )
+            self._db.execute("COMMIT")
         except sqlite3.Error:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     # --- housekeeping -------------------------------------------------------------------------------
 
@@ -192,5 +209,8 @@ class SqliteContextStore:
         return int(self._db.execute("SELECT COUNT(*) FROM context").fetchone()[0])
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+        except sqlite3.Error as exc:
+            self._trouble(exc)
         self._db.close()
