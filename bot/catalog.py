@@ -47,6 +47,7 @@ REQUIRED_MESSAGES = (
     "error",
     "group_hello",
     "stale_button",
+    "long_question",
     "unknown_command",
     "too_long",
 )

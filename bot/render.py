@@ -95,8 +95,7 @@ def render(catalog: Catalog, d: Decision) -> Reply:
             for o in options
         )
         return _reply(catalog, text, buttons=buttons, kind="clarify", score=d.score, options=options)
-    lead = esc(catalog.messages[d.notice]) + "\n\n" if d.notice else ""
-    text = lead + esc(catalog.messages["fallback"])
+    text = esc(catalog.messages[d.notice or "fallback"])  # a notice says why, in place of the usual line
     buttons = tuple(card_button(catalog.cards[o]) for o in options)
     return _reply(catalog, text, buttons=buttons, kind="fallback", score=d.score, options=options)
 

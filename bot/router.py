@@ -27,6 +27,7 @@ SMALLTALK_BAR = 75.0
 WEAK_BAR = 55.0  # a condition named but only a weak topic match: answer the overview instead
 DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may score and still win
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
+LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
 CONDITION_TOPICS = {
     "lems": ("lems", "lems-evidence", "lems-alternatives"),
@@ -45,7 +46,7 @@ class Decision:
     reason: str = ""
     candidates: tuple[Candidate, ...] = ()
     truncated: bool = False
-    notice: str | None = None  # a messages.yaml key shown before the options (e.g. stale_button)
+    notice: str | None = None  # a fallback's messages.yaml text other than `fallback` (stale_button, long_question)
     context_used: bool = False
 
 
@@ -248,7 +249,8 @@ class Router:
             if overview:
                 return Decision("answer", card=overview.id, topic="overview", condition=named,
                                 reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
-        return self._fallback(cond, "below the confidence bar", match.candidates)
+        long = s.content_words > LONG_QUESTION_WORDS
+        return self._fallback(cond, "below the confidence bar", match.candidates, "long_question" if long else None)
 
     def _both_conditions(self, card: Card, base: Decision) -> Decision:
         """LEMS and ALS in one message: the comparison card, or ask which one."""
@@ -290,7 +292,9 @@ class Router:
         options = tuple(v.id for c in ("lems", "als") if (v := self.catalog.variant(card.topic, c)))
         return Decision("clarify", score=score, options=options, topic=card.topic, candidates=candidates, reason=why)
 
-    def _fallback(self, cond: str | None, why: str, candidates: tuple[Candidate, ...] = ()) -> Decision:
+    def _fallback(
+        self, cond: str | None, why: str, candidates: tuple[Candidate, ...] = (), notice: str | None = None
+    ) -> Decision:
         options: list[str] = []
         for c in candidates:
             card = self.catalog.cards[c.card]
@@ -314,6 +318,7 @@ class Router:
             candidates=candidates,
             reason=why,
             score=candidates[0].score if candidates else None,
+            notice=notice,
         )
 
     def _defaults(self, cond: str | None) -> tuple[str, ...]:

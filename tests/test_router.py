@@ -6,6 +6,7 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.context import CONTEXT_TTL_SECONDS, MemoryContextStore
+from bot.render import render
 from bot.router import Decision, Router
 
 
@@ -152,6 +153,22 @@ def test_guards_catch_what_fuzzy_scores_miss(router: Router, text: str, card: st
 )
 def test_bad_input_gets_the_fallback_never_an_error(router: Router, text: str) -> None:
     assert ask(router, text).kind == "fallback"
+
+
+def test_a_long_story_without_a_question_we_answer_asks_for_one_short_question(
+    router: Router, catalog: Catalog
+) -> None:
+    story = (
+        "My sister was put on steroids last spring for a skin problem the doctors never named, then her knees "
+        "started swelling and the clinic moved twice, the pharmacy changed brands, her sleep went bad and "
+        "the bills keep coming, and now her new doctor wants more blood tests before the holidays"
+    )
+    d = ask(router, story)
+    assert (d.kind, d.notice) == ("fallback", "long_question")
+    assert 1 <= len(d.options) <= 3
+    text = render(catalog, d).text
+    assert "one short question" in text and catalog.messages["fallback"][:20] not in text
+    assert ask(router, "asdkjh qwelkj zxcmnb").notice is None  # short nonsense: the usual line
 
 
 def test_a_very_long_message_is_matched_on_its_start(router: Router) -> None:
