@@ -235,7 +235,9 @@ class JsonRequest(HTTPXRequest):
 
     PTB form-encodes every request, and percent-encoding a 1-2 KB HTML card byte by byte in Python
     (urllib's quote) cost more than building the reply. The Bot API takes `application/json` for every
-    method; uploads (which need multipart) still go through PTB's own path. Timeouts and errors map to
+    method and reads a JSON body's string values exactly as form fields (tdlib's HttpReader::
+    parse_json_parameters), so PTB's `json_payload` (objects as JSON strings, as in its forms) means the
+    same thing. Uploads (which need multipart) still go through PTB's own path. Timeouts and errors map to
     the same `telegram.error` exceptions, with the httpx error as the cause (see `failure_kind`).
     """
 
