@@ -127,8 +127,15 @@ class Matcher:
             for w in ex.words:
                 postings.setdefault(w, []).append(idx)
         self.vectorized = len(self.examples) >= vectorize_from
-        # The per-message work, moved to load time: postings as tuples, and a common word's examples per
-        # card and slot count, lightest first (ties: the earlier example first) ...
+        # The per-message work, moved to load time: only what this catalog's way of matching uses.
+        if self.vectorized:
+            self._index_arrays(postings)
+        else:
+            self._index_walks(postings)
+
+    def _index_walks(self, postings: dict[str, list[int]]) -> None:
+        """Postings as tuples, and each common word's examples per card and slot count, lightest first
+        (ties: the earlier example first)."""
         self._plist = {w: tuple(ix) for w, ix in postings.items()}
         self._walks: dict[str, tuple[tuple[int, ...], ...]] = {}
         for w, ix in postings.items():
@@ -139,7 +146,9 @@ class Matcher:
                 self._walks[w] = tuple(
                     tuple(sorted(g, key=lambda i: (self.examples[i].weight, i))) for g in groups.values()
                 )
-        # ... and arrays over all examples.
+
+    def _index_arrays(self, postings: dict[str, list[int]]) -> None:
+        """Postings, cards, weights, slots and texts as numpy arrays over all examples."""
         self.postings = {w: np.array(ix, dtype=np.intp) for w, ix in postings.items()}
         self._cards = tuple(sorted({ex.card for ex in self.examples}))
         card_no = {c: n for n, c in enumerate(self._cards)}
@@ -239,9 +248,10 @@ class Matcher:
             # Examples sharing only the common word, per card and slot count, lightest first: each scores
             # at most what the one before it scored, so after the first under the ratio floor (where the
             # whole-string ratio could no longer lift a heavier one) none can be its card's best.
+            only = 0.0 + idf[common]  # the overlap of an example sharing only this word, as the loop sums it
             for walk in self._walks[common]:
                 for idx in walk:
-                    if idx not in direct and consider(idx, 0.0 + idf[common]) < RATIO_FLOOR:
+                    if idx not in direct and consider(idx, only) < RATIO_FLOOR:
                         break
         return self._top(winners.values())
 

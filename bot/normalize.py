@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -49,6 +49,7 @@ class Normalizer:
     """Built once per catalog; `__call__` is the per-message path."""
 
     rewrites: tuple[tuple[str, str], ...]  # (variant phrase, canonical), longest first
+    rewrite_starts: frozenset[str]  # their first words: a message with none of them skips the rewrites
     single: dict[str, str]  # one-word variants → canonical
     vocabulary: dict[str, tuple[str, ...]]  # first letter → words eligible as typo targets
     known: frozenset[str]
@@ -81,6 +82,7 @@ class Normalizer:
             by_letter.setdefault(w[0], []).append(w)
         return cls(
             rewrites=multi,
+            rewrite_starts=frozenset(v.split(" ", 1)[0] for v, _ in multi),
             single=single,
             known=known,
             vocabulary={k: tuple(v) for k, v in by_letter.items()},
@@ -92,16 +94,11 @@ class Normalizer:
             return word
         return _closest(word, self.vocabulary.get(word[0], ()))
 
-    @cached_property
-    def _rewrite_starts(self) -> frozenset[str]:
-        """First words of the multi-word variants: most messages contain none, and skip the rewrites."""
-        return frozenset(v.split(" ", 1)[0] for v, _ in self.rewrites)
-
     def __call__(self, text: str) -> str:
         words = [self.single.get(w, w) for w in basic(text).split()]
         words = [self.single.get(c, c) for c in (self.correct(w) for w in words)]
         joined = " ".join(words)
-        if self._rewrite_starts.isdisjoint(joined.split()):
+        if self.rewrite_starts.isdisjoint(joined.split()):
             return joined
         out = f" {joined} "
         for variant, canonical in self.rewrites:

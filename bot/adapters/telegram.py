@@ -171,9 +171,13 @@ class Anonymizer:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        self._hash = lru_cache(maxsize=4096)(self._compute)  # active chats log on every message
 
     def __call__(self, chat_id: object) -> str:
-        return hmac.new(self._key, str(chat_id).encode(), hashlib.sha256).hexdigest()[:10]
+        return self._hash(str(chat_id))
+
+    def _compute(self, chat_id: str) -> str:
+        return hmac.new(self._key, chat_id.encode(), hashlib.sha256).hexdigest()[:10]
 
 
 # --- pure helpers -----------------------------------------------------------------------------------
@@ -491,8 +495,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     key = conversation_key(chat.id, user.id if user else None, chat.type)
     turn = _brain(context).turn(text, key, _clock(context))
     _count(context, turn.reply)
-    if log.isEnabledFor(logging.INFO):  # the keyed hash costs more than the rest of the line
-        log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
+    log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
     on_missed = context.bot_data.get("on_missed")
     if turn.reply.kind == "fallback" and on_missed is not None:
         on_missed(_brain(context).router.normalize(text[:MAX_MATCH_CHARS]))  # what the router matched
