@@ -1,10 +1,13 @@
 """Turn what people type into a canonical form that matching and phrase search can rely on.
 
 Steps: Unicode NFKC, case folding, accents folded, possessive 's dropped ("Al's" is not "ALS"),
-apostrophes dropped ("can't" → "cant"), other punctuation to spaces, plurals folded; then spelling variants from the
-lexicon are rewritten, and words close to a drug or condition name (same first letter, small edit
-distance) are corrected to it. Condition names become one token each, `lems` or `als`, so
-"Lou Gehrig's disease" and "ALS" look alike to the matcher.
+apostrophes dropped ("can't" → "cant"), other punctuation to spaces, plurals folded; then stretched words
+("hiii", "plsss") shrunk to a word the catalog knows, spelling and text-speak variants from the lexicon
+rewritten ("u" → "you"), and words close to a catalog word (same first letter, small edit distance)
+corrected to it. Condition names become one token each, `lems` or `als`, so "Lou Gehrig's disease" and
+"ALS" look alike to the matcher. Last, every word is cut to its Snowball stem ("helping", "helps" → "help";
+"weaker" stays apart from "weak" only where English says so), so one example covers a word's forms; the
+lexicon's phrases and the examples go through the same steps, so they meet the message in the same form.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import Stemmer  # PyStemmer: the Snowball stemmers compiled; ~0.3 us a word
 from rapidfuzz import fuzz, process
 
 from bot.catalog import Lexicon
@@ -23,7 +27,12 @@ _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4\u02bc]")  # apostrophe, right a
 _POSSESSIVE = re.compile("['\u2019\u02bc]s\\b")
 _NON_WORD = re.compile(r"[^\w]+|_")
 TYPO_MIN_LEN = 4
-TYPO_CUTOFF = 84.0
+TYPO_CUTOFF = 84.0  # towards drug and condition names
+WORD_TYPO_MIN_LEN = 6  # towards any other catalog word: longer words only, and closer
+WORD_TYPO_CUTOFF = 88.0
+_STRETCH = re.compile(r"(\w)\1{2,}")  # three or more of one letter: "hiii", "plsss", "sooo"
+KEEP = frozenset({"lems", "als"})  # tokens the stemmer must not touch ("als" is not a plural of "al")
+_stemmer = Stemmer.Stemmer("english")
 
 
 def basic(text: str) -> str:
@@ -44,6 +53,31 @@ def _singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A word's Snowball stem; condition tokens and numbers stay as they are."""
+    if word in KEEP or not word.isalpha():
+        return word
+    return str(_stemmer.stemWord(word))
+
+
+def fold(text: str) -> str:
+    """`basic` and stems, without the lexicon's rewrites: the form stop words are compared in."""
+    return " ".join(stem(w) for w in basic(text).split())
+
+
+def _shrink(word: str, known: frozenset[str]) -> str:
+    """ "hiii" → "hi", "plsss" → "pls", "sooo" → "so": a stretched word shrunk to one the catalog knows."""
+    if not _STRETCH.search(word):
+        return word
+    two = _STRETCH.sub(r"\1\1", word)
+    one = _STRETCH.sub(r"\1", word)
+    for candidate in (two, one):
+        if candidate in known:
+            return candidate
+    return one
+
+
 @dataclass(frozen=True)
 class Normalizer:
     """Built once per catalog; `__call__` is the per-message path."""
@@ -51,7 +85,8 @@ class Normalizer:
     rewrites: tuple[tuple[str, str], ...]  # (variant phrase, canonical), longest first
     rewrite_starts: frozenset[str]  # their first words: a message with none of them skips the rewrites
     single: dict[str, str]  # one-word variants → canonical
-    vocabulary: dict[str, tuple[str, ...]]  # first letter → words eligible as typo targets
+    vocabulary: dict[str, tuple[str, ...]]  # first letter → drug and condition words, typo targets
+    words: dict[str, tuple[str, ...]]  # first letter → other catalog words, typo targets for longer words
     known: frozenset[str]
 
     @classmethod
@@ -76,38 +111,53 @@ class Normalizer:
             *lex.out_of_scope_conditions,
         ]
         targets = {w for p in phrases for w in basic(p).split() if len(w) >= TYPO_MIN_LEN}
-        known = frozenset(targets | {w for p in extra_words for w in basic(p).split()} | set(single))
+        example_words = {w for p in extra_words for w in basic(p).split()}
+        known = frozenset(targets | example_words | set(single) | set(pairs.values()))
         by_letter: dict[str, list[str]] = {}
         for w in sorted(targets):
             by_letter.setdefault(w[0], []).append(w)
+        # Other catalog words are typo targets too ("efects", "treatmant"), but only long ones: a short
+        # everyday word is too often one letter from a catalog word ("cooking" → "choking").
+        by_letter_words: dict[str, list[str]] = {}
+        for w in sorted(example_words - targets):
+            if len(w) >= WORD_TYPO_MIN_LEN and w.isalpha():
+                by_letter_words.setdefault(w[0], []).append(w)
         return cls(
             rewrites=multi,
             rewrite_starts=frozenset(v.split(" ", 1)[0] for v, _ in multi),
             single=single,
             known=known,
             vocabulary={k: tuple(v) for k, v in by_letter.items()},
+            words={k: tuple(v) for k, v in by_letter_words.items()},
         )
 
     def correct(self, word: str) -> str:
-        """A lexicon word this one is a likely typo of, else the word itself."""
-        if word in self.known or len(word) < TYPO_MIN_LEN or word.isdigit():
+        """A catalog word this one is a likely typo of, else the word itself."""
+        if word in self.known or len(word) < TYPO_MIN_LEN or not word.isalpha():
             return word
-        return _closest(word, self.vocabulary.get(word[0], ()))
+        fixed = _closest(word, self.vocabulary.get(word[0], ()), TYPO_CUTOFF)
+        if fixed == word and len(word) >= WORD_TYPO_MIN_LEN:
+            fixed = _closest(word, self.words.get(word[0], ()), WORD_TYPO_CUTOFF)
+        return fixed
 
     def __call__(self, text: str) -> str:
-        words = [self.single.get(w, w) for w in basic(text).split()]
+        return " ".join(stem(w) for w in self.words_of(text))
+
+    def words_of(self, text: str) -> list[str]:
+        """The message's words after every step but stemming."""
+        known = self.known
+        words = [self.single.get(w, w) for w in (_shrink(w, known) for w in basic(text).split())]
         words = [self.single.get(c, c) for c in (self.correct(w) for w in words)]
-        joined = " ".join(words)
-        if self.rewrite_starts.isdisjoint(joined.split()):
-            return joined
-        out = f" {joined} "
+        if self.rewrite_starts.isdisjoint(words):
+            return words
+        out = f" {' '.join(words)} "
         for variant, canonical in self.rewrites:
             if f" {variant} " in out:
                 out = out.replace(f" {variant} ", f" {canonical} ")
-        return " ".join(out.split())
+        return out.split()
 
 
 @lru_cache(maxsize=8192)
-def _closest(word: str, candidates: tuple[str, ...]) -> str:
-    hit = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+def _closest(word: str, candidates: tuple[str, ...], cutoff: float) -> str:
+    hit = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
     return str(hit[0]) if hit else word

@@ -49,3 +49,16 @@ class PhraseIndex:
                     if rank < found.get(group, rank + 1):
                         found[group] = rank
         return found
+
+    def places(self, words: list[str]) -> list[tuple[str, int, int, int]]:
+        """Every (group, rank, first word, word count) found in `words`, in the order of the words."""
+        out: list[tuple[str, int, int, int]] = []
+        ranks, starts, count = self.ranks, self.starts, len(words)
+        for i, word in enumerate(words):
+            grams = [(word, 1)]
+            if word in starts:
+                grams += ((" ".join(words[i:end]), end - i) for end in range(i + 2, min(i + self.longest, count) + 1))
+            for gram, n in grams:
+                for group, rank in ranks.get(gram, ()):
+                    out.append((group, rank, i, n))
+        return out

@@ -1,9 +1,15 @@
-"""Decide what to answer: urgent → scope → guards → intent → condition and context → Decision.
+"""Decide what to answer: emergency → language → scope → guards → intent → condition and context → Decision.
 
 Pure and synchronous: no Telegram, no asyncio, no environment, no clock (the caller passes `now`).
 The one promise that matters most: when the message or the chat's context names LEMS, no ALS card can be
 the answer, and the other way round. Cards are chosen by topic and then swapped for the topic's card of
 the known condition; a condition-specific topic with no known condition gets a clarifying question.
+
+How a message is read (`scan`): split into sentences; emergencies found as concepts over all of it
+(`concepts.py`); conditions, drugs and out-of-scope words found with their negations ("it's not ALS");
+and, in a message of several sentences, the topic is decided on the sentences that ask, while the whole
+story still supplies the condition and the drug. A question whose subject is another drug never gets a
+prednisone card.
 """
 
 from __future__ import annotations
@@ -11,11 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import re
+
 from bot.catalog import Card, Catalog
+from bot.concepts import ConceptIndex, Hit, Negation
 from bot.context import ChatContext, ContextStore
+from bot.language import detect
 from bot.matcher import Candidate, Match, Matcher
-from bot.normalize import Normalizer, basic
+from bot.normalize import Normalizer, fold
 from bot.phrases import PhraseIndex
+from bot.understanding import Drug
 
 Kind = Literal["answer", "clarify", "fallback", "urgent"]
 
@@ -27,12 +38,16 @@ SMALLTALK_BAR = 75.0
 WEAK_BAR = 55.0  # a condition named but only a weak topic match: answer the overview instead
 DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may score and still win
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
+COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
+FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
 CONDITION_TOPICS = {
     "lems": ("lems", "lems-evidence", "lems-alternatives"),
     "als": ("als", "als-evidence", "als-alternatives"),
 }
+_SENTENCE_END = re.compile(r"([.!?;]+)(?=\s|$)|\n+")
+_CLAUSE_END = re.compile(r"[,:()]|\s[-\u2013\u2014]+\s")
 
 
 @dataclass(frozen=True)
@@ -46,23 +61,36 @@ class Decision:
     reason: str = ""
     candidates: tuple[Candidate, ...] = ()
     truncated: bool = False
-    notice: str | None = None  # a fallback's messages.yaml text other than `fallback` (stale_button, long_question)
+    notice: str | None = None  # a messages.yaml text other than `fallback` (stale_button, long_question, other_drug)
     context_used: bool = False
+    concept: str | None = None  # the emergency concept that fired
+    drug: str | None = None  # another drug the question is about (its label), for the other_drug note
+    language: str | None = None  # the message is in this language, not English
 
 
 @dataclass(frozen=True)
 class _Scan:
     """What a message says, before any intent matching."""
 
-    text: str
+    text: str  # normalised: the sentence(s) the topic is decided on (the whole message when it asks once)
     conditions: frozenset[str]
     named: bool  # the conditions were named, not only implied by a drug used for one of them
-    urgent: str | None
+    urgent: str | None  # the emergency concept's label
     guard: str | None
     out_of_scope: str | None
     in_scope: bool
     content_words: int
     truncated: bool = False
+    full: str = ""  # the whole message, normalised
+    story_words: int = 0  # content words of the whole message
+    emergency: Hit | None = None
+    emergency_words: tuple[str, ...] = ()  # the words that made it one, normalised
+    hits: tuple[Hit, ...] = ()  # every concept found, negated or not (for `why`)
+    drugs: tuple[str, ...] = ()  # ids of the drugs named (not negated), in order
+    subject: tuple[str, ...] = ()  # the drugs the asking sentence(s) name, else all the message names
+    negated: tuple[str, ...] = ()  # what a negation switched off: "als (not)", "diabetes (not)"
+    asking: str = ""  # the sentence(s) that ask, as typed, when the message tells a story first
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,14 +107,30 @@ class Router:
     _condition_drugs: tuple[tuple[str, str], ...] = field(init=False)
     _verbatim: dict[str, str] = field(init=False)  # normalised example → card
     _phrases: PhraseIndex = field(init=False)  # all of the above, for one pass over a message's words
+    _concepts: ConceptIndex = field(init=False)
+    _negation: Negation = field(init=False)
+    _drugs: dict[str, Drug] = field(init=False)
+    _question_words: frozenset[str] = field(init=False)
+    _question_phrases: tuple[str, ...] = field(init=False)
+    _ours: str = field(init=False)  # prednisone, normalised: added to a question that says only "it"
 
     def __post_init__(self) -> None:
-        lex = self.catalog.lexicon
+        lex, u = self.catalog.lexicon, self.catalog.understanding
         examples = [e for i in self.catalog.intents for e in i.examples]
-        norm = Normalizer.from_lexicon(lex, extra_words=examples)
+        understood = [
+            *(a for c in u.concepts for p in c.patterns for slot in p.slots for a in slot),
+            *u.about,
+            *u.negation,
+            *u.negation_breaks,
+            *u.not_negation,
+            *u.question_words,
+            *u.question_phrases,
+            *(n for d in u.drugs for n in d.names),
+        ]
+        norm = Normalizer.from_lexicon(lex, extra_words=[*examples, *understood])
         put = object.__setattr__  # frozen: derived fields are set once, here
         put(self, "normalize", norm)
-        ignore = frozenset(basic(w) for w in lex.stopwords)
+        ignore = frozenset(fold(w) for w in lex.stopwords)
         put(
             self,
             "matcher",
@@ -108,8 +152,13 @@ class Router:
         put(self, "_in_scope", phrases(lex.in_scope))
         put(self, "_verbatim", {norm(e): i.card for i in self.catalog.intents for e in i.examples})
         put(self, "_condition_drugs", tuple((c, p) for c, ws in lex.condition_drugs.items() for p in phrases(ws)))
+        put(self, "_concepts", ConceptIndex(u, norm, listed=lex.urgent))
+        put(self, "_negation", self._concepts.negation)
+        put(self, "_drugs", {d.id: d for d in u.drugs})
+        put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
+        put(self, "_question_phrases", phrases(u.question_phrases))
+        put(self, "_ours", next((norm(d.names[0]) for d in u.drugs if d.ours and d.names), norm("prednisone")))
         groups: dict[str, tuple[str, ...]] = {
-            "urgent": self._urgent,
             "except": self._urgent_except,
             "guard": tuple(p for _, p in self._guards),
             "oos_drugs": self._oos_drugs,
@@ -118,51 +167,139 @@ class Router:
         }
         for condition, _ in self._condition_drugs:
             groups[f"drug:{condition}"] = tuple(p for c, p in self._condition_drugs if c == condition)
+        for d in u.drugs:
+            groups[f"name:{d.id}"] = phrases(d.names)
         put(self, "_phrases", PhraseIndex.build(groups))
 
     # --- reading a message ---------------------------------------------------------------------------
 
     def scan(self, text: str) -> _Scan:
         truncated = len(text) > MAX_TEXT_CHARS
-        norm = self.normalize(text[:MAX_MATCH_CHARS])
-        found = self._phrases.first(norm)
-        if len(text) <= MAX_MATCH_CHARS and "except" not in found:
-            urgent = self._urgent[found["urgent"]] if "urgent" in found else None
-        else:  # urgent phrases are looked for in the whole text, and never inside an exception
-            urgent = self._urgent_in(norm if len(text) <= MAX_MATCH_CHARS else self.normalize(text[:MAX_TEXT_CHARS]))
-        named = frozenset(c for c in ("lems", "als") if c in norm.split())
+        words: list[str] = []
+        sentence: list[int] = []  # each word's sentence
+        asks: list[bool] = []  # each sentence's
+        raw: list[str] = []
+        matched_to = 0  # words from sentences that start within MAX_MATCH_CHARS: what the topic is matched on
+        raw_clauses: list[str] = []
+        clause: list[int] = []  # each word's clause: a negation reaches no further ("it's not ALS, it's LEMS")
+        for k, (offset, piece, question) in enumerate(_sentences(text[:MAX_TEXT_CHARS])):
+            ws = []
+            for part in _CLAUSE_END.split(piece):
+                cw = self.normalize(part).split()
+                ws += cw
+                clause += [len(raw_clauses)] * len(cw)
+                raw_clauses.append(part)
+            words += ws
+            sentence += [k] * len(ws)
+            raw.append(piece)
+            asks.append(question or self._asks(ws))
+            if offset < MAX_MATCH_CHARS:
+                matched_to = len(words)
+        places = self._phrases.places(words)
+        masked = list(words)
+        for group, _, start, n in places:
+            if group == "except":  # "affects breathing", "breathing muscles": a topic, not a symptom now
+                masked[start : start + n] = [","] * n
+        hits = tuple(self._concepts.find(masked, clause))
+        emergency = next((h for h in hits if h.urgent), None)
+
+        # the sentence(s) that ask, when a story comes first
+        told = {sentence[i] for i in range(matched_to)}
+        asking = [k for k in sorted(told) if asks[k]]
+        region = set(asking) if 1 <= len(asking) < len(told) else told
+        negated: list[str] = []
+
+        def live(start: int) -> bool:
+            cue = self._negation.cue_before(words, clause, start)
+            if cue:
+                negated.append(f"{' '.join(words[start : start + 1])} (after {cue[0]!r})")
+            return cue is None
+
+        found: dict[str, list[tuple[int, int, int]]] = {}  # group → (rank, start, n), in reading order
+        for group, rank, start, n in places:
+            found.setdefault(group, []).append((rank, start, n))
+        named = frozenset(w for i, w in enumerate(words[:matched_to]) if w in ("lems", "als") and live(i))
         implied = frozenset(c for c, _ in self._condition_drugs if f"drug:{c}" in found)
-
-        def first(group: str, phrases: tuple[str, ...]) -> str | None:
-            return phrases[found[group]] if group in found else None
-
-        return _Scan(
-            text=norm,
-            conditions=named or implied,
-            named=bool(named),
-            urgent=urgent,
-            guard=self._guards[found["guard"]][0] if "guard" in found else None,
-            out_of_scope=first("oos_drugs", self._oos_drugs) or first("oos_conditions", self._oos_conditions),
-            in_scope="in_scope" in found,
-            content_words=len(self.matcher.content(norm)),
-            truncated=truncated,
+        drugs = tuple(
+            dict.fromkeys(
+                g[5:] for g, _, st, _ in sorted(places, key=lambda p: p[2]) if g.startswith("name:") and live(st)
+            )
         )
 
-    def _urgent_in(self, text: str) -> str | None:
-        """The first urgent phrase in `text` once the exceptions ("not urgent", ...) are blanked out."""
-        padded = f" {text} "
-        for exc in self._urgent_except:
-            padded = padded.replace(f" {exc} ", " , ")
-        found = self._phrases.first(padded)
-        return self._urgent[found["urgent"]] if "urgent" in found else None
+        def best(group: str, where: set[int], negatable: bool) -> int | None:
+            spots = [(r, st) for r, st, _ in found.get(group, ()) if sentence[st] in where]
+            spots = [(r, st) for r, st in spots if not negatable or live(st)]
+            return min(spots)[0] if spots else None
+
+        oos_drug = best("oos_drugs", region, True)
+        oos_cond = best("oos_conditions", region, True)
+        guard = best("guard", region, False)
+        picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
+        if not self.matcher.content(" ".join(picked)):
+            picked, region = words[:matched_to], told
+        if region != told and not any(w in ("lems", "als") for w in picked) and any(
+            self._drugs[d].ours for d in drugs if d in self._drugs
+        ):
+            if not any(g.startswith("name:") for g, _, st, _ in places if sentence[st] in region):
+                picked.append(self._ours)  # "how is that supposed to help her?" after a story about prednisone
+        topic_text = " ".join(picked)
+        full = " ".join(words[:matched_to])
+        language = None
+        if emergency is None and self._looks_foreign(words):
+            language = detect(text[:MAX_MATCH_CHARS], tuple(n for n, _ in self.catalog.understanding.languages))
+        return _Scan(
+            text=topic_text,
+            conditions=named or implied,
+            named=bool(named),
+            urgent=self._concepts.by_id[emergency.concept].label if emergency else None,
+            guard=self._guards[guard][0] if guard is not None else None,
+            out_of_scope=(self._oos_drugs[oos_drug] if oos_drug is not None else None)
+            or (self._oos_conditions[oos_cond] if oos_cond is not None else None),
+            in_scope="in_scope" in found,
+            content_words=len(self.matcher.content(topic_text)),
+            truncated=truncated,
+            full=full,
+            story_words=len(self.matcher.content(full)),
+            emergency=emergency,
+            emergency_words=tuple(words[emergency.start : emergency.end + 1]) if emergency else (),
+            hits=hits,
+            drugs=drugs,
+            subject=tuple(
+                dict.fromkeys(g[5:] for g, _, st, _ in places if g.startswith("name:") and sentence[st] in region)
+            )
+            or drugs,
+            negated=tuple(dict.fromkeys(negated)),
+            asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
+            language=language,
+        )
+
+    def _asks(self, words: list[str]) -> bool:
+        if words and words[0] in self._question_words:
+            return True
+        padded = f" {' '.join(words)} "
+        return any(f" {p} " in padded for p in self._question_phrases)
+
+    def _looks_foreign(self, words: list[str]) -> bool:
+        """Most words unknown to the catalog: worth asking the language detector."""
+        long = [w for w in words if len(w) > 2 and w.isalpha()]
+        if len(long) < 2:
+            return False
+        unknown = sum(w not in self.matcher.idf and w not in self.matcher.ignore for w in long)
+        return unknown * 2 >= len(long)
 
     # --- deciding ------------------------------------------------------------------------------------
 
     def route(self, text: str, key: str, store: ContextStore, now: float) -> Decision:
         """The reply to one message in one conversation; updates that conversation's context."""
         s = self.scan(text)
-        if s.urgent:
-            return Decision("urgent", card="urgent", reason=f"urgent phrase {s.urgent!r}", truncated=s.truncated)
+        if s.emergency is not None:
+            return Decision(
+                "urgent",
+                card="urgent",
+                concept=s.emergency.concept,
+                reason=f"an emergency: {s.urgent} (the words {' '.join(s.emergency_words)!r})",
+                truncated=s.truncated,
+            )
         ctx = store.get(key)
         ctx = ctx if ctx is not None and ctx.fresh(now) else None
         decision = self._decide(s, ctx)
@@ -187,14 +324,23 @@ class Router:
             # typed exactly as an example, even one made only of stop words ("what can you do")
             return self._resolve(self.catalog.cards[exact], ctx.condition if ctx else None,
                                  Decision("answer", score=100.0, reason="an example, typed exactly"))  # fmt: skip
+        if s.language:
+            return Decision(
+                "fallback", notice="not_english", language=s.language, options=self._defaults(None),
+                reason=f"written in {s.language}, and I read English",
+            )  # fmt: skip
         if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions):
             return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
+        other = self._other_subject(s)
         if s.guard and (s.in_scope or s.conditions or ctx is not None):
             topic = self.catalog.cards[s.guard].topic
-            return Decision("answer", card=s.guard, topic=topic, condition=named, reason="guard phrase")
+            if other is not None:
+                return self._other_drug(other, s, topic)
+            return Decision("answer", card=s.guard, topic=topic, condition=named,
+                            reason=f"a fixed phrase for {self.catalog.cards[s.guard].title!r}")  # fmt: skip
         cond = named if s.conditions else (ctx.condition if ctx else None)
         # a drug used for one condition sets it, but does not stand in for naming it ("tell me about tofersen")
         known = len(s.conditions) if s.named else int(not s.conditions and cond is not None)
@@ -206,11 +352,20 @@ class Router:
         if best is None or not self._confident(s, ctx, named, best):
             return self._without_topic(s, ctx, named, cond, match)
         card = self.catalog.cards[best.card]
+        if other is not None and card.topic in self.catalog.understanding.drug_topics:
+            return self._other_drug(other, s, card.topic)
         base = Decision("answer", score=best.score, candidates=match.candidates,
-                        reason=f"matched {best.intent!r}: {best.example!r}")  # fmt: skip
+                        reason=f"closest to the question {best.example!r} ({best.intent})")  # fmt: skip
         if len(s.conditions) == 2:
             return self._both_conditions(card, base)
-        if named and ctx and ctx.topic and card.topic == "overview" and s.content_words <= FOLLOW_UP_MAX_WORDS:
+        if (
+            named
+            and ctx
+            and ctx.topic
+            and card.topic == "overview"
+            and s.content_words <= FOLLOW_UP_MAX_WORDS
+            and (best.score < COMPLETE_QUESTION or self._follow_up_form(s.text))
+        ):
             # "what about ALS?" after a side-effects answer: the topic carries over, the condition switches
             card = self.catalog.variant(ctx.topic, named) or card
         elif named and card.topic == "drug" and not s.named:
@@ -219,6 +374,28 @@ class Router:
         elif named and card.topic == "drug":
             card = self._condition_topic(named, best, match.candidates)
         return self._resolve(card, cond, _replace(base, context_used=not s.conditions and ctx is not None))
+
+    def _other_subject(self, s: _Scan) -> Drug | None:
+        """Another drug the question is about, when it does not name prednisone or a steroid."""
+        subject = [self._drugs[d] for d in s.subject if d in self._drugs]
+        if not subject or any(d.ours for d in subject):
+            return None
+        return subject[0]
+
+    def _other_drug(self, drug: Drug, s: _Scan, topic: str) -> Decision:
+        """Another drug's side effects, dose or stopping: where it fits, and who can answer the rest."""
+        why = f"the question is about {drug.label}, not prednisone: no prednisone card for its {topic}"
+        if drug.condition and (not s.named or drug.condition in s.conditions):
+            card = self.catalog.variant("alternatives", drug.condition)
+            if card is not None:
+                return Decision("answer", card=card.id, topic=card.topic, condition=drug.condition,
+                                notice="other_drug", drug=drug.label, reason=why)  # fmt: skip
+        return replace(self._fallback(drug.condition, why), drug=drug.label)
+
+    def _follow_up_form(self, text: str) -> bool:
+        """ "and for LEMS?", "what about ALS": a message that needs the last topic to mean anything."""
+        words = text.split()
+        return bool(words) and (words[0] in FOLLOW_UP_STARTS or " ".join(words[:2]) in FOLLOW_UP_STARTS)
 
     def _small_talk(self, c: Candidate) -> bool:
         return self.catalog.cards[c.card].topic in ("welcome", "smalltalk")
@@ -238,7 +415,13 @@ class Router:
         self, s: _Scan, ctx: ChatContext | None, named: str | None, cond: str | None, match: Match
     ) -> Decision:
         """No confident topic: a condition switch ("and for LEMS?"), the condition's overview, or the fallback."""
-        if named and ctx and ctx.topic and s.content_words <= FOLLOW_UP_MAX_WORDS:
+        if (
+            named
+            and ctx
+            and ctx.topic
+            and s.content_words <= FOLLOW_UP_MAX_WORDS
+            and (self._follow_up_form(s.text) or not self._asks(s.text.split()))
+        ):  # "and for LEMS?", "LEMS?" borrow the last topic; "what is LEMS?" is a question of its own
             target = self.catalog.variant(ctx.topic, named)
             if target:
                 return Decision("answer", card=target.id, topic=target.topic, condition=named, context_used=True,
@@ -249,7 +432,7 @@ class Router:
             if overview:
                 return Decision("answer", card=overview.id, topic="overview", condition=named,
                                 reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
-        long = s.content_words > LONG_QUESTION_WORDS
+        long = s.story_words > LONG_QUESTION_WORDS and not s.asking
         return self._fallback(cond, "below the confidence bar", match.candidates, "long_question" if long else None)
 
     def _both_conditions(self, card: Card, base: Decision) -> Decision:
@@ -342,3 +525,17 @@ def _cond(card: Card) -> str | None:
 
 def _replace(d: Decision, **changes: Any) -> Decision:
     return replace(d, **changes)
+
+
+def _sentences(text: str) -> list[tuple[int, str, bool]]:
+    """(offset, sentence, ends with "?") for each sentence; "3.5 mg" is not two sentences."""
+    out: list[tuple[int, str, bool]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        piece = text[start : m.start()]
+        if piece.strip():
+            out.append((start, piece, "?" in (m.group(1) or "")))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, text[start:], False))
+    return out

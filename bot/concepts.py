@@ -1,0 +1,177 @@
+"""Find emergency concepts in a message: words of a pattern near each other, in any order, not negated.
+
+Built once per catalog from `intents/understanding.yaml` (and lexicon.yaml's plain urgent phrases, each a
+one-slot pattern); `find` is the per-message path. Every alternative is looked up in one dictionary keyed
+by its words, so the cost follows the message's length, not the number of patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import product
+
+from bot.understanding import NUMBER, Concept, Understanding
+
+NUMBER_WORDS = frozenset(
+    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty hundred "
+    "several many dozen".split()
+)
+MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
+
+
+@dataclass(frozen=True)
+class Hit:
+    concept: str
+    pattern: str
+    start: int  # first and last word of the match, in the message's words
+    end: int
+    negated_by: str | None = None
+    about: str | None = None  # "can it cause ...": a question about the symptom
+
+    @property
+    def urgent(self) -> bool:
+        return self.negated_by is None and self.about is None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    concept: int
+    text: str
+    slots: int
+    window: int
+
+
+class Negation:
+    """Negation cues before a word, within its sentence: "no chest pain", "it's not ALS"."""
+
+    def __init__(self, u: Understanding, norm: Callable[[str], str]) -> None:
+        self.cues = _phrases(u.negation, norm)
+        self.breaks = _phrases(u.negation_breaks, norm)
+        self.not_after = frozenset(t for p in _phrases(u.not_negation, norm) for t in p[:1])
+        self.window = u.negation_window
+
+    def cue_before(self, words: Sequence[str], sentence: Sequence[int], start: int) -> tuple[str, int] | None:
+        """The cue that negates the word at `start`, and its position, or None."""
+        lo = start
+        while lo > 0 and start - lo < self.window and sentence[lo - 1] == sentence[start]:
+            lo -= 1
+            if _at(words, lo, self.breaks):
+                return None
+        for i in range(start - 1, lo - 1, -1):
+            cue = _at(words, i, self.cues)
+            if cue is not None and i + len(cue) <= start:
+                after = words[i + len(cue)] if i + len(cue) < len(words) else ""
+                if after not in self.not_after:
+                    return " ".join(cue), i
+        return None
+
+
+class ConceptIndex:
+    def __init__(self, u: Understanding, norm: Callable[[str], str], listed: Sequence[str] = ()) -> None:
+        """`listed`: plain urgent phrases (lexicon.yaml), each a one-slot pattern of the concept `listed`."""
+        self.concepts: tuple[Concept, ...] = (
+            *u.concepts,
+            Concept("listed", "an urgent phrase listed in lexicon.yaml", "", (), u.emergency_window, False, 0),
+        )
+        self.by_id = {c.id: c for c in self.concepts}
+        self.patterns: list[_Compiled] = []
+        self.table: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # words → (pattern, slot)
+        for ci, concept in enumerate(self.concepts):
+            raw: list[tuple[str, tuple[tuple[str, ...], ...]]] = (
+                [(p, ((p,),)) for p in listed] if concept.id == "listed" else [(p.text, p.slots) for p in concept.patterns]
+            )
+            for text, slots in raw:
+                pi = len(self.patterns)
+                self.patterns.append(_Compiled(ci, text, len(slots), concept.window))
+                for si, slot in enumerate(slots):
+                    for alt in slot:
+                        key = (NUMBER,) if alt == NUMBER else tuple(norm(alt).split())
+                        if key:
+                            self.table.setdefault(key, []).append((pi, si))
+        self.longest = max((len(k) for k in self.table), default=1)
+        self.about = _phrases(u.about, norm)
+        self.negation = Negation(u, norm)
+
+    def find(self, words: Sequence[str], sentence: Sequence[int]) -> list[Hit]:
+        """Every pattern that fires, at most one hit per concept (an urgent one first)."""
+        places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, slot) → (start, end)
+        for i, w in enumerate(words):
+            keys = [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
+            if w.isdigit() or w in NUMBER_WORDS:
+                keys.append((NUMBER,))
+            for key in keys:
+                for ps in self.table.get(key, ()):
+                    spots = places.setdefault(ps, [])
+                    if len(spots) < MAX_PLACES:
+                        spots.append((i, i + len(key) - 1))
+        found: list[tuple[int, Hit]] = []
+        negating: dict[int, str] = {}  # position of a cue that negated a hit → the cue
+        for pi, p in enumerate(self.patterns):
+            slots = [places.get((pi, s)) for s in range(p.slots)]
+            if not all(slots):
+                continue
+            span = _place([s for s in slots if s], p.window)
+            if span is None:
+                continue
+            concept = self.concepts[p.concept]
+            cue = self.negation.cue_before(words, sentence, span[0])
+            about = None if concept.always else self._about(words, sentence, span[0])
+            if cue:
+                negating[cue[1]] = cue[0]
+            found.append((p.concept, Hit(concept.id, p.text, span[0], span[1], cue[0] if cue else None, about)))
+        hits: dict[int, Hit] = {}
+        for ci, hit in found:
+            # "I'm not having trouble breathing": the cue that negates one pattern ("trouble + breathe") is
+            # not another's own word ("not + breathe")
+            cue = next((c for pos, c in negating.items() if hit.start <= pos <= hit.end), None)
+            if hit.urgent and cue is not None:
+                hit = Hit(hit.concept, hit.pattern, hit.start, hit.end, cue, hit.about)
+            old = hits.get(ci)
+            if old is None or (hit.urgent and not old.urgent):
+                hits[ci] = hit
+        return sorted(hits.values(), key=lambda h: (not h.urgent, h.start))
+
+    def _about(self, words: Sequence[str], sentence: Sequence[int], start: int) -> str | None:
+        i = start - 1
+        while i >= 0 and sentence[i] == sentence[start]:
+            found = _at(words, i, self.about)
+            if found is not None:
+                return " ".join(found)
+            i -= 1
+        return None
+
+
+def _place(slots: list[list[tuple[int, int]]], window: int) -> tuple[int, int] | None:
+    """The tightest placement of one occurrence per slot, none overlapping, within `window` words."""
+    best: tuple[int, int] | None = None
+    for combo in product(*slots):
+        used: set[int] = set()
+        ok = True
+        for s, e in combo:
+            span = set(range(s, e + 1))
+            if used & span:
+                ok = False
+                break
+            used |= span
+        if not ok:
+            continue
+        start, end = min(s for s, _ in combo), max(e for _, e in combo)
+        if end - start + 1 > window + sum(e - s for s, e in combo):  # phrases do not eat the window
+            continue
+        if best is None or end - start < best[1] - best[0]:
+            best = (start, end)
+    return best
+
+
+def _phrases(texts: Sequence[str], norm: Callable[[str], str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(t for t in (tuple(norm(x).split()) for x in texts) if t)
+
+
+def _at(words: Sequence[str], i: int, phrases: frozenset[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The longest of `phrases` that starts at word `i`."""
+    for n in (4, 3, 2, 1):
+        key = tuple(words[i : i + n])
+        if len(key) == n and key in phrases:
+            return key
+    return None

@@ -1,0 +1,37 @@
+"""Is a message in another language? Offline, with lingua's models (shipped in the package).
+
+Only messages that look foreign to the catalog's own vocabulary are asked about, so an English question
+costs nothing; the detector is built at its first use, for the languages `understanding.yaml` names, in
+lingua's low-accuracy mode (trigram models: ~15 MB, loads in ~50 ms, plenty for a sentence).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from lingua import Language, LanguageDetectorBuilder
+
+CONFIDENCE = 0.75  # lingua's relative confidence of the top language
+MIN_LETTERS = 12  # shorter texts ("u ok", "hiii") are too short to tell
+
+
+def known_language(name: str) -> bool:
+    return isinstance(getattr(Language, name.upper(), None), Language)
+
+
+@cache
+def _detector(names: tuple[str, ...]) -> object:
+    langs = [getattr(Language, n.upper()) for n in names if known_language(n)]
+    return LanguageDetectorBuilder.from_languages(Language.ENGLISH, *langs).with_low_accuracy_mode().build()
+
+
+def detect(text: str, names: tuple[str, ...]) -> str | None:
+    """The name (as `names` spells it) of the language `text` is written in, when it is one of `names`."""
+    if not names or sum(c.isalpha() for c in text) < MIN_LETTERS:
+        return None
+    detector = _detector(names)
+    values = detector.compute_language_confidence_values(text)  # type: ignore[attr-defined]
+    if not values or values[0].language == Language.ENGLISH or values[0].value < CONFIDENCE:
+        return None
+    top = values[0].language.name.lower()
+    return next((n for n in names if n.lower() == top), None)

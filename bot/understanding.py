@@ -1,0 +1,206 @@
+"""What the router understands beyond examples, as data: emergencies, drugs, negation, questions, languages.
+
+Loaded from `intents/understanding.yaml` with the rest of the catalog, every problem with `file:line`. The
+texts here are raw; the router normalises them the way it normalises messages, so an admin writes plain
+words ("can't breathe") and every form of them is found ("cannot breathing").
+
+An emergency *concept* is a set of patterns. A pattern is slots joined by `+`, each slot alternatives
+joined by `|`, an alternative a word or a phrase; it fires when one alternative of every slot is in the
+message, in any order, within the concept's window of words, and is not negated ("no chest pain").
+`#number` stands for any number ("took 10 tablets", "took ten tablets").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.catalog import BROKEN, Problem, _Fields, _List, _Map, _rel, read_yaml
+
+NUMBER = "#number"
+CONDITIONS = ("lems", "als")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    text: str  # as written, for `why` and `check`
+    slots: tuple[tuple[str, ...], ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    label: str  # what an admin reads in `why`: "trouble breathing"
+    advice: str  # shown above the urgent card: what to do for this kind of emergency
+    patterns: tuple[Pattern, ...]
+    window: int
+    always: bool  # questions about it ("can prednisone cause ...") are still treated as urgent
+    line: int
+
+
+@dataclass(frozen=True)
+class Drug:
+    id: str
+    label: str  # as a patient reads it in a reply: "Firdapse (amifampridine)"
+    names: tuple[str, ...]
+    condition: str | None  # the condition it is used for, when only one
+    ours: bool  # prednisone and its family: what the cards are about
+    line: int
+
+
+@dataclass(frozen=True)
+class Understanding:
+    concepts: tuple[Concept, ...] = ()
+    emergency_window: int = 6
+    about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
+    negation: tuple[str, ...] = ()
+    negation_window: int = 3
+    negation_breaks: tuple[str, ...] = ()
+    not_negation: tuple[str, ...] = ()  # words after a cue that make it no negation ("not sure", "can't stop")
+    question_words: tuple[str, ...] = ()
+    question_phrases: tuple[str, ...] = ()
+    drugs: tuple[Drug, ...] = ()
+    drug_topics: tuple[str, ...] = ()  # topics about one drug: asked of another drug, never a prednisone card
+    languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
+    file: str = ""
+
+
+_KEYS = ("emergencies", "negation", "questions", "drugs", "languages")
+
+
+def parse_pattern(text: str, line: int) -> Pattern:
+    slots = tuple(tuple(a.strip() for a in slot.split("|") if a.strip()) for slot in text.split("+"))
+    return Pattern(text=text, slots=tuple(s for s in slots if s), line=line)
+
+
+def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Understanding:
+    where = _rel(path, root)
+    if not path.exists():
+        return Understanding(file=where)  # optional: without it the router reads phrases only
+    data = read_yaml(path, root, problems)
+    if data is BROKEN or data is None:
+        return Understanding(file=where)
+    if not isinstance(data, _Map):
+        problems.append(Problem(where, 1, "expected a mapping with keys " + ", ".join(_KEYS)))
+        return Understanding(file=where)
+    f = _Fields(data, where, "understanding", problems)
+    f.unknown(_KEYS)
+
+    def section(key: str) -> _Map:
+        value = data.get(key)
+        if isinstance(value, _Map):
+            return value
+        if value is not None:
+            f.err(key, f"{key!r} must be a mapping")
+        empty = _Map()
+        empty.line, empty.key_lines = f.line(key), {}
+        return empty
+
+    def words(m: _Map, key: str, what: str) -> tuple[str, ...]:
+        return tuple(w for w, _ in _Fields(m, where, what, problems).strings(key, required=False))
+
+    def number(sf: _Fields, key: str, default: int, low: int, high: int) -> int:
+        value = sf.m.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            sf.err(key, f"{key!r} must be a whole number from {low} to {high}")
+            return default
+        return value
+
+    em = section("emergencies")
+    ef = _Fields(em, where, "emergencies", problems)
+    ef.unknown(("window", "about", "concepts"))
+    window = number(ef, "window", 6, 1, 20)
+    concepts: list[Concept] = []
+    raw = em.get("concepts")
+    if isinstance(raw, _List):
+        seen: set[str] = set()
+        for item, line in zip(raw, raw.item_lines, strict=True):
+            if not isinstance(item, _Map):
+                problems.append(Problem(where, line, "emergencies: each concept is a mapping (id, label, patterns)"))
+                continue
+            cf = _Fields(item, where, "concept", problems)
+            cf.unknown(("id", "label", "advice", "patterns", "window", "always"))
+            cid = cf.text("id")
+            if cid in seen:
+                cf.err("id", f"duplicate concept id {cid!r}")
+            seen.add(cid)
+            patterns = tuple(parse_pattern(t, ln) for t, ln in cf.strings("patterns"))
+            for p in patterns:
+                if not p.slots:
+                    problems.append(Problem(where, p.line, f"concept {cid!r}: empty pattern"))
+            always = item.get("always", False)
+            if not isinstance(always, bool):
+                cf.err("always", "'always' must be true or false")
+                always = False
+            concepts.append(
+                Concept(
+                    id=cid,
+                    label=cf.text("label"),
+                    advice=cf.text("advice", required=False),
+                    patterns=tuple(p for p in patterns if p.slots),
+                    window=number(cf, "window", window, 1, 20),
+                    always=always,
+                    line=line,
+                )
+            )
+    elif raw is not None:
+        ef.err("concepts", "'concepts' must be a list")
+
+    neg = section("negation")
+    nf = _Fields(neg, where, "negation", problems)
+    nf.unknown(("cues", "window", "breaks", "not_after"))
+    q = section("questions")
+    _Fields(q, where, "questions", problems).unknown(("words", "phrases"))
+
+    dr = section("drugs")
+    df = _Fields(dr, where, "drugs", problems)
+    df.unknown(("topics", "known"))
+    drugs: list[Drug] = []
+    known = dr.get("known")
+    if isinstance(known, _Map):
+        for did, spec in known.items():
+            line = known.key_lines.get(did, known.line)
+            if not isinstance(spec, _Map):
+                problems.append(Problem(where, line, f"drug {did!r}: expected a mapping (label, names, condition)"))
+                continue
+            sf = _Fields(spec, where, f"drug {did!r}", problems)
+            sf.unknown(("label", "names", "condition", "ours"))
+            condition = spec.get("condition")
+            if condition is not None and condition not in CONDITIONS:
+                sf.err("condition", f"unknown condition {condition!r}", hint="lems, als, or leave it out")
+                condition = None
+            ours = spec.get("ours", False)
+            drugs.append(
+                Drug(
+                    id=str(did),
+                    label=sf.text("label", required=False) or str(did),
+                    names=tuple(w for w, _ in sf.strings("names")),
+                    condition=condition,
+                    ours=ours is True,
+                    line=line,
+                )
+            )
+    elif known is not None:
+        df.err("known", "'known' must map a drug id to its label, names and condition")
+
+    langs = section("languages")
+    languages = tuple((str(k), str(v).strip()) for k, v in langs.items() if isinstance(v, str) and v.strip())
+    for k, v in langs.items():
+        if not isinstance(v, str) or not v.strip():
+            problems.append(Problem(where, langs.key_lines.get(k, langs.line), f"languages: {k!r} needs a note"))
+    return Understanding(
+        concepts=tuple(concepts),
+        emergency_window=window,
+        about=words(em, "about", "emergencies"),
+        negation=words(neg, "cues", "negation"),
+        negation_window=number(nf, "window", 3, 1, 10),
+        negation_breaks=words(neg, "breaks", "negation"),
+        not_negation=words(neg, "not_after", "negation"),
+        question_words=words(q, "words", "questions"),
+        question_phrases=words(q, "phrases", "questions"),
+        drugs=tuple(drugs),
+        drug_topics=words(dr, "topics", "drugs"),
+        languages=languages,
+        file=where,
+    )
