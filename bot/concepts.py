@@ -51,6 +51,18 @@ class Negation:
         self.not_after = frozenset(t for p in _phrases(u.not_negation, norm) for t in p[:1])
         self.window = u.negation_window
 
+    def cue_inside(self, words: Sequence[str], start: int, end: int, used: frozenset[int]) -> tuple[str, int] | None:
+        """A cue between a pattern's own words: "my throat isn't swollen"."""
+        for i in range(start + 1, end):
+            if i in used:
+                continue
+            cue = _at(words, i, self.cues)
+            if cue is not None and not used.intersection(range(i, i + len(cue))):
+                after = words[i + len(cue)] if i + len(cue) < len(words) else ""
+                if after not in self.not_after:
+                    return " ".join(cue), i
+        return None
+
     def cue_before(self, words: Sequence[str], sentence: Sequence[int], start: int) -> tuple[str, int] | None:
         """The cue that negates the word at `start`, and its position, or None."""
         lo = start
@@ -91,10 +103,17 @@ class ConceptIndex:
                             self.table.setdefault(key, []).append((pi, si))
         self.longest = max((len(k) for k in self.table), default=1)
         self.about = _phrases(u.about, norm)
+        self.not_now = _phrases(u.not_now, norm)
+        self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
         self.negation = Negation(u, norm)
 
-    def find(self, words: Sequence[str], sentence: Sequence[int]) -> list[Hit]:
-        """Every pattern that fires, at most one hit per concept (an urgent one first)."""
+    def find(
+        self, words: Sequence[str], clause: Sequence[int], sentence: Sequence[int], asks: Sequence[bool]
+    ) -> list[Hit]:
+        """Every pattern that fires, at most one hit per concept (an urgent one first).
+
+        `clause` and `sentence`: each word's clause and sentence; `asks`: whether each sentence is a question.
+        """
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, slot) → (start, end)
         for i, w in enumerate(words):
             keys = [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
@@ -115,11 +134,12 @@ class ConceptIndex:
             if span is None:
                 continue
             concept = self.concepts[p.concept]
-            cue = self.negation.cue_before(words, sentence, span[0])
-            about = None if concept.always else self._about(words, sentence, span[0])
+            cue = self.negation.cue_before(words, clause, span[0]) or self.negation.cue_inside(words, *span)
+            about = None if concept.always else self._about(words, clause, sentence, asks, span[0])
             if cue:
                 negating[cue[1]] = cue[0]
             found.append((p.concept, Hit(concept.id, p.text, span[0], span[1], cue[0] if cue else None, about)))
+
         hits: dict[int, Hit] = {}
         for ci, hit in found:
             # "I'm not having trouble breathing": the cue that negates one pattern ("trouble + breathe") is
@@ -132,19 +152,32 @@ class ConceptIndex:
                 hits[ci] = hit
         return sorted(hits.values(), key=lambda h: (not h.urgent, h.start))
 
-    def _about(self, words: Sequence[str], sentence: Sequence[int], start: int) -> str | None:
+    def _about(
+        self, words: Sequence[str], clause: Sequence[int], sentence: Sequence[int], asks: Sequence[bool], start: int
+    ) -> str | None:
+        """Why a hit is about the symptom rather than a report of it, or None. "What are the side effects,
+        I can't breathe": an "about" word counts in the hit's own clause only."""
+        k = sentence[start]
         i = start - 1
-        while i >= 0 and sentence[i] == sentence[start]:
+        while i >= 0 and clause[i] == clause[start]:
             found = _at(words, i, self.about)
             if found is not None:
                 return " ".join(found)
             i -= 1
+        mine = [w for j, w in enumerate(words) if sentence[j] == k]
+        for j in range(len(mine)):
+            found = _at(mine, j, self.not_now)
+            if found is not None:
+                return " ".join(found)
+        if asks[k] and not any(w in self.personal for w in mine):
+            return "a general question (nobody's symptom)"
         return None
 
 
-def _place(slots: list[list[tuple[int, int]]], window: int) -> tuple[int, int] | None:
-    """The tightest placement of one occurrence per slot, none overlapping, within `window` words."""
-    best: tuple[int, int] | None = None
+def _place(slots: list[list[tuple[int, int]]], window: int) -> tuple[int, int, frozenset[int]] | None:
+    """The tightest placement of one occurrence per slot, none overlapping, within `window` words: the
+    first and last word, and the words the slots use."""
+    best: tuple[int, int, frozenset[int]] | None = None
     for combo in product(*slots):
         used: set[int] = set()
         ok = True
@@ -160,7 +193,7 @@ def _place(slots: list[list[tuple[int, int]]], window: int) -> tuple[int, int] |
         if end - start + 1 > window + sum(e - s for s, e in combo):  # phrases do not eat the window
             continue
         if best is None or end - start < best[1] - best[0]:
-            best = (start, end)
+            best = (start, end, frozenset(used))
     return best
 
 

@@ -24,7 +24,7 @@ both), and sums run over words in sorted order, so the same message scores the s
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -36,6 +36,7 @@ EXAMPLE_EXPONENT = 0.75  # how much covering the example's words counts ...
 MESSAGE_EXPONENT = 0.25  # ... against explaining the message's words (a geometric blend: both must be high)
 UNKNOWN_WORD_IDF_SHARE = 1.0  # a word no example uses weighs as much as the rarest known word
 CONDITION_WEIGHT_SHARE = 0.5  # an example naming a condition, matched by a message that names none, loses this
+PURITY_FLOOR = 0.2  # the weight share a word keeps however evenly it is spread over topics
 TOP_K = 5
 RATIO_FLOOR = 70.0  # from this blended score on, the whole-string ratio may raise an example's score
 _SLACK = 1e-6  # array scores are within ~1e-13 of exact ones; whatever is this close to a decision is redone
@@ -95,6 +96,7 @@ class Matcher:
         ignore: frozenset[str],
         conditions: frozenset[str],
         *,
+        topic_of: Mapping[str, str] | None = None,
         vectorize_from: int = VECTORIZE_FROM,
     ) -> None:
         """`examples`: (intent id, card id, normalised example text); `ignore`: words that carry no topic;
@@ -107,7 +109,19 @@ class Matcher:
             for w in words:
                 df[w] = df.get(w, 0) + 1
         n = max(len(rows), 1)
-        self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
+        # A word weighs for how rare it is AND how well it tells topics apart: "prednisone" is in every
+        # topic's examples and says little; "bone" is only in side effects. A word seen once is no proof of
+        # a topic, so purity is smoothed: (examples in its main topic) / (all its examples + 1).
+        topics = topic_of or {}
+        by_topic: dict[str, dict[str, int]] = {}
+        for _, c, _, words in rows:
+            for w in words:
+                counts = by_topic.setdefault(w, {})
+                counts[topics.get(c, c)] = counts.get(topics.get(c, c), 0) + 1
+        self.idf = {
+            w: math.log(1 + n / k) * (PURITY_FLOOR + (1 - PURITY_FLOOR) * max(by_topic[w].values()) / (k + 1))
+            for w, k in df.items()
+        }
         self.unknown_idf = UNKNOWN_WORD_IDF_SHARE * max(self.idf.values(), default=1.0)
         self.condition_weight = CONDITION_WEIGHT_SHARE * self.unknown_idf
         self.examples = tuple(

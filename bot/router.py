@@ -35,7 +35,8 @@ MAX_TEXT_CHARS = 4096
 ANSWER_BAR = 50.0  # below this, the honest fallback
 UNSCOPED_BAR = 80.0  # no drug, condition or context named: answer only a near-verbatim match
 SMALLTALK_BAR = 75.0
-WEAK_BAR = 55.0  # a condition named but only a weak topic match: answer the overview instead
+WEAK_BAR = 55.0  # a condition named but only a weak topic match: answer the overview instead ...
+CLEAR_MARGIN = 12.0  # ... unless the topic leads every other topic by this much
 DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may score and still win
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
@@ -138,6 +139,7 @@ class Router:
                 ((i.id, i.card, norm(e)) for i in self.catalog.intents for e in i.examples),
                 ignore,
                 frozenset(("lems", "als")),
+                topic_of={c.id: c.topic for c in self.catalog.cards.values()},
             ),
         )
 
@@ -200,7 +202,7 @@ class Router:
         for group, _, start, n in places:
             if group == "except":  # "affects breathing", "breathing muscles": a topic, not a symptom now
                 masked[start : start + n] = [","] * n
-        hits = tuple(self._concepts.find(masked, clause))
+        hits = tuple(self._concepts.find(masked, clause, sentence, asks))
         emergency = next((h for h in hits if h.urgent), None)
 
         # the sentence(s) that ask, when a story comes first
@@ -349,7 +351,7 @@ class Router:
         if best is not None and (s.conditions or s.in_scope) and self._small_talk(best):
             # "hi, what is LEMS?": the greeting is manners, the question is the message
             best = next((c for c in match.candidates if not self._small_talk(c)), None)
-        if best is None or not self._confident(s, ctx, named, best):
+        if best is None or not self._confident(s, ctx, named, best, match.candidates):
             return self._without_topic(s, ctx, named, cond, match)
         card = self.catalog.cards[best.card]
         if other is not None and card.topic in self.catalog.understanding.drug_topics:
@@ -400,7 +402,9 @@ class Router:
     def _small_talk(self, c: Candidate) -> bool:
         return self.catalog.cards[c.card].topic in ("welcome", "smalltalk")
 
-    def _confident(self, s: _Scan, ctx: ChatContext | None, named: str | None, best: Candidate) -> bool:
+    def _confident(
+        self, s: _Scan, ctx: ChatContext | None, named: str | None, best: Candidate, candidates: tuple[Candidate, ...]
+    ) -> bool:
         """Is the best match good enough to answer its topic? The bar rises when nothing says "ours"."""
         topic = self.catalog.cards[best.card].topic
         if topic in ("welcome", "smalltalk"):
@@ -408,8 +412,16 @@ class Router:
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
         if best.score < (ANSWER_BAR if scoped else UNSCOPED_BAR):
             return False
-        # a condition named with only a weak topic match: the condition's overview is the honest answer
-        return not (named and not ctx and best.score < WEAK_BAR)
+        # a condition named with only a weak topic match: the condition's overview is the honest answer,
+        # unless that topic is clearly ahead of every other ("does pred slow als down" names one topic)
+        if named and not ctx and best.score < WEAK_BAR:
+            return best.score - self._runner_up(best, candidates) >= CLEAR_MARGIN
+        return True
+
+    def _runner_up(self, best: Candidate, candidates: tuple[Candidate, ...]) -> float:
+        """The best score of another topic than `best`'s (cards of one topic for two conditions are one)."""
+        topic = self.catalog.cards[best.card].topic
+        return next((c.score for c in candidates if self.catalog.cards[c.card].topic != topic), 0.0)
 
     def _without_topic(
         self, s: _Scan, ctx: ChatContext | None, named: str | None, cond: str | None, match: Match

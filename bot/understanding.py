@@ -7,7 +7,7 @@ words ("can't breathe") and every form of them is found ("cannot breathing").
 An emergency *concept* is a set of patterns. A pattern is slots joined by `+`, each slot alternatives
 joined by `|`, an alternative a word or a phrase; it fires when one alternative of every slot is in the
 message, in any order, within the concept's window of words, and is not negated ("no chest pain").
-`#number` stands for any number ("took 10 tablets", "took ten tablets").
+`<number>` stands for any number ("took 10 tablets", "took ten tablets").
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.catalog import BROKEN, Problem, _Fields, _List, _Map, _rel, read_yaml
 
-NUMBER = "#number"
+NUMBER = "<number>"
 CONDITIONS = ("lems", "als")
 
 
@@ -54,6 +54,8 @@ class Understanding:
     concepts: tuple[Concept, ...] = ()
     emergency_window: int = 6
     about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
+    not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
+    personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
     negation: tuple[str, ...] = ()
     negation_window: int = 3
     negation_breaks: tuple[str, ...] = ()
@@ -70,8 +72,9 @@ _KEYS = ("emergencies", "negation", "questions", "drugs", "languages")
 
 
 def parse_pattern(text: str, line: int) -> Pattern:
+    """ "a | b + c": slots of alternatives. A slot left empty ("a +") makes the pattern empty: an error."""
     slots = tuple(tuple(a.strip() for a in slot.split("|") if a.strip()) for slot in text.split("+"))
-    return Pattern(text=text, slots=tuple(s for s in slots if s), line=line)
+    return Pattern(text=text, slots=slots if all(slots) else (), line=line)
 
 
 def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Understanding:
@@ -109,7 +112,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     em = section("emergencies")
     ef = _Fields(em, where, "emergencies", problems)
-    ef.unknown(("window", "about", "concepts"))
+    ef.unknown(("window", "about", "not_now", "personal", "concepts"))
     window = number(ef, "window", 6, 1, 20)
     concepts: list[Concept] = []
     raw = em.get("concepts")
@@ -120,7 +123,10 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 problems.append(Problem(where, line, "emergencies: each concept is a mapping (id, label, patterns)"))
                 continue
             cf = _Fields(item, where, "concept", problems)
-            cf.unknown(("id", "label", "advice", "patterns", "window", "always"))
+            cf.unknown(("id", "label", "advice", "like", "patterns", "window", "always"))
+            like = cf.text("like", required=False)
+            if like and like not in seen:
+                cf.err("like", f"'like' names {like!r}, which is not a concept above this one")
             cid = cf.text("id")
             if cid in seen:
                 cf.err("id", f"duplicate concept id {cid!r}")
@@ -128,7 +134,14 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             patterns = tuple(parse_pattern(t, ln) for t, ln in cf.strings("patterns"))
             for p in patterns:
                 if not p.slots:
-                    problems.append(Problem(where, p.line, f"concept {cid!r}: empty pattern"))
+                    problems.append(
+                        Problem(
+                            where,
+                            p.line,
+                            f"concept {cid!r}: pattern {p.text!r} has an empty slot",
+                            hint="words joined by ' | ', slots by ' + '; in YAML a ' #' starts a comment",
+                        )
+                    )
             always = item.get("always", False)
             if not isinstance(always, bool):
                 cf.err("always", "'always' must be true or false")
@@ -137,7 +150,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 Concept(
                     id=cid,
                     label=cf.text("label"),
-                    advice=cf.text("advice", required=False),
+                    advice=cf.text("advice", required=False)
+                    or next((c.advice for c in concepts if like and c.id == like), ""),
                     patterns=tuple(p for p in patterns if p.slots),
                     window=number(cf, "window", window, 1, 20),
                     always=always,
@@ -193,6 +207,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),
+        not_now=words(em, "not_now", "emergencies"),
+        personal=words(em, "personal", "emergencies"),
         negation=words(neg, "cues", "negation"),
         negation_window=number(nf, "window", 3, 1, 10),
         negation_breaks=words(neg, "breaks", "negation"),
