@@ -14,8 +14,28 @@ from itertools import product
 from bot.understanding import NUMBER, Concept, Understanding
 
 NUMBER_WORDS = frozenset(
-    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty hundred "
-    "several many dozen".split()
+    [
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "fifteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "hundred",
+        "several",
+        "many",
+        "dozen",
+    ]
 )
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
 
@@ -91,7 +111,9 @@ class ConceptIndex:
         self.table: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # words → (pattern, slot)
         for ci, concept in enumerate(self.concepts):
             raw: list[tuple[str, tuple[tuple[str, ...], ...]]] = (
-                [(p, ((p,),)) for p in listed] if concept.id == "listed" else [(p.text, p.slots) for p in concept.patterns]
+                [(p, ((p,),)) for p in listed]
+                if concept.id == "listed"
+                else [(p.text, p.slots) for p in concept.patterns]
             )
             for text, slots in raw:
                 pi = len(self.patterns)
@@ -144,9 +166,9 @@ class ConceptIndex:
         for ci, hit in found:
             # "I'm not having trouble breathing": the cue that negates one pattern ("trouble + breathe") is
             # not another's own word ("not + breathe")
-            cue = next((c for pos, c in negating.items() if hit.start <= pos <= hit.end), None)
-            if hit.urgent and cue is not None:
-                hit = Hit(hit.concept, hit.pattern, hit.start, hit.end, cue, hit.about)
+            other = next((c for pos, c in negating.items() if hit.start <= pos <= hit.end), None)
+            if hit.urgent and other is not None:
+                hit = Hit(hit.concept, hit.pattern, hit.start, hit.end, other, hit.about)
             old = hits.get(ci)
             if old is None or (hit.urgent and not old.urgent):
                 hits[ci] = hit

@@ -1,7 +1,8 @@
 """Score the router on a file of cases: what share is acceptable, what was missed, what crossed conditions.
 
-A case is `{text, expect: [card id | clarify | fallback], after: [earlier messages]}`; each runs in a
-fresh conversation, so cases never leak context into each other.
+A case is `{text, expect: [card id | clarify | fallback], after: [earlier messages], cat, kind}`; each runs
+in a fresh conversation, so cases never leak context into each other. `cat` (paraphrase, typo, emergency,
+...) and `kind` (an emergency's kind: breathing, overdose, ...) are optional and only group the figures.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ class Case:
     expect: tuple[str, ...]
     after: tuple[str, ...] = ()
     line: int = 0
+    cat: str = ""
+    kind: str = ""
+
+    @property
+    def scope(self) -> str:
+        """emergency, out (only an honest fallback is right) or in (a card is right)."""
+        if self.expect[:1] == ("urgent",):
+            return "emergency"
+        return "out" if set(self.expect) <= {"fallback"} else "in"
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class Outcome:
     ok: bool
     wrong_condition: bool
     seconds: float
+    prednisone_for_other_drug: bool = False  # another drug's question answered with a prednisone card
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,37 @@ class Report:
         """How often each outcome was given where it was not acceptable (the other side of a confusion)."""
         return Counter(o.got for o in self.misses)
 
+    def per_category(self) -> list[tuple[str, int, int]]:
+        """(cat, right, cases) for cases that have a `cat`, by name."""
+        tally: dict[str, list[int]] = {}
+        for o in self.outcomes:
+            if o.case.cat:
+                t = tally.setdefault(o.case.cat, [0, 0])
+                t[0] += o.ok
+                t[1] += 1
+        return [(c, r, n) for c, (r, n) in sorted(tally.items())]
+
+    def by_scope(self, scope: str) -> tuple[int, int]:
+        cases = [o for o in self.outcomes if o.case.scope == scope]
+        return sum(o.ok for o in cases), len(cases)
+
+    def urgent_by_kind(self) -> list[tuple[str, int, int]]:
+        tally: dict[str, list[int]] = {}
+        for o in self.urgent_cases:
+            t = tally.setdefault(o.case.kind or "-", [0, 0])
+            t[0] += o.got == "urgent"
+            t[1] += 1
+        return [(k, r, n) for k, (r, n) in sorted(tally.items())]
+
+    @property
+    def false_urgent(self) -> tuple[Outcome, ...]:
+        """Cases where the urgent card is not acceptable, answered with it."""
+        return tuple(o for o in self.outcomes if o.got == "urgent" and "urgent" not in o.case.expect)
+
+    @property
+    def not_urgent_cases(self) -> int:
+        return sum("urgent" not in o.case.expect for o in self.outcomes)
+
     def median_ms(self) -> float:
         times = sorted(o.seconds for o in self.outcomes)
         return 1000 * times[len(times) // 2] if times else 0.0
@@ -95,7 +137,16 @@ def parse_cases(data: Any) -> list[Case]:
         if not isinstance(c, dict) or not isinstance(c.get("text"), str) or not c.get("expect"):
             raise ValueError(f"case {n}: needs 'text' and 'expect'")
         expect = c["expect"] if isinstance(c["expect"], list) else [c["expect"]]
-        out.append(Case(text=c["text"], expect=tuple(map(str, expect)), after=tuple(c.get("after") or ()), line=n))
+        out.append(
+            Case(
+                text=c["text"],
+                expect=tuple(map(str, expect)),
+                after=tuple(c.get("after") or ()),
+                line=n,
+                cat=str(c.get("cat") or ""),
+                kind=str(c.get("kind") or ""),
+            )
+        )
     return out
 
 
@@ -129,7 +180,15 @@ def run(router: Router, cases: Iterable[Case]) -> Report:
         seconds = time.perf_counter() - start
         got = outcome_of(d)
         ok = got in case.expect
-        outcomes.append(Outcome(case, d, got, ok, _wrong_condition(router, case, d), seconds))
+        card = router.catalog.cards.get(d.card or "")
+        other = (
+            not ok
+            and d.kind == "answer"
+            and card is not None
+            and card.topic in router.catalog.understanding.drug_topics
+            and any(not dr.ours for dr in router.catalog.understanding.drugs if dr.id in router.scan(case.text).drugs)
+        )
+        outcomes.append(Outcome(case, d, got, ok, _wrong_condition(router, case, d), seconds, other))
         tally = per_card.setdefault(case.expect[0], [0, 0])
         tally[0] += ok
         tally[1] += 1

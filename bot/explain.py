@@ -1,13 +1,23 @@
-"""`why`: show an admin how the router read a message and why it decided as it did.
+"""`why`: show an admin how the router read a message and why it answered as it did, in plain words.
 
-Used by `python -m bot why "text"` and the admin command `/why`. It routes in the store it is given, so
-pass a scratch store (the default) unless you mean to follow a conversation.
+Used by `python -m bot why "text"` and the admin command `/why`. It leads with the answer (kind and card
+title), then what the router noticed (an emergency, the drug asked about, words switched off by a
+negation, the sentence the topic was decided on, the condition and where it came from), then the closest
+example questions. It routes in the store it is given, so pass a scratch store (the default) unless you
+mean to follow a conversation.
 """
 
 from __future__ import annotations
 
 from bot.context import ContextStore, MemoryContextStore
-from bot.router import Router
+from bot.router import ANSWER_BAR, Decision, Router
+
+KIND_WORDS = {
+    "answer": "answered with",
+    "urgent": "sent the urgent card",
+    "clarify": "asked which condition (LEMS or ALS)",
+    "fallback": "said it cannot answer",
+}
 
 
 def explain(router: Router, text: str, store: ContextStore | None = None, key: str = "why", now: float = 0.0) -> str:
@@ -16,37 +26,71 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
     before = store.get(key)
     ctx = before if before is not None and before.fresh(now) else None
     decision = router.route(text, key, store, now)
-    if scan.conditions:
-        condition = f"{', '.join(sorted(scan.conditions))} (named in the message)"
-    elif decision.context_used and ctx is not None and ctx.condition:
-        condition = f"{ctx.condition} (from the conversation)"
-    else:
-        condition = "none"
-    if ctx is None:
-        context = "none"
-    else:
-        used = "used" if decision.context_used else "not used"
-        context = f"{ctx.condition or '-'} / {ctx.topic or '-'} ({used})"
-    candidates = [
-        f"  {c.score:5.1f}  {c.card:<20} intent {c.intent!r}, example {c.example!r}" for c in decision.candidates
-    ] or ["  none (decided before matching)" if scan.urgent or scan.guard else "  none (no word in common)"]
-    best = decision.candidates[0].card if decision.candidates else None
-    answer = f"{decision.kind}, card {decision.card}" if decision.card else decision.kind
-    if decision.score is not None:
-        answer += f" (score {decision.score:.0f})"
+    cards = router.catalog.cards
+    title = f" {cards[decision.card].title!r}" if decision.card and decision.card in cards else ""
+    lines = [f"Answer:     {KIND_WORDS[decision.kind]}{title}" + (f" (card {decision.card})" if title else "")]
     if decision.options:
-        answer += f", options {', '.join(decision.options)}"
-    lines = [
-        f"normalised: {scan.text!r}",
-        f"condition:  {condition}",
-        f"context:    {context}",
-        f"signals:    urgent phrase: {scan.urgent or 'none'}; guard: {scan.guard or 'none'}; "
-        f"out of scope: {scan.out_of_scope or 'none'}; drug named: {'yes' if scan.in_scope else 'no'}",
-        "candidates (best first):",
-        *candidates,
-        f"decision:   {answer}",
-        f"because:    {decision.reason}",
-    ]
-    if best and decision.card and decision.card != best and decision.kind in ("answer", "urgent"):
-        lines.append(f"note:       the best match was {best!r}; the router answered {decision.card!r} instead")
+        lines.append("Buttons:    " + ", ".join(repr(cards[o].title) for o in decision.options if o in cards))
+    lines.append(f"Because:    {_because(router, decision)}")
+    lines.append("")
+    lines.append("What I noticed:")
+    u = router.catalog.understanding
+    if scan.emergency is not None:
+        lines.append(f"  emergency:  {scan.urgent} (the words {' '.join(scan.emergency_words)!r})")
+    for hit in scan.hits:
+        if not hit.urgent:
+            label = router.concept_label(hit.concept)
+            why = f"negated by {hit.negated_by!r}" if hit.negated_by else f"not a report of it: {hit.about}"
+            lines.append(f"  not urgent: {label} ({why})")
+    drugs = {d.id: d for d in u.drugs}
+    if scan.drugs:
+        named = ", ".join(drugs[d].label for d in scan.drugs if d in drugs)
+        subject = ", ".join(drugs[d].label for d in scan.subject if d in drugs)
+        lines.append(f"  drugs:      {named}; the question is about {subject or named}")
+    if scan.negated:
+        lines.append("  negations:  " + "; ".join(scan.negated))
+    if scan.asking:
+        lines.append(f"  question:   decided on {scan.asking!r} (the rest of the message is the story)")
+    if scan.language:
+        lines.append(f"  language:   {scan.language}")
+    if scan.conditions:
+        how = "named in the message" if scan.named else "a drug used only for it is named"
+        lines.append(f"  condition:  {', '.join(sorted(c.upper() for c in scan.conditions))} ({how})")
+    elif decision.context_used and ctx is not None and ctx.condition:
+        lines.append(f"  condition:  {ctx.condition.upper()} (from the conversation)")
+    else:
+        lines.append("  condition:  none named")
+    if ctx is not None:
+        used = "used" if decision.context_used else "not used"
+        topic = cards[ctx.card].title if ctx.card and ctx.card in cards else (ctx.topic or "-")
+        lines.append(f"  before:     the last answer was {topic!r} ({used} here)")
+    if scan.guard:
+        lines.append(f"  fixed phrase: the message has words listed for {cards[scan.guard].title!r}")
+    if scan.out_of_scope:
+        lines.append(f"  off topic:  {scan.out_of_scope!r} is listed as outside what I cover")
+    lines.append(f"  read as:    {scan.text!r} (words cut to their stems, spelling fixed)")
+    lines.append("")
+    if decision.candidates:
+        lines.append(f"Closest example questions (score out of 100; {ANSWER_BAR:.0f} or more can answer):")
+        lines += [
+            f"  {c.score:5.1f}  {cards[c.card].title!r} ({c.card}), example {router.typed.get(c.example, c.example)!r}"
+            for c in decision.candidates
+        ]
+    else:
+        lines.append("Closest example questions: none compared (decided before matching, or no word in common)")
+    # admin scripts grep for these two lines
+    answer = f"{decision.kind}, card {decision.card}" if decision.card else decision.kind
+    lines.append(f"decision:   {answer}" + (f" (score {decision.score:.0f})" if decision.score is not None else ""))
     return "\n".join(lines)
+
+
+def _because(router: Router, d: Decision) -> str:
+    cards = router.catalog.cards
+    reason = d.reason
+    best = d.candidates[0].card if d.candidates else None
+    if d.kind == "answer" and best and d.card and best != d.card and best in cards and d.card in cards:
+        a, b = cards[best], cards[d.card]
+        if a.topic == b.topic and b.condition != "general":
+            return f"{reason}; you asked about {b.condition.upper()}, so I showed the {b.condition.upper()} version"
+        return f"{reason}; then I answered {b.title!r} instead of {a.title!r}"
+    return reason

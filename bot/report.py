@@ -73,7 +73,31 @@ def text(report: Report) -> str:
                 f"[{_score(expected_score(o))}]: {o.case.text[:MAX_TEXT]!r}{after}"
             )
     lines += [f"  WRONG CONDITION: {o.got} for {o.case.text[:MAX_TEXT]!r}" for o in report.wrong_condition]
-    return "\n".join([*lines, "", *summary_lines(report)])
+    return "\n".join([*lines, "", *category_lines(report), *summary_lines(report)])
+
+
+def category_lines(report: Report) -> list[str]:
+    """Per `cat` and per kind of emergency, when the cases carry them; in and out of scope; false alarms."""
+    cats = report.per_category()
+    if not cats:
+        return []
+    lines = ["Per category (the case's `cat`):"]
+    lines += [f"  {c:<22} {r:5d} / {n:<5d} {100 * r / n:5.1f}%" for c, r, n in cats]
+    kinds = report.urgent_by_kind()
+    lines.append(
+        f"emergencies caught: {report.urgent_caught}/{len(report.urgent_cases)} ("
+        + ", ".join(f"{k} {r}/{n}" for k, r, n in kinds)
+        + ")"
+    )
+    false, calm = len(report.false_urgent), report.not_urgent_cases
+    lines.append(f"false emergencies: {false}/{calm} non-urgent cases ({100 * false / calm if calm else 0:.1f}%)")
+    for scope, name in (("in", "in scope (a card is right)"), ("out", "out of scope (only a fallback is right)")):
+        right, total = report.by_scope(scope)
+        if total:
+            lines.append(f"{name}: {right}/{total} ({100 * right / total:.1f}%)")
+    wrong_drug = sum(o.prednisone_for_other_drug for o in report.outcomes)
+    lines += [f"another drug's question answered with a prednisone card: {wrong_drug}", ""]
+    return lines
 
 
 # --- the picture ------------------------------------------------------------------------------------

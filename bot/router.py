@@ -14,10 +14,9 @@ prednisone card.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
-
-import re
 
 from bot.catalog import Card, Catalog
 from bot.concepts import ConceptIndex, Hit, Negation
@@ -107,6 +106,7 @@ class Router:
     _in_scope: tuple[str, ...] = field(init=False)
     _condition_drugs: tuple[tuple[str, str], ...] = field(init=False)
     _verbatim: dict[str, str] = field(init=False)  # normalised example → card
+    typed: dict[str, str] = field(init=False)  # normalised example → the example as written (for people)
     _phrases: PhraseIndex = field(init=False)  # all of the above, for one pass over a message's words
     _concepts: ConceptIndex = field(init=False)
     _negation: Negation = field(init=False)
@@ -153,6 +153,7 @@ class Router:
         put(self, "_oos_conditions", phrases(lex.out_of_scope_conditions))
         put(self, "_in_scope", phrases(lex.in_scope))
         put(self, "_verbatim", {norm(e): i.card for i in self.catalog.intents for e in i.examples})
+        put(self, "typed", {norm(e): e for i in self.catalog.intents for e in i.examples})
         put(self, "_condition_drugs", tuple((c, p) for c, ws in lex.condition_drugs.items() for p in phrases(ws)))
         put(self, "_concepts", ConceptIndex(u, norm, listed=lex.urgent))
         put(self, "_negation", self._concepts.negation)
@@ -239,11 +240,12 @@ class Router:
         picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
         if not self.matcher.content(" ".join(picked)):
             picked, region = words[:matched_to], told
-        if region != told and not any(w in ("lems", "als") for w in picked) and any(
-            self._drugs[d].ours for d in drugs if d in self._drugs
-        ):
-            if not any(g.startswith("name:") for g, _, st, _ in places if sentence[st] in region):
-                picked.append(self._ours)  # "how is that supposed to help her?" after a story about prednisone
+        if (
+            region != told
+            and not any(w in ("lems", "als") for w in picked)
+            and any(self._drugs[d].ours for d in drugs if d in self._drugs)
+        ) and not any(g.startswith("name:") for g, _, st, _ in places if sentence[st] in region):
+            picked.append(self._ours)  # "how is that supposed to help her?" after a story about prednisone
         topic_text = " ".join(picked)
         full = " ".join(words[:matched_to])
         language = None
@@ -274,6 +276,10 @@ class Router:
             asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
             language=language,
         )
+
+    def concept_label(self, concept: str) -> str:
+        found = self._concepts.by_id.get(concept)
+        return found.label if found else concept
 
     def _asks(self, words: list[str]) -> bool:
         if words and words[0] in self._question_words:
@@ -357,7 +363,7 @@ class Router:
         if other is not None and card.topic in self.catalog.understanding.drug_topics:
             return self._other_drug(other, s, card.topic)
         base = Decision("answer", score=best.score, candidates=match.candidates,
-                        reason=f"closest to the question {best.example!r} ({best.intent})")  # fmt: skip
+                        reason=f"closest to the example {self.typed.get(best.example, best.example)!r}")  # fmt: skip
         if len(s.conditions) == 2:
             return self._both_conditions(card, base)
         if (

@@ -140,11 +140,14 @@ async def settle(tg: BotApiDouble, chat_id: int, user_id: int) -> list[JSON]:
 
 
 def is_card(message: JSON, catalog: Catalog, card_id: str) -> bool:
-    """A delivered message shows this card (its title opens the message, in bold)."""
+    """A delivered message shows this card: its title, in bold, opens the message or follows the note above
+    it (the urgent card's advice for this kind of emergency, another drug's note)."""
     title = catalog.cards[card_id].title
+    text = str(message.get("text", ""))
+    at = 0 if text.startswith(title) else text.find(f"\n\n{title}\n") + 2
     entities = message.get("entities", [])
-    return str(message.get("text", "")).startswith(title) and any(
-        e["type"] == "bold" and e["offset"] == 0 and e["length"] == len(title) for e in entities
+    return text.startswith(title, at) and text[:at].isascii() and any(
+        e["type"] == "bold" and e["offset"] == at and e["length"] == len(title) for e in entities
     )
 
 

@@ -149,7 +149,7 @@ def test_guards_catch_what_fuzzy_scores_miss(router: Router, text: str, card: st
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "\n\t", "🙂🙂🙂", "?!?!...", "asdkjh qwelkj zxcmnb", "<b>hi</b> <script>", "*bold* _x_ `code`"],
+    ["", "   ", "\n\t", "🙂🙂🙂", "?!?!...", "asdkjh qwelkj zxcmnb", "<b>zq</b> <script>", "*bold* _x_ `code`"],
 )
 def test_bad_input_gets_the_fallback_never_an_error(router: Router, text: str) -> None:
     assert ask(router, text).kind == "fallback"

@@ -498,7 +498,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
     on_missed = context.bot_data.get("on_missed")
     if turn.reply.kind == "fallback" and on_missed is not None:
-        on_missed(_brain(context).router.normalize(text[:MAX_MATCH_CHARS]))  # what the router matched
+        on_missed(" ".join(_brain(context).router.normalize.words_of(text[:MAX_MATCH_CHARS])))  # as matched, unstemmed
     await send(context, chat.id, turn.reply, _reply_to(update))
 
 
