@@ -1,4 +1,4 @@
-"""Command line: python -m bot {chat,ask,check,eval,why,telegram}. The only place that exits.
+"""Command line: python -m bot {chat,ask,check,review,eval,why,telegram}. The only place that exits.
 
 Usage:
     python -m bot                    Telegram if TELEGRAM_BOT_TOKEN is set, else the console chat
@@ -6,6 +6,7 @@ Usage:
     python -m bot ask "question"     one answer as text
     python -m bot ask --jsonl        batch: JSON lines in, JSON lines out (SPEC §5)
     python -m bot check              validate intents/ and content/; exit 1 on any error
+    python -m bot review             the cards that need a clinician's review, with their sources
     python -m bot eval FILE.yaml     score a file of cases
     python -m bot why "text"         how the router decided
     python -m bot telegram           run the Telegram bot (long polling; --webhook URL for webhooks)
@@ -14,6 +15,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -40,12 +42,16 @@ def _load_or_exit(root: Path, err: TextIO) -> Brain:
     return Brain(result.catalog)
 
 
-def cmd_check(root: Path, out: TextIO) -> int:
-    """Lint the catalog: every problem with file:line and a hint; exit 1 on errors, 0 with only warnings."""
+def cmd_check(root: Path, out: TextIO, today: dt.date | None = None) -> int:
+    """Lint the catalog: every problem with file:line and a hint; exit 1 on errors, 0 with only warnings.
+
+    `today` is the day review dates are compared with (default: the day it runs).
+    """
     result: LoadResult = load(root)
     problems = list(result.problems)
     if result.catalog is not None:
         problems += checks.lint(result.catalog)
+        problems += checks.needs_review(result.catalog, today or dt.date.today())
         print("Reading grade (Flesch-Kincaid) per card:", file=out)
         for card_id, grade in checks.grades(result.catalog).items():
             mark = "" if grade <= checks.MAX_GRADE else f"  <- over {checks.MAX_GRADE:g}"
@@ -56,6 +62,44 @@ def cmd_check(root: Path, out: TextIO) -> int:
         print(p, file=out)
     print(f"{len(errors)} error(s), {len(warnings)} warning(s)", file=out)
     return 1 if errors else 0
+
+
+def cmd_review(root: Path, out: TextIO, today: dt.date | None = None) -> int:
+    """The cards that need a clinician's eye (drafts, and reviews past their due date), each with the sources
+    its facts come from, so a clinician can check the card against them and sign it off."""
+    today = today or dt.date.today()
+    result: LoadResult = load(root)
+    if result.catalog is None:
+        for problem in result.errors:
+            print(problem, file=out)
+        print(f"the catalog has {len(result.errors)} error(s); fix them first (python -m bot check)", file=out)
+        return 1
+    catalog = result.catalog
+    todo = [(card, why) for card in catalog.cards.values() if (why := card.review.needs_eye(today))]
+    print(
+        f"{len(todo)} of {len(catalog.cards)} cards need a clinician's review (today is {today.isoformat()}).", file=out
+    )
+    for card, why in todo:
+        print(f"\n{card.id}: {card.title}", file=out)
+        print(f"  {why}  [{card.file}:{card.line}]", file=out)
+        if card.review.by:
+            signed = card.review.date.isoformat() if card.review.date else "no date"
+            print(f"  last signed off by {card.review.by} ({signed})", file=out)
+        if not card.sources:
+            print("  sources: none (welcome or small talk, no medical facts)", file=out)
+            continue
+        print("  sources:", file=out)
+        for sid in card.sources:
+            src = catalog.sources[sid]
+            read = f", read {src.read}" if src.read else ""
+            print(f"    - {src.title} ({src.publisher}{read}): {src.url or 'no web address'}", file=out)
+    if todo:
+        print(
+            "\nTo sign a card off: read it against its sources, then set in its YAML\n"
+            "  review: {status: reviewed, by: <your name>, date: <today>, due: <next review date>}",
+            file=out,
+        )
+    return 0
 
 
 def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: TextIO, out: TextIO) -> int:
@@ -131,6 +175,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     ask.add_argument("question", nargs="?")
     ask.add_argument("--jsonl", action="store_true")
     sub.add_parser("check", help="validate intents/ and content/")
+    sub.add_parser("review", help="the cards that need a clinician's review, with their sources")
     ev = sub.add_parser("eval", help="score a file of cases")
     ev.add_argument("file", type=Path)
     ev.add_argument("--html", type=Path, metavar="OUT.html", help="also write the report as one HTML page")
@@ -146,7 +191,9 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     root: Path = args.root
 
     if args.command == "check":
-        return cmd_check(root, sys.stdout)
+        return cmd_check(root, sys.stdout, dt.date.today())
+    if args.command == "review":
+        return cmd_review(root, sys.stdout, dt.date.today())
     command = args.command
     if command is None:
         if settings.token:

@@ -6,6 +6,7 @@ exit code. A reload keeps the live catalog unless the new one loads without erro
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -75,8 +76,36 @@ class Source:
     id: str
     title: str
     publisher: str
-    date: str = ""
+    date: str = ""  # when the source itself was published or last updated
     url: str = ""
+    read: str = ""  # when we read it (the date the card's facts were checked against it)
+
+
+REVIEW_STATUSES = ("draft", "reviewed")
+
+
+@dataclass(frozen=True)
+class Review:
+    """A card's sign-off, as a medicine leaflet is signed off: who checked it, when, and when to look again.
+
+    `recorded` is False for a card with no `review:` at all, which is treated as a draft.
+    """
+
+    status: str = "draft"
+    by: str = ""
+    date: dt.date | None = None
+    due: dt.date | None = None
+    recorded: bool = True
+
+    def needs_eye(self, today: dt.date) -> str:
+        """Why a clinician should look at the card on `today` ("" when it is signed off and in date)."""
+        if not self.recorded:
+            return "no review record (treated as a draft)"
+        if self.status != "reviewed":
+            return "draft: not yet signed off by a clinician"
+        if self.due is not None and self.due < today:
+            return f"review was due {self.due.isoformat()}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +121,7 @@ class Card:
     related: tuple[str, ...]
     file: str = ""
     line: int = 0
+    review: Review = Review(recorded=False)
 
     @property
     def is_content(self) -> bool:
@@ -309,7 +339,8 @@ def _items(data: Any, key: str, where: str, problems: list[Problem]) -> list[_Ma
 
 # --- the parts --------------------------------------------------------------------------------------
 
-_CARD_KEYS = ("id", "title", "label", "condition", "topic", "short", "body", "sources", "related")
+_CARD_KEYS = ("id", "title", "label", "condition", "topic", "short", "body", "sources", "related", "review")
+_REVIEW_KEYS = ("status", "by", "date", "due")
 _INTENT_KEYS = ("id", "card", "examples")
 
 
@@ -333,6 +364,7 @@ def _load_cards(files: list[Path], root: Path, problems: list[Problem]) -> list[
             related = f.strings("related", required=True)
             if len(related) > MAX_RELATED:
                 f.err("related", f"at most {MAX_RELATED} related cards")
+            review = _review(m, where, cid, problems)
             cards.append(
                 Card(
                     id=cid,
@@ -346,9 +378,53 @@ def _load_cards(files: list[Path], root: Path, problems: list[Problem]) -> list[
                     related=tuple(r for r, _ in related),
                     file=where,
                     line=m.line,
+                    review=review,
                 )
             )
     return cards
+
+
+def _review(card: _Map, where: str, cid: str, problems: list[Problem]) -> Review:
+    """A card's `review: {status, by, date, due}`; a card without one is a draft (check says so)."""
+    if "review" not in card:
+        return Review(recorded=False)
+    raw = card["review"]
+    what = f"card {cid or '?'!r} review"
+    if not isinstance(raw, _Map):
+        problems.append(
+            Problem(
+                where,
+                card.key_lines["review"],
+                f"{what}: must be a mapping",
+                hint="review: {status: draft} or {status: reviewed, by: Dr A. Name, date: 2026-12-02, due: 2027-12-02}",
+            )
+        )
+        return Review()
+    f = _Fields(raw, where, what, problems)
+    f.unknown(_REVIEW_KEYS)
+    status = f.text("status")
+    if status and status not in REVIEW_STATUSES:
+        f.err("status", f"status {status!r} is not one of {', '.join(REVIEW_STATUSES)}")
+        status = "draft"
+    by = f.text("by", required=status == "reviewed")
+    signed = _iso_date(f, "date", required=status == "reviewed")
+    due = _iso_date(f, "due", required=status == "reviewed")
+    if signed and due and due <= signed:
+        f.err("due", f"due {due.isoformat()} is not after the review date {signed.isoformat()}")
+    return Review(status=status or "draft", by=by, date=signed, due=due)
+
+
+def _iso_date(f: _Fields, key: str, *, required: bool) -> dt.date | None:
+    if key not in f.m:
+        if required:
+            f.err(key, f"a reviewed card needs {key!r}", hint=f"add '{key}: YYYY-MM-DD'")
+        return None
+    text = f.text(key)
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        f.err(key, f"{key!r} must be a date written YYYY-MM-DD, not {text!r}")
+        return None
 
 
 def _load_intents(files: list[Path], root: Path, problems: list[Problem]) -> list[Intent]:
@@ -382,13 +458,14 @@ def _load_sources(path: Path, root: Path, problems: list[Problem]) -> dict[str, 
         return out
     for m in _items(read_yaml(path, root, problems), "sources", where, problems):
         f = _Fields(m, where, f"source {m.get('id', '?')!r}", problems)
-        f.unknown(("id", "title", "publisher", "date", "url"))
+        f.unknown(("id", "title", "publisher", "date", "url", "read"))
         src = Source(
             id=f.text("id"),
             title=f.text("title"),
             publisher=f.text("publisher"),
             date=f.text("date", required=False),
             url=f.text("url", required=False),
+            read=f.text("read", required=False),
         )
         if src.id in out:
             f.err("id", f"duplicate source id {src.id!r}")

@@ -15,6 +15,7 @@ releases download a word list at first use).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,28 @@ def reading_grade(catalog: Catalog) -> list[Problem]:
                     f"card {cid!r} reads at grade {grade:.1f}, over {MAX_GRADE:g}",
                     severity="warning",
                     hint="shorter sentences and everyday words; explain a medical term the first time it appears",
+                )
+            )
+    return problems
+
+
+def needs_review(catalog: Catalog, today: dt.date) -> list[Problem]:
+    """A card no clinician has signed off, or whose review date has passed: warning.
+
+    `today` comes from the caller (the command line passes the day it runs), so no check reads the clock.
+    """
+    problems = []
+    for card in catalog.cards.values():
+        why = card.review.needs_eye(today)
+        if why:
+            problems.append(
+                Problem(
+                    card.file,
+                    card.line,
+                    f"card {card.id!r} needs a clinician's review: {why}",
+                    severity="warning",
+                    hint="`python -m bot review` lists it with its sources; once checked, set "
+                    "review: {status: reviewed, by: <name>, date: <today>, due: <next review>}",
                 )
             )
     return problems

@@ -61,9 +61,7 @@ def _card_html(card: Card, sources: tuple[Source, ...]) -> str:
     body = "\n".join(f"• {esc(line[2:])}" if line.startswith("- ") else esc(line) for line in card.body.splitlines())
     parts = [f"<b>{esc(card.title)}</b>", esc(card.short), body]
     if sources:
-        cited = "; ".join(
-            ", ".join(x for x in (s.title, s.publisher, s.date and f"updated {s.date}", s.url) if x) for s in sources
-        )
+        cited = "; ".join(", ".join(x for x in _source_parts(s) if x) for s in sources)
         parts.append(f"Source: {esc(cited)}")
     return "\n\n".join(parts)
 
@@ -139,11 +137,13 @@ def topics(catalog: Catalog) -> Reply:
     return _reply(catalog, "\n\n".join(lines), buttons=tuple(card_button(c) for c in cards), kind="notice")
 
 
+def _source_parts(s: Source) -> tuple[str, ...]:
+    """How a source is cited: title, publisher, when it was updated, where, and when we read it."""
+    return (s.title, s.publisher, s.date and f"updated {s.date}", s.url, s.read and f"read on {s.read}")
+
+
 def sources_text(catalog: Catalog) -> Reply:
-    items = [
-        "• " + esc(", ".join(x for x in (s.title, s.publisher, s.date and f"updated {s.date}", s.url) if x))
-        for s in catalog.sources.values()
-    ]
+    items = ["• " + esc(", ".join(x for x in _source_parts(s) if x)) for s in catalog.sources.values()]
     return _reply(catalog, "<b>Where this information comes from</b>\n\n" + "\n".join(items), kind="notice")
 
 
