@@ -13,7 +13,8 @@ import pytest
 
 from bot import checks
 from bot.__main__ import cmd_check, cmd_review, main
-from bot.catalog import Review, load
+from bot.catalog import Catalog, Review, load
+from tests.conftest import ROOT
 
 LOCATED = re.compile(r"^content/[\w.-]+\.yaml:\d+: warning: .+ \(hint: .+\)$")
 TODAY = dt.date(2026, 12, 2)
@@ -128,8 +129,15 @@ def test_a_broken_review_is_an_error_with_file_and_line(catalog_copy: Path, revi
     assert message in str(problem)
 
 
+def test_every_shipped_card_has_a_review_record(catalog: Catalog) -> None:
+    missing = [cid for cid, card in catalog.cards.items() if not card.review.recorded]
+    assert not missing
 
 
+def test_shipped_sources_of_new_facts_say_when_they_were_read(catalog: Catalog) -> None:
+    for source in catalog.sources.values():
+        if source.url:
+            assert dt.date.fromisoformat(source.read), source.id
 
 
 # --- check ------------------------------------------------------------------------------------------
@@ -178,6 +186,13 @@ def test_review_lists_what_needs_a_clinician_with_sources(reviewed: Path) -> Non
     assert "review: {status: reviewed, by: <your name>, date: <today>, due: <next review date>}" in text
 
 
+def test_review_of_the_shipped_catalog_lists_the_drafts(catalog: Catalog) -> None:
+    out = io.StringIO()
+    assert cmd_review(ROOT, out, TODAY) == 0
+    drafts = [cid for cid, card in catalog.cards.items() if card.review.needs_eye(TODAY)]
+    assert out.getvalue().startswith(f"{len(drafts)} of {len(catalog.cards)} cards need a clinician's review")
+    for cid in drafts:
+        assert f"\n{cid}: " in out.getvalue()
 
 
 def test_review_refuses_a_broken_catalog(catalog_copy: Path) -> None:
