@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import product
 
+from bot.normalize import stem
 from bot.understanding import NUMBER, Concept, Understanding
 
 NUMBER_WORDS = frozenset(
-    [
+    stem(w)  # messages arrive stemmed: "twelve" is "twelv"
+    for w in [
         "two",
         "three",
         "four",
@@ -35,6 +37,7 @@ NUMBER_WORDS = frozenset(
         "several",
         "many",
         "dozen",
+        "handful",
     ]
 )
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
@@ -157,7 +160,7 @@ class ConceptIndex:
                 continue
             concept = self.concepts[p.concept]
             cue = self.negation.cue_before(words, clause, span[0]) or self.negation.cue_inside(words, *span)
-            about = None if concept.always else self._about(words, clause, sentence, asks, span[0])
+            about = None if concept.always else self._about(words, clause, sentence, asks, span[0], span[1])
             if cue:
                 negating[cue[1]] = cue[0]
             found.append((p.concept, Hit(concept.id, p.text, span[0], span[1], cue[0] if cue else None, about)))
@@ -175,7 +178,13 @@ class ConceptIndex:
         return sorted(hits.values(), key=lambda h: (not h.urgent, h.start))
 
     def _about(
-        self, words: Sequence[str], clause: Sequence[int], sentence: Sequence[int], asks: Sequence[bool], start: int
+        self,
+        words: Sequence[str],
+        clause: Sequence[int],
+        sentence: Sequence[int],
+        asks: Sequence[bool],
+        start: int,
+        end: int,
     ) -> str | None:
         """Why a hit is about the symptom rather than a report of it, or None. "What are the side effects,
         I can't breathe": an "about" word counts in the hit's own clause only."""
@@ -187,9 +196,10 @@ class ConceptIndex:
                 return " ".join(found)
             i -= 1
         mine = [w for j, w in enumerate(words) if sentence[j] == k]
+        first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now)
-            if found is not None:
+            if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
                 return " ".join(found)
         if asks[k] and not any(w in self.personal for w in mine):
             return "a general question (nobody's symptom)"

@@ -91,6 +91,7 @@ class _Scan:
     negated: tuple[str, ...] = ()  # what a negation switched off: "als (not)", "diabetes (not)"
     asking: str = ""  # the sentence(s) that ask, as typed, when the message tells a story first
     language: str | None = None
+    general: bool = False  # a question that names nobody it is about ("what are the signs of ...?")
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,7 @@ class Router:
             negated=tuple(dict.fromkeys(negated)),
             asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
             language=language,
+            general=any(asks) and not self._concepts.personal.intersection(words),
         )
 
     def concept_label(self, concept: str) -> str:
@@ -360,6 +362,10 @@ class Router:
         if best is None or not self._confident(s, ctx, named, best, match.candidates):
             return self._without_topic(s, ctx, named, cond, match)
         card = self.catalog.cards[best.card]
+        asked = self.catalog.understanding.asked_about
+        if card.topic == "urgent" and s.general and asked and (info := self.catalog.variant(asked, None)):
+            # "what are the signs of an emergency?": no emergency is happening; the card on when to call answers
+            card = info
         if other is not None and card.topic in self.catalog.understanding.drug_topics:
             return self._other_drug(other, s, card.topic)
         base = Decision("answer", score=best.score, candidates=match.candidates,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.catalog import BROKEN, Problem, _Fields, _List, _Map, _rel, read_yaml
+from bot.language import known_language
 
 NUMBER = "<number>"
 CONDITIONS = ("lems", "als")
@@ -56,6 +57,7 @@ class Understanding:
     about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
     not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
     personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
+    asked_about: str = ""  # the topic that answers questions about emergencies in general ("what are the signs?")
     negation: tuple[str, ...] = ()
     negation_window: int = 3
     negation_breaks: tuple[str, ...] = ()
@@ -112,7 +114,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     em = section("emergencies")
     ef = _Fields(em, where, "emergencies", problems)
-    ef.unknown(("window", "about", "not_now", "personal", "concepts"))
+    ef.unknown(("window", "about", "not_now", "personal", "asked_about", "concepts"))
     window = number(ef, "window", 6, 1, 20)
     concepts: list[Concept] = []
     raw = em.get("concepts")
@@ -201,14 +203,20 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
     langs = section("languages")
     languages = tuple((str(k), str(v).strip()) for k, v in langs.items() if isinstance(v, str) and v.strip())
     for k, v in langs.items():
+        line = langs.key_lines.get(k, langs.line)
         if not isinstance(v, str) or not v.strip():
-            problems.append(Problem(where, langs.key_lines.get(k, langs.line), f"languages: {k!r} needs a note"))
+            problems.append(Problem(where, line, f"languages: {k!r} needs a note"))
+        if not known_language(str(k)):
+            problems.append(
+                Problem(where, line, f"languages: {k!r} is not a language the detector knows", hint="e.g. spanish")
+            )
     return Understanding(
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),
         not_now=words(em, "not_now", "emergencies"),
         personal=words(em, "personal", "emergencies"),
+        asked_about=ef.text("asked_about", required=False),
         negation=words(neg, "cues", "negation"),
         negation_window=number(nf, "window", 3, 1, 10),
         negation_breaks=words(neg, "breaks", "negation"),

@@ -1,0 +1,223 @@
+"""What the router understands beyond examples: emergencies as concepts, the drug asked about, negation,
+the question inside a story, word forms and text-speak, other languages. Each rule is data in
+`intents/understanding.yaml`; the last tests show that editing it changes what the bot does.
+
+The wordings here are our own, written for these tests; none comes from a blind evaluation set.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import cmd_ask, cmd_check
+from bot.brain import Brain
+from bot.catalog import Catalog, load
+from bot.context import MemoryContextStore
+from bot.explain import explain
+from bot.inline import inline_cards
+from bot.render import render
+from bot.router import Decision, Router
+
+
+@pytest.fixture(scope="module")
+def router(catalog: Catalog) -> Router:
+    return Router(catalog)
+
+
+def route(router: Router, text: str, *before: str) -> Decision:
+    store = MemoryContextStore()
+    for n, earlier in enumerate(before):
+        router.route(earlier, "t", store, float(n))
+    return router.route(text, "t", store, 10.0)
+
+
+# --- emergencies ----------------------------------------------------------------------------------------
+
+EMERGENCIES = {
+    "breathing": ["my husband is gasping and his lips look blue", "she is not breathing properly", "i can barely breathe"],
+    "choking": ["he is choking on a tablet", "a pill got stuck in her throat"],
+    "chest": ["crushing pain in my chest since this morning", "my chest really hurts and i feel sick"],
+    "self-harm": ["i want to end my life", "some days i think everyone is better off without me"],
+    "overdose": ["i swallowed twelve tablets of prednisone", "my toddler got into the pill bottle",
+                 "took my dose twice by accident", "i took the whole packet"],
+    "allergy": ["my tongue is swelling up after the new pill", "covered in hives and my throat feels tight"],
+    "gi-bleed": ["threw up something like coffee grounds", "my stool is black and sticky like tar"],
+    "infection": ["on prednisone with a high temperature and shivering", "temperature of 39.5 and chills"],
+    "adrenal": ["stopped my prednisone last week and keep vomiting", "ran out of steroids and fainted today"],
+    "weakness": ["she suddenly went very weak and cannot lift her arms", "he can't swallow anything since lunch"],
+    "unconscious": ["my dad won't wake up", "she collapsed and isn't responding"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, ts in EMERGENCIES.items() for t in ts])
+def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Router, kind: str, text: str) -> None:
+    d = route(router, text)
+    assert d.kind == "urgent" and d.card == "urgent", (text, d.reason)
+    assert d.concept is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no chest pain, just a question about prednisone",
+        "i'm not having trouble breathing, does prednisone affect the lungs?",
+        "what are the signs of an emergency on steroids?",
+        "my breathing is fine, i just want to know how prednisone works",
+        "he choked once years ago but he is fine now. does prednisone help LEMS?",
+        "is choking common in ALS?",
+        "there was no blood in his stool",
+    ],
+)
+def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
+    assert route(router, text).kind != "urgent", text
+
+
+def test_negation_belongs_to_the_pattern_when_it_is_one_of_its_words(router: Router) -> None:
+    assert route(router, "he is not breathing").kind == "urgent"
+    assert route(router, "i can't stop vomiting blood").kind == "urgent"  # "can't stop" negates nothing
+
+
+def test_an_emergency_mid_conversation_still_comes_first(router: Router) -> None:
+    d = route(router, "wait, my wife just passed out", "does prednisone help in LEMS?")
+    assert d.kind == "urgent"
+
+
+def test_the_urgent_reply_says_what_to_do_for_that_kind(catalog: Catalog, router: Router) -> None:
+    overdose = render(catalog, route(router, "my son swallowed a handful of my prednisone tablets")).text
+    crisis = render(catalog, route(router, "i keep thinking about killing myself")).text
+    assert "poison" in overdose.lower() and "pharmacist" in overdose.lower()
+    assert "crisis line" in crisis and "988" in crisis and "116 123" in crisis
+    assert overdose.index("poison") < overdose.index("Get help now")  # the advice comes first
+
+
+def test_emergencies_in_batch_inline_and_groups(catalog: Catalog) -> None:
+    brain = Brain(catalog)
+    out = io.StringIO()
+    lines = [{"chat": "g:1:2", "text": "hi, what is LEMS?"}, {"chat": "g:1:2", "text": "she took ten pills by mistake"}]
+    cmd_ask(brain, None, True, io.StringIO("\n".join(json.dumps(x) for x in lines)), out)
+    replies = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["kind"] for r in replies] == ["answer", "urgent"]
+    assert inline_cards(brain.router, "he cant breathe after his pills") == ("urgent",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no puedo respirar", "je ne peux pas respirer", "ich kann nicht atmen", "não consigo respirar",
+     "non riesco a respirare", "не могу дышать", "mi madre tomó todas las pastillas"],
+)  # fmt: skip
+def test_emergencies_in_six_languages(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+# --- the drug a question is about ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("what side effects does riluzole have", "als-alternatives"),
+        ("how much firdapse is a normal amount", "lems-alternatives"),
+        ("is it ok to stop my riluzole", "als-alternatives"),
+        ("can i quit taking azathioprine", "lems-alternatives"),
+    ],
+)
+def test_another_drugs_dose_side_effects_or_stopping_never_get_a_prednisone_card(
+    catalog: Catalog, router: Router, text: str, card: str
+) -> None:
+    d = route(router, text)
+    assert d.card == card and d.notice == "other_drug", (text, d)
+    reply = render(catalog, d).text
+    assert "pharmacist" in reply and d.drug is not None and d.drug in reply
+
+
+def test_prednisone_named_beside_another_drug_is_still_about_prednisone(router: Router) -> None:
+    assert route(router, "I take riluzole, how much prednisone should I take for ALS?").card == "dosing"
+
+
+# --- negation, the question inside a story, context --------------------------------------------------
+
+
+def test_a_negated_condition_is_not_the_condition(router: Router) -> None:
+    d = route(router, "it's not ALS, it's LEMS. does prednisone help?")
+    assert d.card == "lems-evidence"
+
+
+def test_a_negated_out_of_scope_word_does_not_send_the_fallback(router: Router) -> None:
+    assert route(router, "she does not have diabetes; what side effects does prednisone have?").card == "side-effects"
+
+
+def test_the_question_after_a_story_decides_the_topic(router: Router) -> None:
+    story = (
+        "My brother was told last month that he has Lambert-Eaton. He is tired all the time and his legs are weak. "
+        "The neurologist wants to add prednisone. What side effects should we expect?"
+    )
+    d = route(router, story)
+    assert d.card == "lems-side-effects"
+
+
+def test_a_complete_question_does_not_borrow_the_last_topic(router: Router) -> None:
+    assert route(router, "what is LEMS?", "what are the side effects in ALS?").card == "lems"
+    assert route(router, "and for LEMS?", "what are the side effects in ALS?").card == "lems-side-effects"
+
+
+# --- word forms, text-speak, typos, languages --------------------------------------------------------
+
+
+def test_word_forms_text_speak_and_stretched_words(router: Router) -> None:
+    assert route(router, "wat r the side efects of pred plz").card == "side-effects"
+    assert route(router, "hiiii").card == "welcome"
+    assert router.normalize("helping progressing") == router.normalize("helps progressed")
+
+
+def test_a_message_in_another_language_gets_a_note_in_english_and_in_that_language(
+    catalog: Catalog, router: Router
+) -> None:
+    d = route(router, "¿La prednisona sirve para la esclerosis lateral amiotrófica?")
+    assert d.kind == "fallback" and d.language == "spanish"
+    text = render(catalog, d).text
+    assert text.startswith(catalog.messages["not_english"]) and "solo puedo leer" in text
+    assert route(router, "what does prednisone do").language is None
+
+
+# --- why, check and reload ---------------------------------------------------------------------------
+
+
+def test_why_shows_the_concept_drug_negation_and_sentence(router: Router) -> None:
+    out = explain(router, "No high fever at all. My dad is on riluzole. Can he stop it?")
+    assert "Answer:     answered with 'What treats ALS instead?'" in out
+    assert "not urgent: a serious infection while on steroids (negated by 'no')" in out
+    assert "the question is about riluzole" in out
+    assert "decided on 'Can he stop it'" in out
+    assert "emergency:  an overdose" in explain(router, "took 3 tablets too many")
+
+
+def write_understanding(root: Path, old: str, new: str) -> None:
+    path = root / "intents" / "understanding.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_check_reports_a_broken_pattern_and_an_unknown_language_with_file_and_line(catalog_copy: Path) -> None:
+    write_understanding(catalog_copy, "        - choke | choking | choked\n", "        - choke | choking +\n")
+    write_understanding(catalog_copy, "  spanish: >-", "  klingon: Qapla.\n  spanish: >-")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 1
+    report = out.getvalue()
+    assert "intents/understanding.yaml:" in report and "has an empty slot" in report
+    assert "'klingon' is not a language the detector knows" in report
+
+
+def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None:
+    before = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert before.turn("my legs went purple and numb", "k", 0.0).decision.kind != "urgent"
+    write_understanding(catalog_copy, "        - choke | choking | choked\n",
+                        "        - choke | choking | choked\n        - legs | leg + purple\n")  # fmt: skip
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    before.swap(result.catalog)  # what /reload does once the catalog validates
+    assert before.turn("my legs went purple and numb", "k", 0.0).decision.kind == "urgent"
