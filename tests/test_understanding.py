@@ -38,7 +38,8 @@ def route(router: Router, text: str, *before: str) -> Decision:
 # --- emergencies ----------------------------------------------------------------------------------------
 
 EMERGENCIES = {
-    "breathing": ["my husband is gasping and his lips look blue", "she is not breathing properly", "i can barely breathe"],
+    "breathing": ["my husband is gasping and his lips look blue", "she is not breathing properly",
+                  "i can barely breathe"],
     "choking": ["he is choking on a tablet", "a pill got stuck in her throat"],
     "chest": ["crushing pain in my chest since this morning", "my chest really hurts and i feel sick"],
     "self-harm": ["i want to end my life", "some days i think everyone is better off without me"],
