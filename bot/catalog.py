@@ -11,9 +11,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
+
+if TYPE_CHECKING:
+    from bot.understanding import Understanding
 
 CONDITIONS = ("lems", "als", "general")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -51,6 +54,8 @@ REQUIRED_MESSAGES = (
     "long_question",
     "unknown_command",
     "too_long",
+    "other_drug",
+    "not_english",
 )
 # Cards that are not medical content: no source needed, and answering them is not "in scope".
 NON_CONTENT_TOPICS = frozenset({"welcome", "smalltalk"})
@@ -167,6 +172,7 @@ class Catalog:
     sources: Mapping[str, Source]
     messages: Mapping[str, str]
     lexicon: Lexicon
+    understanding: Understanding = field(default_factory=lambda: _empty_understanding())
 
     def variant(self, topic: str, condition: str | None) -> Card | None:
         """The card of `topic` for `condition` (or the general one when condition is None)."""
@@ -581,6 +587,13 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
 
 
 LEXICON_FILE = "lexicon.yaml"
+UNDERSTANDING_FILE = "understanding.yaml"
+
+
+def _empty_understanding() -> Understanding:
+    from bot.understanding import Understanding
+
+    return Understanding()
 
 
 def load(root: Path) -> LoadResult:
@@ -591,12 +604,15 @@ def load(root: Path) -> LoadResult:
         if not d.is_dir():
             problems.append(Problem(_rel(d, root), 0, "missing folder"))
     card_files = sorted(content.glob("cards*.yaml"))
-    intent_files = sorted(p for p in intents_dir.glob("*.yaml") if p.name != LEXICON_FILE)
+    intent_files = sorted(p for p in intents_dir.glob("*.yaml") if p.name not in (LEXICON_FILE, UNDERSTANDING_FILE))
     cards = _load_cards(card_files, root, problems)
     intents = _load_intents(intent_files, root, problems)
     sources = _load_sources(content / "sources.yaml", root, problems)
     messages = _load_messages(content / "messages.yaml", root, problems)
     lexicon = _load_lexicon(intents_dir / LEXICON_FILE, root, problems)
+    from bot.understanding import load_understanding  # it reads YAML with this module's helpers
+
+    understanding = load_understanding(intents_dir / UNDERSTANDING_FILE, root, problems)
 
     by_id: dict[str, Card] = {}
     for card in cards:
@@ -707,6 +723,13 @@ def load(root: Path) -> LoadResult:
                 Problem(_rel(intents_dir / LEXICON_FILE, root), 1, f"guard card {guard.card!r} does not exist")
             )
 
-    catalog = Catalog(cards=by_id, intents=tuple(intents), sources=sources, messages=messages, lexicon=lexicon)
+    catalog = Catalog(
+        cards=by_id,
+        intents=tuple(intents),
+        sources=sources,
+        messages=messages,
+        lexicon=lexicon,
+        understanding=understanding,
+    )
     has_errors = any(p.severity == "error" for p in problems)
     return LoadResult(catalog=None if has_errors else catalog, problems=tuple(problems))

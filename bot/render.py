@@ -72,7 +72,8 @@ def render_card(
     """A card as a message; `lead` is a note (plain text) shown above it."""
     card = catalog.cards[card_id]
     buttons = tuple(card_button(catalog.cards[r]) for r in card.related if r in catalog.cards)
-    note = f"<i>{esc(lead)}</i>\n\n" if lead else ""
+    tag = "b" if kind == "urgent" else "i"  # what to do in an emergency is read first
+    note = f"<{tag}>{esc(lead)}</{tag}>\n\n" if lead else ""
     return _reply(catalog, note + card_html(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
 
 
@@ -83,8 +84,7 @@ def topic_name(topic: str | None) -> str:
 def render(catalog: Catalog, d: Decision) -> Reply:
     """What to send for a decision."""
     if d.kind in ("answer", "urgent") and d.card is not None and d.card in catalog.cards:
-        lead = catalog.messages["too_long"] if d.truncated else ""
-        return render_card(catalog, d.card, kind=d.kind, score=d.score, lead=lead)
+        return render_card(catalog, d.card, kind=d.kind, score=d.score, lead=_lead(catalog, d))
     options = tuple(o for o in d.options if o in catalog.cards)
     if d.kind == "clarify":
         text = esc(catalog.messages["clarify"].format(topic=topic_name(d.topic)))
@@ -94,8 +94,26 @@ def render(catalog: Catalog, d: Decision) -> Reply:
         )
         return _reply(catalog, text, buttons=buttons, kind="clarify", score=d.score, options=options)
     text = esc(catalog.messages[d.notice or "fallback"])  # a notice says why, in place of the usual line
+    if d.language:  # and the same in the writer's language
+        note = dict(catalog.understanding.languages).get(d.language)
+        text += f"\n\n{esc(note)}" if note else ""
     buttons = tuple(card_button(catalog.cards[o]) for o in options)
     return _reply(catalog, text, buttons=buttons, kind="fallback", score=d.score, options=options)
+
+
+def _lead(catalog: Catalog, d: Decision) -> str:
+    """What goes above a card: what to do for this kind of emergency, why another drug's question gets
+    this card, that the message was cut."""
+    parts = []
+    if d.kind == "urgent" and d.concept:
+        concept = next((c for c in catalog.understanding.concepts if c.id == d.concept), None)
+        if concept is not None and concept.advice:
+            parts.append(concept.advice)
+    if d.notice == "other_drug":
+        parts.append(catalog.messages["other_drug"].replace("{drug}", d.drug or "this medicine"))
+    if d.truncated:
+        parts.append(catalog.messages["too_long"])
+    return "\n\n".join(parts)
 
 
 def notice(catalog: Catalog, key: str, **values: str) -> Reply:

@@ -146,8 +146,10 @@ def is_card(message: JSON, catalog: Catalog, card_id: str) -> bool:
     text = str(message.get("text", ""))
     at = 0 if text.startswith(title) else text.find(f"\n\n{title}\n") + 2
     entities = message.get("entities", [])
-    return text.startswith(title, at) and text[:at].isascii() and any(
-        e["type"] == "bold" and e["offset"] == at and e["length"] == len(title) for e in entities
+    return (
+        text.startswith(title, at)
+        and text[:at].isascii()
+        and any(e["type"] == "bold" and e["offset"] == at and e["length"] == len(title) for e in entities)
     )
 
 
