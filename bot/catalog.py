@@ -158,6 +158,7 @@ class Lexicon:
     in_scope: tuple[str, ...] = ()
     out_of_scope_drugs: tuple[str, ...] = ()
     out_of_scope_conditions: tuple[str, ...] = ()
+    out_of_scope_alone: tuple[str, ...] = ()  # off topic unless prednisone, a steroid or a condition is named
     guards: tuple[Guard, ...] = ()
     urgent: tuple[str, ...] = ()
     urgent_except: tuple[str, ...] = ()
@@ -545,9 +546,11 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
     oos = data.get("out_of_scope")
     drugs: tuple[str, ...] = ()
     diseases: tuple[str, ...] = ()
+    alone: tuple[str, ...] = ()
     if isinstance(oos, _Map):
-        _Fields(oos, where, "lexicon out_of_scope", problems).unknown(("drugs", "conditions"))
+        _Fields(oos, where, "lexicon out_of_scope", problems).unknown(("drugs", "conditions", "alone"))
         drugs, diseases = words(oos, "drugs", "out_of_scope"), words(oos, "conditions", "out_of_scope")
+        alone = tuple(w for w, _ in _Fields(oos, where, "out_of_scope", problems).strings("alone", required=False))
     else:
         f.err("out_of_scope", "'out_of_scope' must map drugs: [...] and conditions: [...]")
     guards = []
@@ -578,6 +581,7 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
         in_scope=tuple(w for w, _ in f.strings("in_scope")),
         out_of_scope_drugs=drugs,
         out_of_scope_conditions=diseases,
+        out_of_scope_alone=alone,
         guards=tuple(guards),
         urgent=phrases,
         urgent_except=exceptions,

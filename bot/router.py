@@ -38,6 +38,8 @@ WEAK_BAR = 55.0  # a condition named but only a weak topic match: answer the ove
 CLEAR_MARGIN = 12.0  # ... unless the topic leads every other topic by this much
 DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may score and still win
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
+ONE_WORD_SHARE = 0.75  # an example sharing one word with a message of ONE_WORD_MESSAGE_MIN words or more keeps this
+ONE_WORD_MESSAGE_MIN = 3
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
@@ -104,6 +106,7 @@ class Router:
     _guards: tuple[tuple[str, str], ...] = field(init=False)
     _oos_drugs: tuple[str, ...] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
+    _oos_alone: tuple[str, ...] = field(init=False)
     _in_scope: tuple[str, ...] = field(init=False)
     _condition_drugs: tuple[tuple[str, str], ...] = field(init=False)
     _verbatim: dict[str, str] = field(init=False)  # normalised example → card
@@ -152,6 +155,7 @@ class Router:
         put(self, "_guards", tuple((g.card, p) for g in lex.guards for p in phrases(g.phrases)))
         put(self, "_oos_drugs", phrases(lex.out_of_scope_drugs))
         put(self, "_oos_conditions", phrases(lex.out_of_scope_conditions))
+        put(self, "_oos_alone", phrases(lex.out_of_scope_alone))
         put(self, "_in_scope", phrases(lex.in_scope))
         put(self, "_verbatim", {norm(e): i.card for i in self.catalog.intents for e in i.examples})
         put(self, "typed", {norm(e): e for i in self.catalog.intents for e in i.examples})
@@ -167,6 +171,7 @@ class Router:
             "guard": tuple(p for _, p in self._guards),
             "oos_drugs": self._oos_drugs,
             "oos_conditions": self._oos_conditions,
+            "oos_alone": self._oos_alone,
             "in_scope": self._in_scope,
         }
         for condition, _ in self._condition_drugs:
@@ -237,6 +242,7 @@ class Router:
 
         oos_drug = best("oos_drugs", region, True)
         oos_cond = best("oos_conditions", region, True)
+        oos_alone = None if "in_scope" in found or named or implied else best("oos_alone", region, True)
         guard = best("guard", region, False)
         picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
         if not self.matcher.content(" ".join(picked)):
@@ -259,7 +265,8 @@ class Router:
             urgent=self._concepts.by_id[emergency.concept].label if emergency else None,
             guard=self._guards[guard][0] if guard is not None else None,
             out_of_scope=(self._oos_drugs[oos_drug] if oos_drug is not None else None)
-            or (self._oos_conditions[oos_cond] if oos_cond is not None else None),
+            or (self._oos_conditions[oos_cond] if oos_cond is not None else None)
+            or (self._oos_alone[oos_alone] if oos_alone is not None else None),
             in_scope="in_scope" in found,
             content_words=len(self.matcher.content(topic_text)),
             truncated=truncated,
@@ -354,13 +361,17 @@ class Router:
         cond = named if s.conditions else (ctx.condition if ctx else None)
         # a drug used for one condition sets it, but does not stand in for naming it ("tell me about tofersen")
         known = len(s.conditions) if s.named else int(not s.conditions and cond is not None)
-        match = self.matcher.match(s.text, conditions=known)
+        match = self._rerank(self.matcher.match(s.text, conditions=known), s.text)
         best = match.best
+        greeting = None
         if best is not None and (s.conditions or s.in_scope) and self._small_talk(best):
             # "hi, what is LEMS?": the greeting is manners, the question is the message
-            best = next((c for c in match.candidates if not self._small_talk(c)), None)
+            greeting, best = best, next((c for c in match.candidates if not self._small_talk(c)), None)
         if best is None or not self._confident(s, ctx, named, best, match.candidates):
-            return self._without_topic(s, ctx, named, cond, match)
+            if greeting is not None and greeting.score >= SMALLTALK_BAR and not named:
+                best = greeting  # "hey, I have a question about prednisone": no question yet, so say hello
+            else:
+                return self._without_topic(s, ctx, named, cond, match)
         card = self.catalog.cards[best.card]
         asked = self.catalog.understanding.asked_about
         if card.topic == "urgent" and s.general and asked and (info := self.catalog.variant(asked, None)):
@@ -388,6 +399,20 @@ class Router:
         elif named and card.topic == "drug":
             card = self._condition_topic(named, best, match.candidates)
         return self._resolve(card, cond, _replace(base, context_used=not s.conditions and ctx is not None))
+
+    def _rerank(self, match: Match, text: str) -> Match:
+        """An example that shares one word with a message of several ("is it effective" for "how do steroids
+        effect the respiratory system") says little about it: its score is cut, and the candidates re-sorted."""
+        words = self.matcher.content(text)
+        if len(words) < ONE_WORD_MESSAGE_MIN or not match.candidates:
+            return match
+        scored = [
+            replace(c, score=round(c.score * ONE_WORD_SHARE, 1))
+            if len(words & self.matcher.content(c.example)) <= 1 and c.score < 100
+            else c
+            for c in match.candidates
+        ]
+        return Match(tuple(sorted(scored, key=lambda c: -c.score)))
 
     def _other_subject(self, s: _Scan) -> Drug | None:
         """Another drug the question is about, when it does not name prednisone or a steroid."""
