@@ -319,7 +319,7 @@ class Router:
             )
         ctx = store.get(key)
         ctx = ctx if ctx is not None and ctx.fresh(now) else None
-        decision = self._decide(s, ctx)
+        decision = self._asked_about(s, self._decide(s, ctx))
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
         self._remember(decision, key, store, now, ctx)
@@ -413,6 +413,20 @@ class Router:
             for c in match.candidates
         ]
         return Match(tuple(sorted(scored, key=lambda c: -c.score)))
+
+    def _asked_about(self, s: _Scan, d: Decision) -> Decision:
+        """A question about a serious symptom ("can prednisone cause chest pain?"), with nothing more specific
+        to answer it, gets the card on which symptoms need help now (emergencies.asked_about)."""
+        asked = self.catalog.understanding.asked_about
+        info = self.catalog.variant(asked, None) if asked else None
+        about = next((h for h in s.hits if h.about and not h.negated_by), None)
+        if info is None or about is None:
+            return d
+        generic = d.kind == "fallback" and d.notice is None  # a card that answers stays
+        if not generic or d.language:
+            return d
+        why = f"a question about {self.concept_label(about.concept)}, not a report of it ({about.about})"
+        return Decision("answer", card=info.id, topic=info.topic, condition=d.condition, reason=why)
 
     def _other_subject(self, s: _Scan) -> Drug | None:
         """Another drug the question is about, when it does not name prednisone or a steroid."""
