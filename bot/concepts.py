@@ -103,11 +103,22 @@ class Negation:
 
 
 class ConceptIndex:
-    def __init__(self, u: Understanding, norm: Callable[[str], str], listed: Sequence[str] = ()) -> None:
-        """`listed`: plain urgent phrases (lexicon.yaml), each a one-slot pattern of the concept `listed`."""
+    def __init__(
+        self,
+        u: Understanding,
+        norm: Callable[[str], str],
+        listed: Sequence[str] = (),
+        concepts: Sequence[Concept] | None = None,
+    ) -> None:
+        """The emergency concepts, plus `listed`: plain urgent phrases (lexicon.yaml), each a one-slot pattern
+        of the concept `listed`. Or, given `concepts`, those alone (the topic signals)."""
         self.concepts: tuple[Concept, ...] = (
-            *u.concepts,
-            Concept("listed", "an urgent phrase listed in lexicon.yaml", "", (), u.emergency_window, False, 0),
+            tuple(concepts)
+            if concepts is not None
+            else (
+                *u.concepts,
+                Concept("listed", "an urgent phrase listed in lexicon.yaml", "", (), u.emergency_window, False, 0),
+            )
         )
         self.by_id = {c.id: c for c in self.concepts}
         self.patterns: list[_Compiled] = []

@@ -40,6 +40,7 @@ DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may s
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
 ONE_WORD_SHARE = 0.75  # an example sharing one word with a message of ONE_WORD_MESSAGE_MIN words or more keeps this
 ONE_WORD_MESSAGE_MIN = 3
+SIGNAL_OVERRIDE = 70.0  # a topic's own words beat a matched example scoring under this
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
@@ -94,6 +95,8 @@ class _Scan:
     asking: str = ""  # the sentence(s) that ask, as typed, when the message tells a story first
     language: str | None = None
     general: bool = False  # a question that names nobody it is about ("what are the signs of ...?")
+    signals: tuple[Hit, ...] = ()  # topics the words of the asking sentence(s) point to (not negated)
+    unknown_drugs: tuple[str, ...] = ()  # words unknown to the catalog that end like a drug name ("aclidinium")
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class Router:
     typed: dict[str, str] = field(init=False)  # normalised example → the example as written (for people)
     _phrases: PhraseIndex = field(init=False)  # all of the above, for one pass over a message's words
     _concepts: ConceptIndex = field(init=False)
+    _signals: ConceptIndex = field(init=False)  # words that point to one topic
     _negation: Negation = field(init=False)
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
@@ -131,6 +135,7 @@ class Router:
             *u.question_words,
             *u.question_phrases,
             *(n for d in u.drugs for n in d.names),
+            *(a for c in u.topics for p in c.patterns for slot in p.slots for a in slot),
         ]
         norm = Normalizer.from_lexicon(lex, extra_words=[*examples, *understood])
         put = object.__setattr__  # frozen: derived fields are set once, here
@@ -162,6 +167,7 @@ class Router:
         put(self, "_condition_drugs", tuple((c, p) for c, ws in lex.condition_drugs.items() for p in phrases(ws)))
         put(self, "_concepts", ConceptIndex(u, norm, listed=lex.urgent))
         put(self, "_negation", self._concepts.negation)
+        put(self, "_signals", ConceptIndex(u, norm, concepts=u.topics))
         put(self, "_drugs", {d.id: d for d in u.drugs})
         put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
         put(self, "_question_phrases", phrases(u.question_phrases))
@@ -284,6 +290,22 @@ class Router:
             asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
             language=language,
             general=any(asks) and not self._concepts.personal.intersection(words),
+            unknown_drugs=self._unknown_drugs(text[:MAX_MATCH_CHARS]),
+            signals=tuple(
+                h
+                for h in self._signals.find(masked, clause, sentence, asks)
+                if h.negated_by is None and sentence[h.start] in region
+            ),
+        )
+
+    def _unknown_drugs(self, text: str) -> tuple[str, ...]:
+        endings = self.catalog.understanding.drug_endings
+        if not endings:
+            return ()
+        return tuple(
+            w
+            for w in dict.fromkeys(self.normalize.words_of(text))
+            if len(w) > 5 and w.isalpha() and w not in self.normalize.known and w.endswith(endings)
         )
 
     def concept_label(self, concept: str) -> str:
@@ -319,7 +341,9 @@ class Router:
             )
         ctx = store.get(key)
         ctx = ctx if ctx is not None and ctx.fresh(now) else None
-        decision = self._asked_about(s, self._decide(s, ctx))
+        decision = self._decide(s, ctx)
+        if s.in_scope or s.conditions or ctx is not None:  # "the high temperature tomorrow" is weather
+            decision = self._asked_about(s, decision)
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
         self._remember(decision, key, store, now, ctx)
@@ -352,6 +376,9 @@ class Router:
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions):
             return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
         other = self._other_subject(s)
+        if other is None and s.unknown_drugs and not any(self._drugs[d].ours for d in s.subject if d in self._drugs):
+            # "is aclidinium a steroid?": a drug I know nothing of; what it does is its pharmacist's to say
+            return self._fallback(named, f"about {s.unknown_drugs[0]!r}, a medicine I do not cover")
         if s.guard and (s.in_scope or s.conditions or ctx is not None):
             topic = self.catalog.cards[s.guard].topic
             if other is not None:
@@ -367,7 +394,23 @@ class Router:
         if best is not None and (s.conditions or s.in_scope) and self._small_talk(best):
             # "hi, what is LEMS?": the greeting is manners, the question is the message
             greeting, best = best, next((c for c in match.candidates if not self._small_talk(c)), None)
-        if best is None or not self._confident(s, ctx, named, best, match.candidates):
+        confident = best is not None and self._confident(s, ctx, named, best, match.candidates)
+        # ours, not "sugar"; and not a word in passing in a long story that asks nothing
+        scoped = s.in_scope or s.conditions or ctx is not None
+        signal = self._signal(s) if scoped and (s.asking or s.story_words <= LONG_QUESTION_WORDS) else None
+        if signal is not None and (not confident or (best is not None and best.score < SIGNAL_OVERRIDE)):
+            card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
+            if card is not None and (
+                best is None or not confident or self.catalog.cards[best.card].topic != card.topic
+            ):
+                if other is not None and card.topic in self.catalog.understanding.drug_topics:
+                    return self._other_drug(other, s, card.topic)
+                words = " ".join(s.full.split()[signal.start : signal.end + 1])
+                return self._resolve(card, cond, Decision(
+                    "answer", score=best.score if best else None, candidates=match.candidates,
+                    reason=f"the words {words!r} point to {card.title!r}",
+                ))  # fmt: skip
+        if best is None or not confident:
             if greeting is not None and greeting.score >= SMALLTALK_BAR and not named:
                 best = greeting  # "hey, I have a question about prednisone": no question yet, so say hello
             else:
@@ -413,6 +456,14 @@ class Router:
             for c in match.candidates
         ]
         return Match(tuple(sorted(scored, key=lambda c: -c.score)))
+
+    def _signal(self, s: _Scan) -> Hit | None:
+        """The one topic the message's words point to (topics.signals), when exactly one does."""
+        topics = {h.concept for h in s.signals if self.catalog.variant(h.concept, None) or self._has_topic(h.concept)}
+        return next(h for h in s.signals if h.concept in topics) if len(topics) == 1 else None
+
+    def _has_topic(self, topic: str) -> bool:
+        return any(c.topic == topic for c in self.catalog.cards.values())
 
     def _asked_about(self, s: _Scan, d: Decision) -> Decision:
         """A question about a serious symptom ("can prednisone cause chest pain?"), with nothing more specific

@@ -66,11 +66,13 @@ class Understanding:
     question_phrases: tuple[str, ...] = ()
     drugs: tuple[Drug, ...] = ()
     drug_topics: tuple[str, ...] = ()  # topics about one drug: asked of another drug, never a prednisone card
+    drug_endings: tuple[str, ...] = ()  # "-mab", "-statin": an unknown word ending so is taken for a drug
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
+    topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
     file: str = ""
 
 
-_KEYS = ("emergencies", "negation", "questions", "drugs", "languages")
+_KEYS = ("emergencies", "negation", "questions", "drugs", "languages", "topics")
 
 
 def parse_pattern(text: str, line: int) -> Pattern:
@@ -171,7 +173,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
-    df.unknown(("topics", "known"))
+    df.unknown(("topics", "known", "endings"))
     drugs: list[Drug] = []
     known = dr.get("known")
     if isinstance(known, _Map):
@@ -210,7 +212,26 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             problems.append(
                 Problem(where, line, f"languages: {k!r} is not a language the detector knows", hint="e.g. spanish")
             )
+    tp = section("topics")
+    tf = _Fields(tp, where, "topics", problems)
+    tf.unknown(("window", "signals"))
+    topic_window = number(tf, "window", 6, 1, 20)
+    signals: list[Concept] = []
+    raw_signals = tp.get("signals")
+    if isinstance(raw_signals, _Map):
+        sf = _Fields(raw_signals, where, "topics signals", problems)
+        for topic in raw_signals:
+            patterns = tuple(parse_pattern(t, ln) for t, ln in sf.strings(topic))
+            for p in patterns:
+                if not p.slots:
+                    problems.append(Problem(where, p.line, f"topic {topic!r}: pattern {p.text!r} has an empty slot"))
+            line = raw_signals.key_lines.get(topic, raw_signals.line)
+            ok = tuple(p for p in patterns if p.slots)
+            signals.append(Concept(str(topic), str(topic), "", ok, topic_window, True, line))
+    elif raw_signals is not None:
+        tf.err("signals", "'signals' must map a topic to its patterns")
     return Understanding(
+        topics=tuple(signals),
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),
@@ -225,6 +246,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         question_phrases=words(q, "phrases", "questions"),
         drugs=tuple(drugs),
         drug_topics=words(dr, "topics", "drugs"),
+        drug_endings=words(dr, "endings", "drugs"),
         languages=languages,
         file=where,
     )

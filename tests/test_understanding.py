@@ -222,3 +222,29 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
     assert result.catalog is not None, result.problems
     before.swap(result.catalog)  # what /reload does once the catalog validates
     assert before.turn("my legs went purple and numb", "k", 0.0).decision.kind == "urgent"
+
+
+# --- topic signals and unknown drugs -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("ever since the prednisone started I lie awake half the night", "sleep-mood"),
+        ("my wife is on steroids and so snappy with the kids lately", "sleep-mood"),
+        ("could prednisone be making his eyesight go fuzzy", "eyes"),
+        ("prednisone and glucose readings, anything to know?", "blood-sugar"),
+    ],
+)
+def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
+    assert route(router, text).card == card, route(router, text).reason
+
+
+def test_topic_words_need_the_message_to_be_about_our_subject(router: Router) -> None:
+    assert route(router, "is honey a good sugar substitute").kind == "fallback"
+    assert route(router, "what is the high temperature for tomorrow").kind == "fallback"
+
+
+def test_an_unknown_drug_like_word_gets_the_honest_fallback(router: Router) -> None:
+    d = route(router, "what are the side effects of zorbatinib")
+    assert d.kind == "fallback" and "zorbatinib" in d.reason
