@@ -86,8 +86,11 @@ class Negation:
                     return " ".join(cue), i
         return None
 
-    def cue_before(self, words: Sequence[str], sentence: Sequence[int], start: int) -> tuple[str, int] | None:
-        """The cue that negates the word at `start`, and its position, or None."""
+    def cue_before(
+        self, words: Sequence[str], sentence: Sequence[int], start: int, owned: frozenset[int] = frozenset()
+    ) -> tuple[str, int] | None:
+        """The cue that negates the word at `start`, and its position, or None; cues at `owned` positions
+        belong to something else."""
         lo = start
         while lo > 0 and start - lo < self.window and sentence[lo - 1] == sentence[start]:
             lo -= 1
@@ -95,7 +98,7 @@ class Negation:
                 return None
         for i in range(start - 1, lo - 1, -1):
             cue = _at(words, i, self.cues)
-            if cue is not None and i + len(cue) <= start:
+            if cue is not None and i + len(cue) <= start and i not in owned:
                 after = words[i + len(cue)] if i + len(cue) < len(words) else ""
                 if after not in self.not_after:
                     return " ".join(cue), i
@@ -148,7 +151,7 @@ class ConceptIndex:
     ) -> list[Hit]:
         """Every pattern that fires, at most one hit per concept (an urgent one first).
 
-        `clause` and `sentence`: each word's clause and sentence; `asks`: whether each sentence is a question.
+        `clause` and `sentence`: each word's clause and sentence; `asks`: whether each clause is a question.
         """
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, slot) → (start, end)
         for i, w in enumerate(words):
@@ -160,22 +163,28 @@ class ConceptIndex:
                     spots = places.setdefault(ps, [])
                     if len(spots) < MAX_PLACES:
                         spots.append((i, i + len(key) - 1))
-        found: list[tuple[int, Hit]] = []
-        negating: dict[int, str] = {}  # position of a cue that negated a hit → the cue
+        placed: list[tuple[int, int, int, frozenset[int]]] = []  # (pattern, start, end, words its slots use)
         for pi, p in enumerate(self.patterns):
             slots = [places.get((pi, s)) for s in range(p.slots)]
-            if not all(slots):
-                continue
-            span = _place([s for s in slots if s], p.window)
-            if span is None:
-                continue
+            if all(slots):
+                span = _place([s for s in slots if s], p.window)
+                if span is not None:
+                    placed.append((pi, *span))
+        found: list[tuple[int, Hit]] = []
+        negating: dict[int, str] = {}  # position of a cue that negated a hit → the cue
+        for pi, start, end, used in placed:
+            p = self.patterns[pi]
             concept = self.concepts[p.concept]
-            cue = self.negation.cue_before(words, clause, span[0]) or self.negation.cue_inside(words, *span)
-            about = None if concept.always else self._about(words, clause, sentence, asks, span[0], span[1])
+            # a cue that is another match's own word, apart from this one, is that match's, not a negation of
+            # this one: "he's not breathing and not responding"
+            owned = frozenset(i for qi, s2, e2, u2 in placed if qi != pi and (e2 < start or s2 > end) for i in u2)
+            cue = self.negation.cue_before(words, clause, start, owned) or self.negation.cue_inside(
+                words, start, end, used
+            )
+            about = None if concept.always else self._about(words, clause, sentence, asks, start, end)
             if cue:
                 negating[cue[1]] = cue[0]
-            found.append((p.concept, Hit(concept.id, p.text, span[0], span[1], cue[0] if cue else None, about)))
-
+            found.append((p.concept, Hit(concept.id, p.text, start, end, cue[0] if cue else None, about)))
         hits: dict[int, Hit] = {}
         for ci, hit in found:
             # "I'm not having trouble breathing": the cue that negates one pattern ("trouble + breathe") is
@@ -212,7 +221,7 @@ class ConceptIndex:
             found = _at(mine, j, self.not_now)
             if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
                 return " ".join(found)
-        if asks[k] and not any(w in self.personal for w in mine):
+        if asks[clause[start]] and not any(w in self.personal for w in mine):
             return "a general question (nobody's symptom)"
         return None
 

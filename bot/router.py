@@ -196,14 +196,18 @@ class Router:
         raw: list[str] = []
         matched_to = 0  # words from sentences that start within MAX_MATCH_CHARS: what the topic is matched on
         raw_clauses: list[str] = []
+        clause_asks: list[bool] = []
         clause: list[int] = []  # each word's clause: a negation reaches no further ("it's not ALS, it's LEMS")
         for k, (offset, piece, question) in enumerate(_sentences(text[:MAX_TEXT_CHARS])):
             ws = []
-            for part in _CLAUSE_END.split(piece):
+            parts = _CLAUSE_END.split(piece)
+            for n, part in enumerate(parts):
                 cw = self.normalize(part).split()
                 ws += cw
                 clause += [len(raw_clauses)] * len(cw)
                 raw_clauses.append(part)
+                # a clause asks when a question word opens it, or it ends a sentence that ends with "?"
+                clause_asks.append(self._asks(cw) or (question and n == len(parts) - 1))
             words += ws
             sentence += [k] * len(ws)
             raw.append(piece)
@@ -215,7 +219,7 @@ class Router:
         for group, _, start, n in places:
             if group == "except":  # "affects breathing", "breathing muscles": a topic, not a symptom now
                 masked[start : start + n] = [","] * n
-        hits = tuple(self._concepts.find(masked, clause, sentence, asks))
+        hits = tuple(self._concepts.find(masked, clause, sentence, clause_asks))
         emergency = next((h for h in hits if h.urgent), None)
 
         # the sentence(s) that ask, when a story comes first
@@ -293,7 +297,7 @@ class Router:
             unknown_drugs=self._unknown_drugs(text[:MAX_MATCH_CHARS]),
             signals=tuple(
                 h
-                for h in self._signals.find(masked, clause, sentence, asks)
+                for h in self._signals.find(masked, clause, sentence, clause_asks)
                 if h.negated_by is None and sentence[h.start] in region
             ),
         )
