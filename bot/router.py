@@ -40,7 +40,9 @@ DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may s
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
 ONE_WORD_SHARE = 0.75  # an example sharing one word with a message of ONE_WORD_MESSAGE_MIN words or more keeps this
 ONE_WORD_MESSAGE_MIN = 3
-SIGNAL_OVERRIDE = 70.0  # a topic's own words beat a matched example scoring under this
+SIGNAL_OVERRIDE = 70.0  # a topic's own words beat a matched example scoring under this ...
+GENERIC_TOPICS = frozenset({"side-effects", "drug"})  # ... or any score for these, which a specific topic refines
+VAGUE_QUESTION = 2  # content words: an asking sentence with fewer leaves the topic to the whole message
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
@@ -255,7 +257,8 @@ class Router:
         oos_alone = None if "in_scope" in found or named or implied else best("oos_alone", region, True)
         guard = best("guard", region, False)
         picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
-        if not self.matcher.content(" ".join(picked)):
+        if len(self.matcher.content(" ".join(picked))) < VAGUE_QUESTION:
+            # "Is that normal?" after a story: the story says what "that" is, so the topic is decided on it all
             picked, region = words[:matched_to], told
         if (
             region != told
@@ -402,7 +405,8 @@ class Router:
         # ours, not "sugar"; and not a word in passing in a long story that asks nothing
         scoped = s.in_scope or s.conditions or ctx is not None
         signal = self._signal(s) if scoped and (s.asking or s.story_words <= LONG_QUESTION_WORDS) else None
-        if signal is not None and (not confident or (best is not None and best.score < SIGNAL_OVERRIDE)):
+        generic = best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
+        if signal is not None and (not confident or generic or (best is not None and best.score < SIGNAL_OVERRIDE)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
             if card is not None and (
                 best is None or not confident or self.catalog.cards[best.card].topic != card.topic
