@@ -240,7 +240,9 @@ class Router:
         for group, rank, start, n in places:
             found.setdefault(group, []).append((rank, start, n))
         named = frozenset(w for i, w in enumerate(words[:matched_to]) if w in ("lems", "als") and live(i))
-        implied = frozenset(c for c, _ in self._condition_drugs if f"drug:{c}" in found)
+        implied = frozenset(  # "I don't want riluzole's side effects": a negated drug implies nothing
+            c for c, _ in self._condition_drugs if any(live(st) for _, st, _ in found.get(f"drug:{c}", ()))
+        )
         drugs = tuple(
             dict.fromkeys(
                 g[5:] for g, _, st, _ in sorted(places, key=lambda p: p[2]) if g.startswith("name:") and live(st)
@@ -253,7 +255,7 @@ class Router:
             return min(spots)[0] if spots else None
 
         oos_drug = best("oos_drugs", region, True)
-        oos_cond = best("oos_conditions", region, True)
+        oos_cond = best("oos_conditions", told, True)  # "I have lupus. Can I take prednisone?": the story counts
         oos_alone = None if "in_scope" in found or named or implied else best("oos_alone", region, True)
         guard = best("guard", region, False)
         picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
@@ -405,7 +407,7 @@ class Router:
         # ours, not "sugar"; and not a word in passing in a long story that asks nothing
         scoped = s.in_scope or s.conditions or ctx is not None
         signal = self._signal(s) if scoped and (s.asking or s.story_words <= LONG_QUESTION_WORDS) else None
-        generic = best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
+        generic = cond is None and best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
         if signal is not None and (not confident or generic or (best is not None and best.score < SIGNAL_OVERRIDE)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
             if card is not None and (
