@@ -43,6 +43,8 @@ ONE_WORD_MESSAGE_MIN = 3
 SIGNAL_OVERRIDE = 70.0  # a topic's own words beat a matched example scoring under this ...
 GENERIC_TOPICS = frozenset({"side-effects", "drug"})  # ... or any score for these, which a specific topic refines
 VAGUE_QUESTION = 2  # content words: an asking sentence with fewer leaves the topic to the whole message
+CONTRAST = frozenset({"but", "and", "yet"})  # "... but not ALS": a comparison, not a denial
+COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
@@ -230,8 +232,10 @@ class Router:
         region = set(asking) if 1 <= len(asking) < len(told) else told
         negated: list[str] = []
 
-        def live(start: int) -> bool:
+        def live(start: int, contrast: bool = False) -> bool:
             cue = self._negation.cue_before(words, clause, start)
+            if cue and contrast and cue[1] > 0 and words[cue[1] - 1] in CONTRAST:
+                cue = None  # "used in LEMS but not in ALS" sets the two side by side; it denies neither
             if cue:
                 negated.append(f"{' '.join(words[start : start + 1])} (after {cue[0]!r})")
             return cue is None
@@ -239,7 +243,9 @@ class Router:
         found: dict[str, list[tuple[int, int, int]]] = {}  # group → (rank, start, n), in reading order
         for group, rank, start, n in places:
             found.setdefault(group, []).append((rank, start, n))
-        named = frozenset(w for i, w in enumerate(words[:matched_to]) if w in ("lems", "als") and live(i))
+        named = frozenset(
+            w for i, w in enumerate(words[:matched_to]) if w in ("lems", "als") and live(i, contrast=True)
+        )
         implied = frozenset(  # "I don't want riluzole's side effects": a negated drug implies nothing
             c for c, _ in self._condition_drugs if any(live(st) for _, st, _ in found.get(f"drug:{c}", ()))
         )
@@ -564,7 +570,11 @@ class Router:
         compare = self.catalog.cards.get("compare")
         if card.condition == "general" and card.topic != "drug":
             return _replace(base, card=card.id, topic=card.topic)
-        if compare and card.topic in ("evidence", "mechanism", "overview", "drug"):
+        close = compare is not None and any(
+            c.card == compare.id and base.score is not None and c.score >= base.score - COMPARE_MARGIN
+            for c in base.candidates
+        )
+        if compare and (close or card.topic in ("evidence", "mechanism", "overview", "drug")):
             return _replace(base, card=compare.id, topic=compare.topic, reason="both conditions named")
         return self._clarify(card, base.score, base.candidates, "both conditions named")
 
