@@ -188,11 +188,11 @@ def test_a_message_in_another_language_gets_a_note_in_english_and_in_that_langua
 
 
 def test_why_shows_the_concept_drug_negation_and_sentence(router: Router) -> None:
-    out = explain(router, "No high fever at all. My dad is on riluzole. Can he stop it?")
+    out = explain(router, "No high fever at all. My dad is on riluzole. Can he stop taking it suddenly?")
     assert "Answer:     answered with 'What treats ALS instead?'" in out
     assert "not urgent: a serious infection while on steroids (negated by 'no')" in out
     assert "the question is about riluzole" in out
-    assert "decided on 'Can he stop it'" in out
+    assert "decided on 'Can he stop taking it suddenly'" in out
     assert "emergency:  an overdose" in explain(router, "took 3 tablets too many")
 
 
