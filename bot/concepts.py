@@ -156,7 +156,7 @@ class ConceptIndex:
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, slot) → (start, end)
         for i, w in enumerate(words):
             keys = [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
-            if w.isdigit() or w in NUMBER_WORDS:
+            if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
             for key in keys:
                 for ps in self.table.get(key, ()):
