@@ -45,6 +45,7 @@ GENERIC_TOPICS = frozenset({"side-effects", "drug"})  # ... or any score for the
 VAGUE_QUESTION = 2  # content words: an asking sentence with fewer leaves the topic to the whole message
 CONTRAST = frozenset({"but", "and", "yet"})  # "... but not ALS": a comparison, not a denial
 COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
+OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "welcome", "smalltalk", "sources"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
@@ -260,14 +261,20 @@ class Router:
             spots = [(r, st) for r, st in spots if not negatable or live(st)]
             return min(spots)[0] if spots else None
 
+        signal_hits = [h for h in self._signals.find(masked, clause, sentence, clause_asks) if h.negated_by is None]
+        picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
+        if region != told and not any(sentence[h.start] in region for h in signal_hits):
+            probe = self.matcher.match(" ".join(picked), conditions=len(named))
+            if len(self.matcher.content(" ".join(picked))) < VAGUE_QUESTION or (
+                probe.best is None or probe.best.score < ANSWER_BAR
+            ):
+                # "Is that normal?", "What treatments are there?" after a story: the story says what "that" is
+                # and which treatments, so the topic is decided on it all
+                picked, region = words[:matched_to], told
         oos_drug = best("oos_drugs", region, True)
         oos_cond = best("oos_conditions", told, True)  # "I have lupus. Can I take prednisone?": the story counts
         oos_alone = None if "in_scope" in found or named or implied else best("oos_alone", region, True)
-        guard = best("guard", region, False)
-        picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
-        if len(self.matcher.content(" ".join(picked))) < VAGUE_QUESTION:
-            # "Is that normal?" after a story: the story says what "that" is, so the topic is decided on it all
-            picked, region = words[:matched_to], told
+        guard = best("guard", region, True)  # "I don't want to stop prednisone, just ..." is no stopping question
         if (
             region != told
             and not any(w in ("lems", "als") for w in picked)
@@ -306,11 +313,9 @@ class Router:
             language=language,
             general=any(asks) and not self._concepts.personal.intersection(words),
             unknown_drugs=self._unknown_drugs(text[:MAX_MATCH_CHARS]),
-            signals=tuple(
-                h
-                for h in self._signals.find(masked, clause, sentence, clause_asks)
-                if h.negated_by is None and sentence[h.start] in region
-            ),
+            # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
+            signals=tuple(h for h in signal_hits if sentence[h.start] in region)
+            or tuple(h for h in signal_hits if h.start < matched_to),
         )
 
     def _unknown_drugs(self, text: str) -> tuple[str, ...]:
@@ -411,8 +416,8 @@ class Router:
             greeting, best = best, next((c for c in match.candidates if not self._small_talk(c)), None)
         confident = best is not None and self._confident(s, ctx, named, best, match.candidates)
         # ours, not "sugar"; and not a word in passing in a long story that asks nothing
-        scoped = s.in_scope or s.conditions or ctx is not None
-        signal = self._signal(s) if scoped and (s.asking or s.story_words <= LONG_QUESTION_WORDS) else None
+        scoped = bool(s.in_scope or s.conditions or ctx is not None)
+        signal = self._signal(s, scoped) if (s.asking or s.story_words <= LONG_QUESTION_WORDS) else None
         generic = cond is None and best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
         if signal is not None and (not confident or generic or (best is not None and best.score < SIGNAL_OVERRIDE)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
@@ -426,6 +431,8 @@ class Router:
                     "answer", score=best.score if best else None, candidates=match.candidates,
                     reason=f"the words {words!r} point to {card.title!r}",
                 ))  # fmt: skip
+        if (best is None or not confident) and other is not None:
+            return self._other_drug(other, s, "question")
         if best is None or not confident:
             if greeting is not None and greeting.score >= SMALLTALK_BAR and not named:
                 best = greeting  # "hey, I have a question about prednisone": no question yet, so say hello
@@ -436,7 +443,8 @@ class Router:
         if card.topic == "urgent" and s.general and asked and (info := self.catalog.variant(asked, None)):
             # "what are the signs of an emergency?": no emergency is happening; the card on when to call answers
             card = info
-        if other is not None and card.topic in self.catalog.understanding.drug_topics:
+        if other is not None and card.topic not in OTHER_DRUG_KEEPS:
+            # a question about riluzole is answered with where riluzole fits, whatever it asks
             return self._other_drug(other, s, card.topic)
         base = Decision("answer", score=best.score, candidates=match.candidates,
                         reason=f"closest to the example {self.typed.get(best.example, best.example)!r}")  # fmt: skip
@@ -473,10 +481,15 @@ class Router:
         ]
         return Match(tuple(sorted(scored, key=lambda c: -c.score)))
 
-    def _signal(self, s: _Scan) -> Hit | None:
-        """The one topic the message's words point to (topics.signals), when exactly one does."""
-        topics = {h.concept for h in s.signals if self.catalog.variant(h.concept, None) or self._has_topic(h.concept)}
-        return next(h for h in s.signals if h.concept in topics) if len(topics) == 1 else None
+    def _signal(self, s: _Scan, scoped: bool) -> Hit | None:
+        """The one topic the message's words point to (topics.signals), when exactly one does; a specific
+        topic beside the general side effects is the one ("sleep problems on prednisone")."""
+        anywhere = self.catalog.understanding.anywhere
+        hits = [h for h in s.signals if (scoped or h.concept in anywhere) and self._has_topic(h.concept)]
+        topics = {h.concept for h in hits}
+        if len(topics) > 1:
+            topics -= GENERIC_TOPICS
+        return next(h for h in hits if h.concept in topics) if len(topics) == 1 else None
 
     def _has_topic(self, topic: str) -> bool:
         return any(c.topic == topic for c in self.catalog.cards.values())
@@ -503,13 +516,15 @@ class Router:
         return subject[0]
 
     def _other_drug(self, drug: Drug, s: _Scan, topic: str) -> Decision:
-        """Another drug's side effects, dose or stopping: where it fits, and who can answer the rest."""
+        """A question about another drug: where it fits among the treatments, and, for its side effects,
+        dose or stopping, who can answer them."""
         why = f"the question is about {drug.label}, not prednisone: no prednisone card for its {topic}"
+        note = "other_drug" if topic in self.catalog.understanding.drug_topics or topic == "question" else None
         if drug.condition and (not s.named or drug.condition in s.conditions):
             card = self.catalog.variant("alternatives", drug.condition)
             if card is not None:
                 return Decision("answer", card=card.id, topic=card.topic, condition=drug.condition,
-                                notice="other_drug", drug=drug.label, reason=why)  # fmt: skip
+                                notice=note, drug=drug.label, reason=why)  # fmt: skip
         return replace(self._fallback(drug.condition, why), drug=drug.label)
 
     def _follow_up_form(self, text: str) -> bool:

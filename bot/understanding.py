@@ -69,6 +69,7 @@ class Understanding:
     drug_endings: tuple[str, ...] = ()  # "-mab", "-statin": an unknown word ending so is taken for a drug
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
     topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
+    anywhere: tuple[str, ...] = ()  # topics whose words count even when the message names no drug or condition
     file: str = ""
 
 
@@ -214,7 +215,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             )
     tp = section("topics")
     tf = _Fields(tp, where, "topics", problems)
-    tf.unknown(("window", "signals"))
+    tf.unknown(("window", "signals", "anywhere"))
     topic_window = number(tf, "window", 6, 1, 20)
     signals: list[Concept] = []
     raw_signals = tp.get("signals")
@@ -232,6 +233,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         tf.err("signals", "'signals' must map a topic to its patterns")
     return Understanding(
         topics=tuple(signals),
+        anywhere=words(tp, "anywhere", "topics"),
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),
