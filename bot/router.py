@@ -41,6 +41,7 @@ FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only whe
 ONE_WORD_SHARE = 0.75  # an example sharing one word with a message of ONE_WORD_MESSAGE_MIN words or more keeps this
 ONE_WORD_MESSAGE_MIN = 3
 SIGNAL_OVERRIDE = 70.0  # a topic's own words beat a matched example scoring under this ...
+STRONG_SIGNAL = 90.0  # ... and a strong topic's words beat anything under this
 GENERIC_TOPICS = frozenset({"side-effects", "drug"})  # ... or any score for these, which a specific topic refines
 VAGUE_QUESTION = 2  # content words: an asking sentence with fewer leaves the topic to the whole message
 CONTRAST = frozenset({"but", "and", "yet"})  # "... but not ALS": a comparison, not a denial
@@ -419,7 +420,12 @@ class Router:
         scoped = bool(s.in_scope or s.conditions or ctx is not None)
         signal = self._signal(s, scoped) if (s.asking or s.story_words <= LONG_QUESTION_WORDS) else None
         generic = cond is None and best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
-        if signal is not None and (not confident or generic or (best is not None and best.score < SIGNAL_OVERRIDE)):
+        bar = (
+            STRONG_SIGNAL
+            if signal is not None and signal.concept in self.catalog.understanding.strong
+            else SIGNAL_OVERRIDE
+        )
+        if signal is not None and (not confident or generic or (best is not None and best.score < bar)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
             if card is not None and (
                 best is None or not confident or self.catalog.cards[best.card].topic != card.topic

@@ -70,6 +70,7 @@ class Understanding:
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
     topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
     anywhere: tuple[str, ...] = ()  # topics whose words count even when the message names no drug or condition
+    strong: tuple[str, ...] = ()  # topics whose words beat any example scoring under STRONG_SIGNAL
     file: str = ""
 
 
@@ -215,7 +216,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             )
     tp = section("topics")
     tf = _Fields(tp, where, "topics", problems)
-    tf.unknown(("window", "signals", "anywhere"))
+    tf.unknown(("window", "signals", "anywhere", "strong"))
     topic_window = number(tf, "window", 6, 1, 20)
     signals: list[Concept] = []
     raw_signals = tp.get("signals")
@@ -234,6 +235,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
     return Understanding(
         topics=tuple(signals),
         anywhere=words(tp, "anywhere", "topics"),
+        strong=words(tp, "strong", "topics"),
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),
