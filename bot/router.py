@@ -394,7 +394,8 @@ class Router:
         if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
-        if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions):
+        alone_in_context = s.out_of_scope in self._oos_alone and ctx is not None  # "cataracts?" after prednisone
+        if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
             return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
         other = self._other_subject(s)
         if other is None and s.unknown_drugs and not any(self._drugs[d].ours for d in s.subject if d in self._drugs):
