@@ -30,6 +30,8 @@ TYPO_MIN_LEN = 4
 TYPO_CUTOFF = 84.0  # towards drug and condition names
 WORD_TYPO_MIN_LEN = 6  # towards any other catalog word: longer words only, and closer
 WORD_TYPO_CUTOFF = 88.0
+LONG_WORD = 8
+LONG_WORD_TYPO_CUTOFF = 85.0
 _STRETCH = re.compile(r"(\w)\1{2,}")  # three or more of one letter: "hiii", "plsss", "sooo"
 KEEP = frozenset({"lems", "als"})  # tokens the stemmer must not touch ("als" is not a plural of "al")
 _stemmer = Stemmer.Stemmer("english")
@@ -137,7 +139,9 @@ class Normalizer:
             return word
         fixed = _closest(word, self.vocabulary.get(word[0], ()), TYPO_CUTOFF)
         if fixed == word and len(word) >= WORD_TYPO_MIN_LEN:
-            fixed = _closest(word, self.words.get(word[0], ()), WORD_TYPO_CUTOFF)
+            # one wrong letter in eight ("pregnent", "evidense") scores 87.5; shorter words need to be closer
+            cutoff = LONG_WORD_TYPO_CUTOFF if len(word) >= LONG_WORD else WORD_TYPO_CUTOFF
+            fixed = _closest(word, self.words.get(word[0], ()), cutoff)
         return fixed
 
     def __call__(self, text: str) -> str:
