@@ -356,7 +356,7 @@ def leave_one_out(router: Router, exs: list[Example], everything: list[Example])
     """Score each of `exs` against the router's index rebuilt from every other example (`everything`)."""
     for ex in exs:
         rows = [(o.intent.id, o.intent.card, o.normalised) for o in everything if o.key != ex.key]
-        matcher = Matcher(rows, router.matcher.ignore, router.matcher.conditions)
+        matcher = Matcher(rows, router.matcher.ignore, router.matcher.conditions, topic_of=router.matcher.topic_of)
         yield ex, matcher.match(ex.normalised, ex.named)
 
 

@@ -112,7 +112,7 @@ class Matcher:
         # A word weighs for how rare it is AND how well it tells topics apart: "prednisone" is in every
         # topic's examples and says little; "bone" is only in side effects. A word seen once is no proof of
         # a topic, so purity is smoothed: (examples in its main topic) / (all its examples + 1).
-        topics = topic_of or {}
+        topics = self.topic_of = dict(topic_of or {})
         by_topic: dict[str, dict[str, int]] = {}
         for _, c, _, words in rows:
             for w in words:
