@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from bot.normalize import stem
-from bot.understanding import NUMBER, Concept, Understanding
+from bot.understanding import FEVER, NUMBER, Concept, Understanding
 
 NUMBER_WORDS = frozenset(
     stem(w)  # messages arrive stemmed: "twelve" is "twelv"
@@ -40,6 +40,7 @@ NUMBER_WORDS = frozenset(
         "handful",
     ]
 )
+REPORT_REACH = 3  # words before a match where "my", "his", "I" ... make it a report of one's own symptom
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
 
 
@@ -70,6 +71,7 @@ class Negation:
 
     def __init__(self, u: Understanding, norm: Callable[[str], str]) -> None:
         self.cues = _phrases(u.negation, norm)
+        self.inside = self.cues - _phrases(u.not_inside, norm)
         self.breaks = _phrases(u.negation_breaks, norm)
         self.not_after = frozenset(t for p in _phrases(u.not_negation, norm) for t in p[:1])
         self.window = u.negation_window
@@ -79,7 +81,7 @@ class Negation:
         for i in range(start + 1, end):
             if i in used:
                 continue
-            cue = _at(words, i, self.cues)
+            cue = _at(words, i, self.inside)
             if cue is not None and not used.intersection(range(i, i + len(cue))):
                 after = words[i + len(cue)] if i + len(cue) < len(words) else ""
                 if after not in self.not_after:
@@ -137,7 +139,7 @@ class ConceptIndex:
                 self.patterns.append(_Compiled(ci, text, len(slots), concept.window))
                 for si, slot in enumerate(slots):
                     for alt in slot:
-                        key = (NUMBER,) if alt == NUMBER else tuple(norm(alt).split())
+                        key = (alt,) if alt in (NUMBER, FEVER) else tuple(norm(alt).split())
                         if key:
                             self.table.setdefault(key, []).append((pi, si))
         self.longest = max((len(k) for k in self.table), default=1)
@@ -158,6 +160,8 @@ class ConceptIndex:
             keys = [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
             if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
+                if _fever(w):
+                    keys.append((FEVER,))
             for key in keys:
                 for ps in self.table.get(key, ()):
                     spots = places.setdefault(ps, [])
@@ -209,8 +213,13 @@ class ConceptIndex:
         """Why a hit is about the symptom rather than a report of it, or None. "What are the side effects,
         I can't breathe": an "about" word counts in the hit's own clause only."""
         k = sentence[start]
+        if any(w in self.personal for w in words[max(0, start - REPORT_REACH) : end + 1]):
+            # "is it a side effect if my stool is black?": my stool, now; not a question about stools
+            about_allowed = False
+        else:
+            about_allowed = True
         i = start - 1
-        while i >= 0 and clause[i] == clause[start]:
+        while about_allowed and i >= 0 and clause[i] == clause[start]:
             found = _at(words, i, self.about)
             if found is not None:
                 return " ".join(found)
@@ -221,7 +230,7 @@ class ConceptIndex:
             found = _at(mine, j, self.not_now)
             if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
                 return " ".join(found)
-        if asks[clause[start]] and not any(w in self.personal for w in mine):
+        if about_allowed and asks[clause[start]] and not any(w in self.personal for w in mine):
             return "a general question (nobody's symptom)"
         return None
 
@@ -260,3 +269,9 @@ def _at(words: Sequence[str], i: int, phrases: frozenset[tuple[str, ...]]) -> tu
         if len(key) == n and key in phrases:
             return key
     return None
+
+
+def _fever(word: str) -> bool:
+    digits = "".join(c for c in word[:3] if c.isdigit())
+    value = int(digits) if digits else 0
+    return 38 <= value <= 45 or 101 <= value <= 110

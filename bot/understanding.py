@@ -19,6 +19,7 @@ from bot.catalog import BROKEN, Problem, _Fields, _List, _Map, _rel, read_yaml
 from bot.language import known_language
 
 NUMBER = "<number>"
+FEVER = "<fever>"  # a temperature that is a fever: 38 to 45 (Celsius) or 100.4 to 110 (Fahrenheit)
 CONDITIONS = ("lems", "als")
 
 
@@ -62,6 +63,7 @@ class Understanding:
     negation_window: int = 3
     negation_breaks: tuple[str, ...] = ()
     not_negation: tuple[str, ...] = ()  # words after a cue that make it no negation ("not sure", "can't stop")
+    not_inside: tuple[str, ...] = ()  # cues that negate nothing between a pattern's words ("60mg instead of 6mg")
     question_words: tuple[str, ...] = ()
     question_phrases: tuple[str, ...] = ()
     drugs: tuple[Drug, ...] = ()
@@ -169,7 +171,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     neg = section("negation")
     nf = _Fields(neg, where, "negation", problems)
-    nf.unknown(("cues", "window", "breaks", "not_after"))
+    nf.unknown(("cues", "window", "breaks", "not_after", "not_inside"))
     q = section("questions")
     _Fields(q, where, "questions", problems).unknown(("words", "phrases"))
 
@@ -246,6 +248,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         negation_window=number(nf, "window", 3, 1, 10),
         negation_breaks=words(neg, "breaks", "negation"),
         not_negation=words(neg, "not_after", "negation"),
+        not_inside=words(neg, "not_inside", "negation"),
         question_words=words(q, "words", "questions"),
         question_phrases=words(q, "phrases", "questions"),
         drugs=tuple(drugs),
