@@ -213,11 +213,8 @@ class ConceptIndex:
         """Why a hit is about the symptom rather than a report of it, or None. "What are the side effects,
         I can't breathe": an "about" word counts in the hit's own clause only."""
         k = sentence[start]
-        if any(w in self.personal for w in words[max(0, start - REPORT_REACH) : end + 1]):
-            # "is it a side effect if my stool is black?": my stool, now; not a question about stools
-            about_allowed = False
-        else:
-            about_allowed = True
+        # "is it a side effect if my stool is black?": my stool, now; not a question about stools
+        about_allowed = not any(w in self.personal for w in words[max(0, start - REPORT_REACH) : end + 1])
         i = start - 1
         while about_allowed and i >= 0 and clause[i] == clause[start]:
             found = _at(words, i, self.about)
