@@ -23,7 +23,7 @@ from bot.concepts import ConceptIndex, Hit, Negation
 from bot.context import ChatContext, ContextStore
 from bot.language import detect
 from bot.matcher import Candidate, Match, Matcher
-from bot.normalize import Normalizer, fold
+from bot.normalize import Normalizer, basic, fold
 from bot.phrases import PhraseIndex
 from bot.understanding import Drug
 
@@ -127,6 +127,7 @@ class Router:
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
     _question_phrases: tuple[str, ...] = field(init=False)
+    _names: frozenset[str] = field(init=False)  # drug and condition names, in `basic` form
     _ours: str = field(init=False)  # prednisone, normalised: added to a question that says only "it"
 
     def __post_init__(self) -> None:
@@ -173,6 +174,13 @@ class Router:
         put(self, "_condition_drugs", tuple((c, p) for c, ws in lex.condition_drugs.items() for p in phrases(ws)))
         put(self, "_concepts", ConceptIndex(u, norm, listed=lex.urgent))
         put(self, "_negation", self._concepts.negation)
+        put(
+            self,
+            "_names",
+            frozenset(w for ws in norm.vocabulary.values() for w in ws)
+            | frozenset(w for names in lex.conditions.values() for n in names for w in basic(n).split() if len(w) > 3)
+            | frozenset(w for d in u.drugs for n in d.names for w in basic(n).split()),
+        )
         put(self, "_signals", ConceptIndex(u, norm, concepts=u.topics))
         put(self, "_drugs", {d.id: d for d in u.drugs})
         put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
@@ -245,9 +253,11 @@ class Router:
         found: dict[str, list[tuple[int, int, int]]] = {}  # group → (rank, start, n), in reading order
         for group, rank, start, n in places:
             found.setdefault(group, []).append((rank, start, n))
-        named = frozenset(
-            w for i, w in enumerate(words[:matched_to]) if w in ("lems", "als") and live(i, contrast=True)
-        )
+        alive = {i: live(i, contrast=True) for i, w in enumerate(words[:matched_to]) if w in ("lems", "als")}
+        for i in sorted(alive):  # "I don't have ALS or LEMS": the negation runs on through the list
+            if alive[i] and i >= 2 and words[i - 1] in ("or", "nor") and alive.get(i - 2) is False:
+                alive[i] = False
+        named = frozenset(words[i] for i, ok in alive.items() if ok)
         implied = frozenset(  # "I don't want riluzole's side effects": a negated drug implies nothing
             c for c, _ in self._condition_drugs if any(live(st) for _, st, _ in found.get(f"drug:{c}", ()))
         )
@@ -286,7 +296,11 @@ class Router:
         full = " ".join(words[:matched_to])
         language = None
         if emergency is None and self._looks_foreign(words):
-            language = detect(text[:MAX_MATCH_CHARS], tuple(n for n, _ in self.catalog.understanding.languages))
+            # drug and condition names say nothing of the language ("prednisone", "Lambert-Eaton")
+            plain = " ".join(
+                w for w in text[:MAX_MATCH_CHARS].split() if not self._names.intersection(basic(w).split())
+            )
+            language = detect(plain, tuple(n for n, _ in self.catalog.understanding.languages))
         return _Scan(
             text=topic_text,
             conditions=named or implied,
