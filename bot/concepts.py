@@ -185,7 +185,7 @@ class ConceptIndex:
             cue = self.negation.cue_before(words, clause, start, owned) or self.negation.cue_inside(
                 words, start, end, used
             )
-            about = None if concept.always else self._about(words, clause, sentence, asks, start, end)
+            about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
             if cue:
                 negating[cue[1]] = cue[0]
             found.append((p.concept, Hit(concept.id, p.text, start, end, cue[0] if cue else None, about)))
@@ -209,12 +209,16 @@ class ConceptIndex:
         asks: Sequence[bool],
         start: int,
         end: int,
+        *,
+        always: bool = False,
     ) -> str | None:
         """Why a hit is about the symptom rather than a report of it, or None. "What are the side effects,
-        I can't breathe": an "about" word counts in the hit's own clause only."""
+        I can't breathe": an "about" word counts in the hit's own clause only. A concept that is `always`
+        urgent is still no emergency when it is over ("years ago, well for a long time")."""
         k = sentence[start]
         # "is it a side effect if my stool is black?": my stool, now; not a question about stools
-        about_allowed = not any(w in self.personal for w in words[max(0, start - REPORT_REACH) : end + 1])
+        near = words[max(0, start - REPORT_REACH) : end + 1]
+        about_allowed = not always and not any(w in self.personal for w in near)
         i = start - 1
         while about_allowed and i >= 0 and clause[i] == clause[start]:
             found = _at(words, i, self.about)
