@@ -23,7 +23,7 @@ from bot.concepts import ConceptIndex, Hit, Negation
 from bot.context import ChatContext, ContextStore
 from bot.language import detect
 from bot.matcher import Candidate, Match, Matcher
-from bot.normalize import Normalizer, basic, fold
+from bot.normalize import Normalizer, basic, fold, stem
 from bot.phrases import PhraseIndex
 from bot.understanding import Drug
 
@@ -209,17 +209,21 @@ class Router:
         asks: list[bool] = []  # each sentence's
         raw: list[str] = []
         matched_to = 0  # words from sentences that start within MAX_MATCH_CHARS: what the topic is matched on
-        raw_clauses: list[str] = []
+        clauses = 0
+        unstemmed: list[str] = []
         clause_asks: list[bool] = []
         clause: list[int] = []  # each word's clause: a negation reaches no further ("it's not ALS, it's LEMS")
         for k, (offset, piece, question) in enumerate(_sentences(text[:MAX_TEXT_CHARS])):
             ws = []
             parts = _CLAUSE_END.split(piece)
             for n, part in enumerate(parts):
-                cw = self.normalize(part).split()
+                forms = self.normalize.words_of(part)  # before stemming: drug-like endings are read on these
+                cw = [stem(w) for w in forms]
                 ws += cw
-                clause += [len(raw_clauses)] * len(cw)
-                raw_clauses.append(part)
+                clause += [clauses] * len(cw)
+                clauses += 1
+                if offset < MAX_MATCH_CHARS:
+                    unstemmed += forms
                 # a clause asks when a question word opens it, or it ends a sentence that ends with "?"
                 clause_asks.append(self._asks(cw) or (question and n == len(parts) - 1))
             words += ws
@@ -327,19 +331,19 @@ class Router:
             asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
             language=language,
             general=any(asks) and not self._concepts.personal.intersection(words),
-            unknown_drugs=self._unknown_drugs(text[:MAX_MATCH_CHARS]),
+            unknown_drugs=self._unknown_drugs(unstemmed),
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
             signals=tuple(h for h in signal_hits if sentence[h.start] in region)
             or tuple(h for h in signal_hits if h.start < matched_to),
         )
 
-    def _unknown_drugs(self, text: str) -> tuple[str, ...]:
+    def _unknown_drugs(self, words: list[str]) -> tuple[str, ...]:
         endings = self.catalog.understanding.drug_endings
         if not endings:
             return ()
         return tuple(
             w
-            for w in dict.fromkeys(self.normalize.words_of(text))
+            for w in dict.fromkeys(words)
             if len(w) > 5 and w.isalpha() and w not in self.normalize.known and w.endswith(endings)
         )
 
