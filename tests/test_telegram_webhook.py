@@ -8,12 +8,8 @@ as Docker would, and restart it to show that the chat context survives.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +22,7 @@ from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble
 from tests.conftest import ROOT
+from tests.process_harness import Cli, bot_env
 from tests.telegram_harness import USER, bot_settings, free_port, is_card
 
 QUESTION, CARD = "does prednisone help ALS?", "als-evidence"
@@ -115,37 +112,7 @@ async def test_webhook_mode_answers_only_updates_with_the_right_secret(
 
 @pytest.fixture
 def cli_env(tg: BotApiDouble, tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=tg.token,
-        TELEGRAM_BASE_URL=tg.base_url,
-        BOT_DATA_DIR=str(tmp_path / "data"),
-        BOT_CATALOG_DIR=str(ROOT),
-        PTB_TIMEDELTA="1",
-        PYTHONUNBUFFERED="1",
-    )
-    yield env
-
-
-class Cli:
-    """`python -m bot ...` in a subprocess; its log goes to a file (a full pipe would stall it)."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.log = log
-        with log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-
-    async def stop(self) -> int:
-        """SIGTERM, as `docker stop` sends; python-telegram-bot shuts down cleanly on it."""
-        self.proc.send_signal(signal.SIGTERM)
-        return await asyncio.to_thread(self.proc.wait, 15)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
+    yield bot_env(tg, tmp_path)
 
 
 async def test_polling_by_default_and_a_restart_keeps_the_context(
