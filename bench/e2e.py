@@ -55,9 +55,14 @@ JSON = dict[str, Any]
 
 
 def lift_limits(limiter: object) -> bool:
-    """Switch off AIORateLimiter's flood limits (its retries stay); False if the limiter is not one."""
+    """Switch off the flood limits (retries stay); False if the limiter is not one we know."""
     from telegram.ext import AIORateLimiter
 
+    from bot.adapters.delivery import FairRateLimiter
+
+    if isinstance(limiter, FairRateLimiter):
+        limiter.limits = False
+        return True
     if not isinstance(limiter, AIORateLimiter):
         return False
     # python-telegram-bot has no public setter; these are the attributes its __init__ sets for rate 0.
@@ -132,7 +137,12 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, con
         prof = cProfile.Profile()
         prof.enable()
     try:
-        app.run_polling(poll_interval=0.0, stop_signals=(signal.SIGTERM, signal.SIGINT), close_loop=True)
+        if app.updater is None:  # the bot: its own poller, as `run` starts it
+            import asyncio
+
+            asyncio.run(adapter.serve(app))
+        else:
+            app.run_polling(poll_interval=0.0, stop_signals=(signal.SIGTERM, signal.SIGINT), close_loop=True)
     finally:
         if profile:
             prof.disable()

@@ -8,7 +8,8 @@ from types import TracebackType
 
 from bot.adapters import admin
 from bot.adapters.admin import App
-from bot.adapters.telegram import build_application
+from bot.adapters.polling import Poller
+from bot.adapters.telegram import ALLOWED_UPDATES, build_application
 from bot.brain import Brain
 from bot.catalog import load
 from bot.settings import Settings
@@ -33,19 +34,18 @@ class AdminBot:
         self.app: App = build_application(
             self.brain, settings, extra=lambda app: admin.install(app, settings, root, watch_seconds=watch_seconds)
         )
+        self.poller = Poller(self.app, ALLOWED_UPDATES, long_poll=1)
 
     async def __aenter__(self) -> AdminBot:
         await self.app.initialize()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(timeout=1, poll_interval=0)
         await self.app.start()
+        await self.poller.start()
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self.app.updater is not None
-        await self.app.updater.stop()
+        await self.poller.stop()
         await self.app.stop()
         await self.app.shutdown()
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from telegram import Update
 
+from bot.adapters.polling import Poller
 from bot.adapters.telegram import ALLOWED_UPDATES, App, build_application, post_init
 from bot.brain import Brain
 from bot.catalog import Catalog
@@ -56,13 +57,13 @@ class RunningBot:
         self.brain = Brain(catalog, store)
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}
         self.app: App = build_application(self.brain, settings, **kwargs)
+        self.poller = Poller(self.app, ALLOWED_UPDATES, long_poll=1)
 
     async def __aenter__(self) -> RunningBot:
         await self.app.initialize()
-        await post_init(self.app)  # what run_polling/run_webhook call before starting
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(timeout=1, poll_interval=0, allowed_updates=list(ALLOWED_UPDATES))
+        await post_init(self.app)  # what `serve` calls before starting
         await self.app.start()
+        await self.poller.start()
         await self.tg.wait_for_poller_async()  # polling, and Telegram knows our allowed_updates
         return self
 
@@ -72,26 +73,24 @@ class RunningBot:
         await self.stop()
 
     async def stop(self) -> None:
-        """What run_polling does on SIGTERM: stop fetching (confirming the offset), finish, shut down."""
-        assert self.app.updater is not None
-        if self.app.updater.running:
-            await self.app.updater.stop()
+        """What `serve` does on SIGTERM: stop fetching, finish what is in hand, confirm it, shut down."""
+        if self.poller.running:
+            await self.poller.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
 
     async def idle(self) -> None:
         """Wait until every update pushed so far has been fetched, confirmed and handled."""
-        await asyncio.to_thread(tg_wait_confirmed, self.tg)
-        await self.tg.wait_for_poller_async()  # the updater queued what it fetched and polls again
-        await asyncio.wait_for(self.app.update_queue.join(), 5)
+        await asyncio.to_thread(tg_wait_confirmed, self.tg)  # confirmed only once handled
+        await self.tg.wait_for_poller_async()
         await requests_done(self.tg)
 
     async def deliver(self, update: JSON | None) -> None:
         """Hand an update straight to the application (as if Telegram sent it), and wait until handled."""
         assert update is not None
-        await self.app.update_queue.put(Update.de_json(update, self.app.bot))
-        await asyncio.wait_for(self.app.update_queue.join(), 5)
+        decoded = Update.de_json(update, self.app.bot)
+        await asyncio.wait_for(self.app.update_processor.process_update(decoded, self.app.process_update(decoded)), 5)
 
     @property
     def bot_data(self) -> Any:

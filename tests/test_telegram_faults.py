@@ -57,7 +57,7 @@ async def test_flood_control_waits_retry_after_then_sends_once(
         await answered_once(tg, catalog)
     statuses = [c.status for c in tg.calls_to("sendMessage")]
     assert statuses[:2] == [429, 200]
-    assert messages(logs, "Rate limit hit. Retrying after")
+    assert messages(logs, "flood control: waiting")
 
 
 @pytest.mark.parametrize("fault", [internal_server_error(), bad_gateway()], ids=["500", "502"])

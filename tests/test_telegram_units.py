@@ -21,15 +21,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.adapters import sqlite_context
 from bot.adapters.sqlite_context import FLUSH_SECONDS, TRIM_EVERY, SqliteContextStore
+from bot.adapters.delivery import ChatFirstProcessor, FairRateLimiter, failure_kind
 from bot.adapters.telegram import (
     Anonymizer,
     JsonRequest,
-    PerChatUpdateProcessor,
-    RetryingRateLimiter,
     _RedactToken,
     addressed_text,
     conversation_key,
-    failure_kind,
     sent_by_a_bot,
 )
 from bot.brain import Brain
@@ -171,7 +169,7 @@ def raised_from(error: Exception, cause: BaseException) -> Exception:
         (raised_from(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("gone")), "unconfirmed"),
         (BadRequest("Message is too long"), None),
         (Forbidden("Forbidden: bot was blocked by the user"), None),
-        (RetryAfter(1), None),  # AIORateLimiter's business
+        (RetryAfter(1), None),  # flood control: waited out, not backed off
     ],
 )
 def test_failure_kinds(error: Exception, kind: str | None) -> None:
@@ -229,7 +227,7 @@ async def test_retries_back_off_then_give_up() -> None:
     async def sleep(seconds: float) -> None:
         delays.append(seconds)
 
-    limiter = RetryingRateLimiter(retries=4, base_delay=1.0, max_delay=5.0, anonymize=Anonymizer(b"k"), sleep=sleep)
+    limiter = FairRateLimiter(retries=4, base_delay=1.0, max_delay=5.0, anonymize=Anonymizer(b"k"), sleep=sleep)
     calls = 0
 
     async def failing(*args: Any, **kwargs: Any) -> bool:
@@ -251,7 +249,7 @@ async def test_retries_back_off_then_give_up() -> None:
 
 
 async def test_updates_of_one_chat_wait_for_each_other_and_other_chats_do_not() -> None:
-    processor = PerChatUpdateProcessor()
+    processor = ChatFirstProcessor(4)
     order: list[str] = []
     release = asyncio.Event()
 
@@ -276,7 +274,60 @@ async def test_updates_of_one_chat_wait_for_each_other_and_other_chats_do_not() 
     release.set()
     await asyncio.gather(first, second)
     assert order[3:] == ["a1 end", "a2 start", "a2 end"]
-    assert processor._locks == {}  # nothing left behind per chat
+    assert processor._turns == {}  # nothing left behind per chat
+
+
+async def test_a_chat_waiting_for_its_own_turn_holds_no_shared_slot() -> None:
+    """Two slots; one chat with 20 updates queued behind a stuck one: another chat is still served at once."""
+    processor = ChatFirstProcessor(2)
+    release = asyncio.Event()
+    served: list[int] = []
+
+    def update(uid: int, chat_id: int) -> Update:
+        data = {"update_id": uid, "message": {"message_id": uid, "date": 0, "chat": {"id": chat_id, "type": "private"}}}
+        return Update.de_json(data, None)
+
+    async def work(chat_id: int, wait: bool) -> None:
+        if wait:
+            await release.wait()
+        served.append(chat_id)
+
+    stuck = [asyncio.create_task(processor.process_update(update(i, USER), work(USER, wait=i == 0))) for i in range(20)]
+    await asyncio.wait_for(processor.process_update(update(99, OTHER), work(OTHER, wait=False)), 1)
+    assert served == [OTHER]
+    release.set()
+    await asyncio.gather(*stuck)
+    assert served == [OTHER] + [USER] * 20
+
+
+async def test_flood_control_makes_only_its_own_chat_wait() -> None:
+    """A 429 for one chat is waited out by that request alone; another chat's request goes straight out."""
+    slept = asyncio.Event()
+    resume = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        slept.set()
+        await resume.wait()
+
+    limiter = FairRateLimiter(retries=1, base_delay=0.01, anonymize=Anonymizer(b"k"), sleep=sleep)
+    limiter.limits = False  # Telegram's pacing is not what this test is about
+    floods = [RetryAfter(30)]
+
+    async def call(*args: Any, **kwargs: Any) -> bool:
+        if kwargs.get("chat") == USER and floods:
+            raise floods.pop()
+        return True
+
+    flooded = asyncio.create_task(
+        limiter.process_request(call, (), {"chat": USER}, "sendMessage", {"chat_id": USER}, None)
+    )
+    await asyncio.wait_for(slept.wait(), 1)
+    assert await asyncio.wait_for(
+        limiter.process_request(call, (), {"chat": OTHER}, "sendMessage", {"chat_id": OTHER}, None), 1
+    )
+    assert not flooded.done()
+    resume.set()
+    assert await flooded
 
 
 # ---------------------------------------------------------------------- logs

@@ -18,6 +18,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.adapters.telegram import ALLOWED_UPDATES, ConfigError, Webhook, build_application
+from bot.adapters.webhook import WebhookServer
 from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble
@@ -82,10 +83,11 @@ async def test_webhook_mode_answers_only_updates_with_the_right_secret(
     options = Webhook(HOOK, port=port, secret="s3cret").options()
     app = build_application(Brain(catalog), bot_settings(tg, tmp_path))
     url = f"http://127.0.0.1:{port}/tg/hook"
+    server = WebhookServer(app, listen="127.0.0.1", port=port, path=options["url_path"], secret="s3cret")
     async with app:
-        assert app.updater is not None
-        await app.updater.start_webhook(**options)
         await app.start()
+        await server.start()
+        await app.bot.set_webhook(HOOK, secret_token="s3cret", allowed_updates=options["allowed_updates"])
         try:
             forged = tg.push_message(USER, USER, "does prednisone help LEMS?", queue=False)
             assert forged is not None
@@ -99,7 +101,7 @@ async def test_webhook_mode_answers_only_updates_with_the_right_secret(
                 assert await tg.post_update(url, update) == 200  # the secret setWebhook registered
                 await tg.wait_for_messages_async(USER, n)
         finally:
-            await app.updater.stop()
+            await server.stop()
             await app.stop()
     sent = tg.sent_messages(USER)
     assert [is_card(m, catalog, c) for m, c in zip(sent, [CARD, "als-side-effects"], strict=True)] == [True, True]

@@ -45,18 +45,17 @@ Usage:
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import re
 import secrets
+import signal
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -84,10 +83,8 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -99,7 +96,12 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest, RequestData
 
+from bot.adapters.delivery import ChatFirstProcessor, FairRateLimiter
+from bot.adapters.logs import Anonymizer, _secret, install_log_redaction
+from bot.adapters.logs import _RedactToken as _RedactToken  # re-exported for the tests
+from bot.adapters.polling import Poller
 from bot.adapters.sqlite_context import FILENAME, SqliteContextStore
+from bot.adapters.webhook import WebhookServer
 from bot.brain import Brain
 from bot.inline import TtlCache, inline_cards
 from bot.render import CALLBACK_PREFIX, Button, Reply, notice, render_card, sources_text, topics, welcome
@@ -133,51 +135,7 @@ MAX_RETRY_DELAY = 30.0
 MAX_REMEMBERED_BLOCKS = 10_000
 
 
-# --- logging without secrets or people --------------------------------------------------------------
-
-
-class _RedactToken(logging.Filter):
-    """Last line of defence: no log record leaves with the token in it, tracebacks included."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.token:
-            return True
-        if self.token in record.getMessage():
-            record.msg, record.args = record.getMessage().replace(self.token, "<token>"), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and self.token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.token, "<token>")
-        return True
-
-
-def install_log_redaction(token: str) -> None:
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs request URLs, which hold the token
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_RedactToken(token))
-
-
-def _secret(token: str, purpose: str) -> bytes:
-    """A key derived from the token for one purpose (log hashes, context-store keys); never the token."""
-    return hmac.new(token.encode(), purpose.encode(), hashlib.sha256).digest()
-
-
-class Anonymizer:
-    """Chat ids in logs as keyed hashes: the same chat reads the same, but nobody can look a user up."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-        self._hash = lru_cache(maxsize=4096)(self._compute)  # active chats log on every message
-
-    def __call__(self, chat_id: object) -> str:
-        return self._hash(str(chat_id))
-
-    def _compute(self, chat_id: str) -> str:
-        return hmac.new(self._key, chat_id.encode(), hashlib.sha256).hexdigest()[:10]
+# --- logging without secrets or people: bot/adapters/logs.py (Anonymizer, install_log_redaction) -----
 
 
 # --- pure helpers -----------------------------------------------------------------------------------
@@ -280,129 +238,6 @@ class JsonRequest(HTTPXRequest):
         except httpx.HTTPError as exc:
             raise NetworkError(f"httpx.{type(exc).__name__}: {exc}") from exc
         return response.status_code, response.content
-
-
-# --- delivery: retries, ordering --------------------------------------------------------------------
-
-Failure = Literal["refused", "not sent", "unconfirmed"]
-
-
-def failure_kind(exc: BaseException) -> Failure | None:
-    """How a failed Bot API call failed, or None when retrying cannot help (400, 403, 404, 409, ...)."""
-    if isinstance(exc, BadRequest) or not isinstance(exc, NetworkError):
-        return None
-    cause = exc.__cause__
-    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return "not sent"
-    if cause is None or isinstance(cause, TelegramError):
-        return "refused"  # Telegram answered: an error status such as 500 or 502
-    return "unconfirmed"  # sent, but no answer: read timeout, connection dropped mid-request
-
-
-class RetryingRateLimiter(AIORateLimiter):
-    """python-telegram-bot's AIORateLimiter (flood limits, 429 waits) plus backoff retries on timeouts and 5xx.
-
-    Every Bot API call except getUpdates (whose own loop python-telegram-bot retries) passes through here,
-    so answers, button acknowledgements and inline results all get the same policy; see the module
-    docstring for why each failure is retried.
-    """
-
-    def __init__(
-        self,
-        *,
-        retries: int,
-        base_delay: float,
-        anonymize: Callable[[object], str],
-        max_delay: float = MAX_RETRY_DELAY,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        super().__init__(max_retries=FLOOD_RETRIES)
-        self.retries = retries
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self._anonymize = anonymize
-        self._sleep = sleep
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        attempt = 0
-        while True:
-            try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except NetworkError as exc:
-                kind = failure_kind(exc)
-                chat = self._anonymize(data["chat_id"]) if "chat_id" in data else "-"
-                if kind is None:
-                    raise
-                if attempt >= self.retries:
-                    log.error("%s chat=%s failed %d times (%s: %s); giving up", endpoint, chat, attempt + 1, kind, exc)
-                    raise
-                delay = min(self.max_delay, self.base_delay * 2**attempt)
-                attempt += 1
-                resend = kind == "unconfirmed" and endpoint.startswith("send")
-                duplicate = " (it may have arrived: possible duplicate)" if resend else ""
-                log.warning(
-                    "%s chat=%s %s: %s; retry %d of %d in %.2fs%s",
-                    endpoint,
-                    chat,
-                    kind,
-                    exc,
-                    attempt,
-                    self.retries,
-                    delay,
-                    duplicate,
-                )
-                await self._sleep(delay)
-
-
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of one chat in the order they came, different chats at the same time.
-
-    A chat waiting out a retry must not hold up everyone else (SPEC §6), and two messages from the same
-    person must not be answered out of order or race for their context.
-    """
-
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _order_key(update)
-        if key is None:
-            await coroutine
-            return
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""
-
-
-def _order_key(update: object) -> int | None:
-    if not isinstance(update, Update):
-        return None
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else None
 
 
 # --- sending: the one way out -----------------------------------------------------------------------
@@ -698,7 +533,7 @@ async def post_init(app: App) -> None:
 # Fewer, busier connections: httpcore's pool scans every connection for every request, so 256 of them
 # (python-telegram-bot's default under concurrent updates) cost more CPU than they save in waiting.
 CONNECTION_POOL_SIZE = 8
-MAX_CONCURRENT_UPDATES = 16
+MAX_CONCURRENT_UPDATES = 64  # chats handled side by side; a chat waiting for its own turn holds none
 
 
 def build_application(
@@ -718,10 +553,9 @@ def build_application(
         .token(settings.token)
         .base_url(settings.base_url)
         .request(JsonRequest(connection_pool_size=CONNECTION_POOL_SIZE, read_timeout=settings.request_timeout))
-        .rate_limiter(
-            RetryingRateLimiter(retries=settings.retries, base_delay=settings.retry_delay, anonymize=anonymize)
-        )
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .rate_limiter(FairRateLimiter(retries=settings.retries, base_delay=settings.retry_delay, anonymize=anonymize))
+        .concurrent_updates(ChatFirstProcessor(MAX_CONCURRENT_UPDATES))
+        .updater(None)  # our own Poller and WebhookServer: confirm an update only after it was handled
         .post_init(post_init)
         .build()
     )
@@ -810,7 +644,7 @@ def run(
 ) -> None:
     """Run until SIGINT or SIGTERM (python-telegram-bot stops cleanly on both); webhook mode when given a URL."""
     options = Webhook(webhook, listen, port, secret, path).options() if webhook else None  # bad flags: fail first
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level)
     install_log_redaction(settings.token)
     store = open_store(settings, now=time.time())
     brain.store = store
@@ -820,8 +654,71 @@ def run(
     try:
         if options is not None:
             log.info("webhook mode: listening on %s:%s/%s", listen, port, options["url_path"])
-            app.run_webhook(**options)
-        else:
-            app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+        asyncio.run(serve(app, options))
     finally:
         store.close()
+
+
+STOP_GRACE_SECONDS = 8.0  # finishing what is in hand at SIGTERM: inside Docker's default 10 s before SIGKILL
+
+
+async def serve(app: App, webhook: dict[str, Any] | None = None, *, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Start, serve until SIGINT or SIGTERM (or the source fails), then stop in order.
+
+    Updates come from our `Poller` (polling) or `WebhookServer` (webhook mode); both confirm an update to
+    Telegram only after it was handled, so a hard kill loses nothing.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    source: Poller | WebhookServer
+    if webhook is None:
+        source = Poller(app, ALLOWED_UPDATES)
+    else:
+        source = WebhookServer(
+            app,
+            listen=webhook["listen"],
+            port=webhook["port"],
+            path=webhook["url_path"],
+            secret=webhook["secret_token"],
+        )
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        if isinstance(source, WebhookServer):
+            await source.start()
+            await app.bot.set_webhook(
+                url=webhook["webhook_url"] if webhook else "",
+                secret_token=webhook["secret_token"] if webhook else None,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            await source.start()
+        log.info("Application started")
+        await _until(stop, source)
+        log.info("stopping: finishing the updates in hand (up to %.0f s)", grace)
+        await source.stop(grace)
+        await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+async def _until(stop: asyncio.Event, source: Poller | WebhookServer) -> None:
+    """Wait for a stop signal; a poller that dies (a revoked token) ends the run with its error."""
+    if not isinstance(source, Poller) or source.task is None:
+        await stop.wait()
+        return
+    waiter = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({waiter, source.task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if source.task in done and not stop.is_set():
+        source.task.result()  # raises what ended the polling
