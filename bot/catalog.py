@@ -7,7 +7,9 @@ exit code. A reload keeps the live catalog unless the new one loads without erro
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,7 +215,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, where: str, problems: lis
         out = _Map()
         out.line, out.key_lines = line, {}
         for key_node, value_node in node.value:
-            key = str(loader.construct_object(key_node))
+            key = str(_construct(loader, key_node))
             if key in out:
                 problems.append(
                     Problem(where, key_node.start_mark.line + 1, f"duplicate key {key!r}", hint="keep one of them")
@@ -225,25 +227,166 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, where: str, problems: lis
         seq = _List(_convert(n, loader, where, problems) for n in node.value)
         seq.line, seq.item_lines = line, [n.start_mark.line + 1 for n in node.value]
         return seq
-    value = loader.construct_object(node)
+    value = _construct(loader, node)
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A value as YAML reads it; one that cannot be (a 5,000-digit number) is refused at its line."""
+    try:
+        return loader.construct_object(node)
+    except (ValueError, OverflowError) as exc:
+        raise _Refused(
+            node.start_mark.line + 1, f"a value that cannot be read: {str(exc)[:120]}", "quote it to make it text"
+        ) from None
 
 
 BROKEN = object()  # what read_yaml returns for a file it could not parse (the problem is already recorded)
 
+# Limits on what an admin-editable file can make the bot do. The biggest shipped file is ~40 kB and the
+# deepest nests 5 levels; a file past these is a mistake or an attack, refused before it is parsed.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 20
+_READ_CHUNK = 1 << 16
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+class _Refused(Exception):
+    """A file the guarded loader will not build: anchors, aliases, nesting too deep."""
+
+    def __init__(self, line: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.line, self.message, self.hint = line, message, hint
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases and caps nesting, while composing and before any building.
+
+    An alias lets a 1 kB file stand for gigabytes ("billion laughs"), and deep nesting overflows the
+    recursive composer; none of our files needs either (an admin copies the text instead).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(
+                line,
+                "YAML anchors and aliases (&name, *name) are not allowed",
+                "write the text out in full where it is needed",
+            )
+        if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Refused(
+                    line,
+                    f"lists and mappings nested more than {MAX_DEPTH} deep",
+                    "the catalog's formats nest a few levels at most; see docs/catalog.md",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def read_text(path: Path, root: Path, problems: list[Problem]) -> str | None:
+    """The text of one catalog file, read so that the file cannot be turned against the bot.
+
+    Only a regular file whose real path is inside the catalog folder, and at most MAX_FILE_BYTES: a named
+    pipe blocks a read forever, a device such as /dev/zero never ends, a link out of the folder would put
+    another file's lines into problem messages, and a huge file takes minutes to parse. The type is checked
+    before opening (opening some devices does something), the file is opened without blocking and without
+    following a link, and the open file is checked again (its name could be swapped in between); the read
+    stops at the cap whatever the size said. None (with a Problem at line 1) when refused.
+    """
+    where = _rel(path, root)
+
+    def refuse(message: str, hint: str) -> None:
+        problems.append(Problem(where, 1, message, hint=hint))
+
+    try:
+        real, base = os.path.realpath(path), os.path.realpath(root)
+        st = os.stat(real)
+    except OSError as exc:
+        refuse(f"cannot read file: {exc.strerror or exc}", "check that the file exists and can be read")
+        return None
+    if os.path.commonpath([real, base]) != base:
+        refuse("a link to a file outside the catalog folder: not read", "put the file itself in the folder")
+        return None
+    kind = next((name for test, name in _NOT_REGULAR if test(st.st_mode)), "")
+    if kind or not stat.S_ISREG(st.st_mode):
+        refuse(f"not a regular file ({kind or 'a special file'}): not read", "replace it with an ordinary YAML file")
+        return None
+    too_big = (
+        f"file is over the {MAX_FILE_BYTES:,} byte limit",
+        "split it into several files (content/cards-*.yaml, intents/*.yaml), or remove what is not catalog text",
+    )
+    if st.st_size > MAX_FILE_BYTES:
+        refuse(f"{too_big[0]} ({st.st_size:,} bytes): not read", too_big[1])
+        return None
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError as exc:
+        refuse(f"cannot read file: {exc.strerror or exc}", "check that the file exists and can be read")
+        return None
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            refuse("the file was replaced while it was being read", "save it again; the next reload reads it")
+            return None
+        data = bytearray()
+        while len(data) <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(_READ_CHUNK, MAX_FILE_BYTES + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+    except OSError as exc:
+        refuse(f"cannot read file: {exc.strerror or exc}", "check that the file exists and can be read")
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        refuse(f"{too_big[0]} (it grew while being read): not read", too_big[1])
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            Problem(where, line, f"cannot read file: not UTF-8 text ({exc.reason})", hint="save the file as UTF-8")
+        )
+        return None
+
 
 def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
-    """Parse one file; on a syntax error record it with its line and return BROKEN."""
+    """Parse one file; on a syntax error or a refusal record it with its line and return BROKEN.
+
+    Nothing a file holds escapes as an exception: a parser's RecursionError or MemoryError, or a number too
+    long to convert, is a problem at the line the parser had reached.
+    """
     where = _rel(path, root)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(where, 1, f"cannot read file: {exc}"))
+    text = read_text(path, root, problems)
+    if text is None:
         return BROKEN
-    loader = yaml.SafeLoader(text)
+    loader = _GuardedLoader(text)
     try:
         node = loader.get_single_node()
         return None if node is None else _convert(node, loader, where, problems)
+    except _Refused as exc:
+        problems.append(Problem(where, exc.line, exc.message, hint=exc.hint))
+        return BROKEN
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problems.append(
@@ -257,6 +400,16 @@ def read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
         return BROKEN
     except yaml.YAMLError as exc:
         problems.append(Problem(where, 1, f"YAML: {exc}"))
+        return BROKEN
+    except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        problems.append(
+            Problem(
+                where,
+                loader.get_mark().line + 1,
+                f"cannot parse file: {type(exc).__name__}" + (f": {str(exc)[:200]}" if str(exc) else ""),
+                hint="simplify the YAML near this line (nesting, very long values)",
+            )
+        )
         return BROKEN
     finally:
         loader.dispose()
@@ -497,7 +650,45 @@ def _load_messages(path: Path, root: Path, problems: list[Problem]) -> dict[str,
     out = {key: f.text(key) for key in REQUIRED_MESSAGES}
     if out.get("clarify") and "{topic}" not in out["clarify"]:
         f.err("clarify", "the clarify text must contain {topic}")
+    for key, text in out.items():
+        for problem in template_problems(text, MESSAGE_FIELDS.get(key, ())):
+            f.err(key, f"{key!r}: {problem}", hint=_template_hint(MESSAGE_FIELDS.get(key, ())))
     return out
+
+
+# The placeholders the code fills in each message (render.py: clarify with str.format, other_drug by
+# replacing {drug}; the Telegram adapter: group_hello's {bot}). Any other brace in a message is an error:
+# in clarify it makes every clarifying reply fail; elsewhere it is shown to users as typed.
+MESSAGE_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "clarify": ("topic",),
+    "other_drug": ("drug",),
+    "group_hello": ("bot",),
+}
+_BRACE = re.compile(r"\{([^{}]*)\}|[{}]")
+
+
+def template_problems(text: str, fields: Iterable[str]) -> list[str]:
+    """What is wrong with the braces of a message that may use only `fields` as {name} placeholders."""
+    allowed = set(fields)
+    problems = []
+    for m in _BRACE.finditer(text):
+        name = m.group(1)
+        if name is None:
+            problems.append(f"a stray {m.group(0)!r} at character {m.start() + 1}")
+        elif not name.strip() or name.strip().isdigit():
+            problems.append(f"a positional placeholder {m.group(0)!r}: placeholders are named")
+        elif name not in allowed:
+            problems.append(f"{m.group(0)!r} is not a placeholder this message can fill")
+    return problems
+
+
+def _template_hint(fields: tuple[str, ...]) -> str:
+    can = ", ".join("{" + f + "}" for f in fields)
+    return (
+        f"braces mark placeholders; this message can use {can} and no other braces"
+        if fields
+        else ("braces mark placeholders, and this message has none: remove the braces or write the words without them")
+    )
 
 
 _LEXICON_KEYS = (

@@ -8,6 +8,11 @@ A reload, by command or because a file changed on disk, goes through one `Reload
 folders exactly as start-up does (`checks.validate`) off the event loop, and swaps the catalog in one
 assignment (`Brain.swap`) only when there are no errors. A broken file is reported with `file:line`, and the
 live catalog keeps answering meanwhile.
+
+The catalog folder is admin-editable, so a reload must never be able to stall the bot: validation runs in a
+daemon thread of its own (not asyncio's default executor, which is joined at exit, so a stuck thread there
+would keep SIGTERM from ending the process), it is given up after RELOAD_SECONDS, and /reload waits for it
+in a task of its own, so the admin's chat keeps being answered meanwhile.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -28,7 +34,7 @@ from bot import checks
 from bot.adapters.missed_log import FILE_NAME, MissedLog
 from bot.adapters.telegram import send
 from bot.brain import Brain
-from bot.catalog import Problem
+from bot.catalog import LoadResult, Problem
 from bot.explain import explain
 from bot.render import admin_text
 from bot.settings import Settings
@@ -39,6 +45,7 @@ App = Application[Any, Any, Any, Any, Any, Any]
 Snapshot = tuple[tuple[str, int, int], ...]
 
 WATCH_SECONDS = 3.0
+RELOAD_SECONDS = 10.0  # the shipped catalog validates in well under a second
 MISSED_SHOWN = 20
 PROBLEMS_SHOWN = 10
 FOLDERS = ("content", "intents")
@@ -53,8 +60,20 @@ class ReloadOutcome:
     problems: tuple[Problem, ...]  # the errors when refused, the warnings when done
     cards: int = 0
     intents: int = 0
+    timed_out: float = 0.0  # seconds waited, when the reload was given up
+    busy: bool = False  # an earlier reload that was given up is still running
 
     def text(self) -> str:
+        if self.timed_out:
+            return (
+                f"Reload took too long (over {self.timed_out:g} s) and was given up: nothing changed, the live "
+                "catalog keeps answering. `python -m bot check` shows what is wrong."
+            )
+        if self.busy:
+            return (
+                "Reload refused: an earlier reload that took too long is still running. The live catalog keeps "
+                "answering; try again in a minute, and see `python -m bot check`."
+            )
         if self.ok:
             head = f"Reloaded: {self.cards} cards, {self.intents} intents, now live."
             if self.problems:
@@ -86,17 +105,37 @@ def snapshot(root: Path) -> Snapshot:
 
 
 class Reloader:
-    """The one way to swap the live catalog, shared by /reload and the watcher; one reload at a time."""
+    """The one way to swap the live catalog, shared by /reload and the watcher; one reload at a time.
 
-    def __init__(self, brain: Brain, root: Path) -> None:
+    `validate` and `timeout` are for tests (a validation that hangs); the bot uses checks.validate.
+    """
+
+    def __init__(
+        self,
+        brain: Brain,
+        root: Path,
+        *,
+        timeout: float = RELOAD_SECONDS,
+        validate: Callable[[Path], LoadResult] = checks.validate,
+    ) -> None:
         self.brain, self.root = brain, root
+        self.timeout, self.validate = timeout, validate
         self.seen = snapshot(root)  # the files as of the last reload attempt (or start-up)
         self._lock = asyncio.Lock()
+        self._finished = threading.Event()  # the last validation thread is done with the files
+        self._finished.set()
 
     async def reload(self) -> ReloadOutcome:
         async with self._lock:
+            if not self._finished.is_set():
+                log.warning("reload refused: the last one, given up after %g s, is still running", self.timeout)
+                return ReloadOutcome(ok=False, problems=(), busy=True)
             self.seen = snapshot(self.root)  # before reading: an edit made during the load triggers another
-            result = await asyncio.to_thread(checks.validate, self.root)
+            try:
+                result = await asyncio.wait_for(self._in_thread(), self.timeout)
+            except TimeoutError:
+                log.warning("reload given up after %g s; the live catalog stays", self.timeout)
+                return ReloadOutcome(ok=False, problems=(), timed_out=self.timeout)
             if result.catalog is None:
                 for problem in result.errors:
                     log.warning("reload refused: %s", problem)
@@ -107,6 +146,33 @@ class Reloader:
             return ReloadOutcome(
                 ok=True, problems=warnings, cards=len(result.catalog.cards), intents=len(result.catalog.intents)
             )
+
+    def _in_thread(self) -> asyncio.Future[LoadResult]:
+        """`validate(root)` in a daemon thread: one given up on never holds up the loop or the process exit."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[LoadResult] = loop.create_future()
+
+        def settle(result: LoadResult | None, error: BaseException | None) -> None:
+            if done.done():  # given up on meanwhile
+                return
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(cast(LoadResult, result))
+
+        def work() -> None:
+            result, error = None, None
+            try:
+                result = self.validate(self.root)
+            except BaseException as exc:  # handed to the awaiting task, which logs it
+                error = exc
+            finished.set()
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is waiting
+                loop.call_soon_threadsafe(settle, result, error)
+
+        finished = self._finished = threading.Event()
+        threading.Thread(target=work, name="catalog-reload", daemon=True).start()
+        return done
 
     def changed(self) -> bool:
         return snapshot(self.root) != self.seen
@@ -160,9 +226,28 @@ async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *,
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reload: re-read intents/ and content/; go live only if valid, else say what is wrong where."""
-    outcome = await cast(Reloader, context.bot_data["reloader"]).reload()
-    await _say(update, context, outcome.text())
+    """/reload: re-read intents/ and content/; go live only if valid, else say what is wrong where.
+
+    The reload and its answer run as a task of their own, so this handler returns at once and the admin's
+    chat (whose updates are handled in order) is not held while the folders are validated.
+    """
+    reloader = cast(Reloader, context.bot_data["reloader"])
+
+    async def reload_and_answer() -> None:
+        try:
+            text = (await reloader.reload()).text()
+        except Exception:
+            log.exception("reload failed")
+            text = "Reload failed on our side (see the log). The live catalog keeps answering."
+        try:
+            await _say(update, context, text)
+        except Exception:  # no handler above this task to log it
+            log.exception("could not answer /reload")
+
+    task = asyncio.get_running_loop().create_task(reload_and_answer(), name="admin-reload")
+    tasks = cast("set[asyncio.Task[None]]", context.bot_data.setdefault("reload_tasks", set()))
+    tasks.add(task)  # a reference, so the task is not collected while it runs
+    task.add_done_callback(tasks.discard)
 
 
 async def why_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
