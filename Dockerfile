@@ -19,4 +19,6 @@ COPY intents ./intents
 
 USER 10001
 VOLUME ["/data"]
+# SIGTERM: finish the updates in hand (at most 8 s, inside docker stop's default 10 s), confirm them, exit
+STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot"]
