@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import yaml
 
@@ -102,27 +104,88 @@ def cmd_review(root: Path, out: TextIO, today: dt.date | None = None) -> int:
     return 0
 
 
-def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: TextIO, out: TextIO) -> int:
+MAX_LINE_BYTES = 1 << 20  # a batch line longer than this (1 MiB) is refused, so one line cannot exhaust memory
+
+
+def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: BinaryIO | TextIO, out: TextIO) -> int:
+    """One answer, or the batch (SPEC §5): one JSON object out per non-blank line in, in order.
+
+    A line that cannot be read (not UTF-8, not JSON, nested too deeply, not an object, 'text' not a string,
+    over 1 MiB) is bad input, answered as SPEC §6 answers an empty message (the fallback) with an "error"
+    key saying what was wrong, and the run goes on. Exit 0; 1 when the bot itself failed on a line.
+    """
     if not jsonl:
         print(plain(brain.reply(question or "", "ask", time.monotonic()).text), file=out)
         return 0
-    for n, line in enumerate(inp, 1):
-        if not line.strip():
+    status = 0
+    for n, line in enumerate(_lines(inp, MAX_LINE_BYTES), 1):
+        if isinstance(line, str | bytes) and not line.strip():
             continue
+        parsed = _parse_line(line, first=n == 1)
+        error = parsed if isinstance(parsed, str) else None
+        text, chat = ("", f"bad-line-{n}") if isinstance(parsed, str) else parsed
         try:
-            obj = json.loads(line)
-            text, chat = obj.get("text"), str(obj.get("chat", "default"))
-            if not isinstance(text, str):
-                raise ValueError("'text' must be a string")
-        except (ValueError, AttributeError) as exc:
-            print(f"line {n}: {exc}", file=sys.stderr)
-            text, chat = "", f"bad-line-{n}"
-        turn = brain.turn(text, chat, time.monotonic())
-        r = turn.reply
-        row = {"kind": r.kind, "card": r.card, "score": r.score, "options": list(r.options), "text": r.text}
+            r = brain.turn(text, chat, time.monotonic()).reply
+        except Exception as exc:  # a bug on one line must not cost the reviewer the rest of the file
+            error, status = f"the bot failed on this line ({type(exc).__name__})", 1
+            r = brain.turn("", f"bad-line-{n}", time.monotonic()).reply
+        if error is not None:
+            print(f"line {n}: {error}", file=sys.stderr)
+        row: dict[str, object] = {"kind": r.kind, "card": r.card, "score": r.score, "options": list(r.options)}
+        row["text"] = r.text
+        if error is not None:
+            row["error"] = error
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
-    return 0
+    return status
+
+
+def _lines(inp: BinaryIO | TextIO, limit: int) -> Iterator[bytes | str | None]:
+    """Each line as read (bytes from a binary stream), or None for a line over `limit`: that one is read to its
+    end in pieces and dropped, so memory stays bounded and the next line is still found."""
+    while True:
+        line = inp.readline(limit + 1)
+        if not line:
+            return
+        newline = b"\n" if isinstance(line, bytes) else "\n"
+        if len(line) <= limit or line.endswith(newline):  # type: ignore[arg-type]
+            yield line
+            continue
+        while line and not line.endswith(newline):  # type: ignore[arg-type]
+            line = inp.readline(limit)
+        yield None
+
+
+def _parse_line(line: bytes | str | None, *, first: bool) -> tuple[str, str] | str:
+    """(text, chat) from one batch line, or what is wrong with it."""
+    if line is None:
+        return f"line longer than {MAX_LINE_BYTES} bytes"
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8-sig" if first else "utf-8")  # a BOM is harmless on the first line only
+        except UnicodeDecodeError as exc:
+            return f"not UTF-8 (byte 0x{line[exc.start]:02x} at offset {exc.start})"
+    try:
+        obj = json.loads(line)
+    except RecursionError:
+        return "not valid JSON: nested too deeply"
+    except MemoryError:
+        return "not valid JSON: too large to read"
+    except ValueError as exc:
+        return f"not valid JSON ({exc})"
+    if not isinstance(obj, dict):
+        return f"not a JSON object (a {type(obj).__name__})"
+    text, chat = obj.get("text"), obj.get("chat", "default")
+    if not isinstance(text, str):
+        return "'text' must be a string"
+    if not isinstance(chat, str | int | float | bool):
+        return "'chat' must be a string or a number"
+    return _unicode(text), _unicode(str(chat))
+
+
+def _unicode(text: str) -> str:
+    """JSON escapes can spell half a surrogate pair ("\\ud800"), which no UTF-8 output can hold."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def cmd_eval(brain: Brain, path: Path, out: TextIO, html: Path | None = None) -> int:
@@ -131,11 +194,12 @@ def cmd_eval(brain: Brain, path: Path, out: TextIO, html: Path | None = None) ->
         return cmd_eval_scope(brain, path, out)
     cases = evaluate.parse_cases(yaml.safe_load(path.read_text(encoding="utf-8")))
     result = evaluate.run(brain.router, cases)
+    titles = {cid: card.title for cid, card in brain.catalog.cards.items()}
     if html is not None:
-        page = report.html_page(result, title=f"Evaluation: {path.name}", source=str(path))
+        page = report.html_page(result, title=f"Evaluation: {path.name}", source=str(path), titles=titles)
         html.write_text(page, encoding="utf-8")
         print(f"wrote {html}", file=sys.stderr)
-    print(report.text(result), file=out)
+    print(report.text(result, titles), file=out)
     return 0
 
 
@@ -158,6 +222,105 @@ def cmd_why(brain: Brain, text: str, out: TextIO) -> int:
 
     print(explain(brain.router, text), file=out)
     return 0
+
+
+def cmd_telegram(brain: Brain, settings: Settings, root: Path, args: argparse.Namespace) -> int:
+    """Run the bot; a start-up failure (token refused, Telegram unreachable, port taken) is one line, exit 1.
+
+    Logging is set up first, so that nothing python-telegram-bot logs (and no traceback) can carry the token
+    or a person; then one getMe without retries checks the token and the address, so a revoked token or a
+    wrong TELEGRAM_BASE_URL is reported at once instead of after the bot's backoff retries.
+    """
+    import logging
+
+    from bot.adapters import telegram
+    from bot.adapters.logs import LOG_FORMAT, install_log_redaction, redact
+
+    webhook: str = getattr(args, "webhook", settings.webhook_url)  # plain `python -m bot`: the environment
+    listen: str = getattr(args, "listen", settings.webhook_listen)
+    port: int = getattr(args, "port", settings.webhook_port)
+    secret: str = getattr(args, "secret", settings.webhook_secret)
+    path: str = getattr(args, "path", settings.webhook_path)
+    try:
+        if webhook:
+            telegram.Webhook(webhook, listen, port, secret, path).options()  # bad flags: said before anything else
+        logging.basicConfig(format=LOG_FORMAT, level=settings.log_level)
+        install_log_redaction(settings.token)
+        refusal = _telegram_refusal(settings)
+        if refusal is not None:
+            print(redact(refusal, settings.token), file=sys.stderr)
+            return 1
+        telegram.run(brain, settings, root, webhook=webhook, listen=listen, port=port, secret=secret, path=path)
+    except telegram.ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except Exception as exc:  # whatever stopped the bot, it is told in one line without the token
+        print(redact(_startup_failure(exc, settings), settings.token), file=sys.stderr)
+        if not _expected(exc):  # a bug: its traceback, through the log filters, for whoever fixes it
+            logging.getLogger("bot").critical("the bot stopped on an unexpected error", exc_info=exc)
+        return 1
+    return 0
+
+
+def _telegram_refusal(settings: Settings) -> str | None:
+    """None when Telegram accepts the token at TELEGRAM_BASE_URL; else the line that says why not."""
+    import asyncio
+    import logging
+
+    from telegram import Bot
+    from telegram.error import TelegramError
+    from telegram.request import HTTPXRequest
+
+    async def get_me() -> None:
+        request = HTTPXRequest(connection_pool_size=1, connect_timeout=5.0, read_timeout=10.0)
+        async with Bot(settings.token, base_url=settings.base_url, request=request):  # initialize() calls getMe
+            pass
+
+    ptb = logging.getLogger("telegram")
+    level = ptb.level
+    ptb.setLevel(logging.CRITICAL + 1)  # the outcome is told in one line below, not as PTB's tracebacks
+    try:
+        asyncio.run(get_me())
+    except (TelegramError, OSError) as exc:
+        return _startup_failure(exc, settings)
+    finally:
+        ptb.setLevel(level)
+    return None
+
+
+def _expected(exc: BaseException) -> bool:
+    from telegram.error import TelegramError
+
+    return isinstance(exc, TelegramError | OSError)
+
+
+def _startup_failure(exc: BaseException, settings: Settings) -> str:
+    """One line for the operator: what Telegram said and which setting to check; never the token itself."""
+    from urllib.parse import urlsplit
+
+    from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+
+    parts = urlsplit(settings.base_url)
+    where = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    if isinstance(exc, InvalidToken):
+        said = str(exc.__cause__) if isinstance(exc.__cause__, InvalidToken) else str(exc)
+        said = {"Unauthorized": "401 Unauthorized", "Not Found": "404 Not Found"}.get(said, said)
+        return f"Telegram refused the bot token ({said}): check TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL"
+    if isinstance(exc, TimedOut):
+        return f"Telegram did not answer at {where} (timed out): check TELEGRAM_BASE_URL and the network"
+    if isinstance(exc, NetworkError):
+        return f"could not reach Telegram at {where} ({_short(exc.message)}): check TELEGRAM_BASE_URL and the network"
+    if isinstance(exc, TelegramError):
+        return f"Telegram refused to start the bot ({type(exc).__name__}: {_short(exc.message)}): check the settings"
+    if isinstance(exc, OSError):
+        return f"the bot could not start: {_short(str(exc))}"
+    return f"the bot stopped on an unexpected error ({type(exc).__name__})"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """What a server said, on one line and cut: an error page must not flood the operator's terminal."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
@@ -210,7 +373,11 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     if command == "ask":
         if not args.jsonl and args.question is None:
             parser.error("ask needs a question, or --jsonl to read JSON lines from standard input")
-        return cmd_ask(brain, args.question, args.jsonl, sys.stdin, sys.stdout)
+        if not args.jsonl:
+            return cmd_ask(brain, args.question, False, sys.stdin, sys.stdout)
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(encoding="utf-8")  # JSON lines are UTF-8 whatever the locale says
+        return cmd_ask(brain, None, True, sys.stdin.buffer, sys.stdout)  # bytes: a bad byte spoils one line only
     if command == "eval":
         if args.html is not None and args.file.suffix == ".json":
             parser.error("--html works with case files (.yaml), not out-of-scope request files (.json)")
@@ -221,23 +388,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
         if not settings.token:
             print("TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)
             return 2
-        from bot.adapters import telegram
-
-        try:
-            telegram.run(
-                brain,
-                settings,
-                root,
-                webhook=getattr(args, "webhook", settings.webhook_url),  # plain `python -m bot`: the environment
-                listen=getattr(args, "listen", settings.webhook_listen),
-                port=getattr(args, "port", settings.webhook_port),
-                secret=getattr(args, "secret", settings.webhook_secret),
-                path=getattr(args, "path", settings.webhook_path),
-            )
-        except telegram.ConfigError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        return 0
+        return cmd_telegram(brain, settings, root, args)
     parser.error(f"unknown command {command!r}")
     return 2
 

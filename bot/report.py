@@ -7,12 +7,35 @@ fetch: the confusion matrix is an inline SVG drawn here, so the file can be mail
 from __future__ import annotations
 
 import html
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from bot.evaluate import Outcome, Report
 
 SPECIAL = ("urgent", "clarify", "fallback")  # outcomes that are not a card; listed after the cards
 MAX_TEXT = 110
+OUTCOME_NAMES = {
+    "urgent": "the urgent card: call for help now",
+    "clarify": "asked which condition (LEMS or ALS)",
+    "fallback": "said it cannot answer, and who can",
+}
+Titles = Mapping[str, str]  # card id -> title, as the user sees it
+
+PER_CARD_HELP = (
+    "right / cases: of the cases that expected this card, how many got it.\n"
+    "given instead: how many times the bot gave this card when the case expected another."
+)
+MISSES_HELP = (
+    "Each miss: the message, then what the bot gave and what the case expected.\n"
+    "A score is how closely the message matched that card's example questions\n"
+    "(0-100; '-': that card was not among the close ones)."
+)
+
+
+def name(outcome: str, titles: Titles) -> str:
+    """A card id with its title ("als-evidence: Does prednisone help in ALS?"); urgent, clarify and fallback
+    with what they mean."""
+    title = OUTCOME_NAMES.get(outcome) or titles.get(outcome)
+    return f"{outcome}: {title}" if title else outcome
 
 
 # --- shared pieces ----------------------------------------------------------------------------------
@@ -53,25 +76,32 @@ def summary_lines(report: Report) -> list[str]:
 # --- text -------------------------------------------------------------------------------------------
 
 
-def text(report: Report) -> str:
+def text(report: Report, titles: Titles | None = None) -> str:
+    titles = titles or {}
     wrongly = report.given_wrongly()
+    width = max((len(c) for c, _ in per_card(report)), default=10) + 2
     lines = [
-        "Per card (the case's first expected outcome):",
-        f"  {'card':<22} {'right':>5} / {'cases':<5}    %  given wrongly",
+        "Per card (each case counts for the first outcome it expects):",
+        *(f"  {line}" for line in PER_CARD_HELP.splitlines()),
+        f"  {'card':<{width}} {'right':>5} / {'cases':<5}    %  {'given instead':>13}  title",
     ]
     for card, (right, total) in per_card(report):
         share = 100 * right / total if total else 0.0
-        lines.append(f"  {card:<22} {right:5d} / {total:<5d} {share:4.0f}  {wrongly.get(card, 0) or ''}".rstrip())
+        title = OUTCOME_NAMES.get(card) or titles.get(card, "")
+        instead = wrongly.get(card, 0) or ""
+        lines.append(f"  {card:<{width}} {right:5d} / {total:<5d} {share:4.0f}  {instead:>13}  {title}".rstrip())
     if report.misses:
-        lines += ["", "Confusions (expected -> got: count):"]
+        lines += ["", "Confusions (expected -> what the bot gave instead: how often):"]
         lines += [f"  {exp} -> {got}: {n}" for (exp, got), n in report.confusions().most_common()]
-        lines += ["", "Misses ([got score] expected [its score]: text):"]
+        lines += ["", "Misses:", *(f"  {line}" for line in MISSES_HELP.splitlines())]
         for o in report.misses:
-            after = f" (after {list(o.case.after)})" if o.case.after else ""
-            lines.append(
-                f"  [{o.got} {_score(o.decision.score)}] expected {list(o.case.expect)} "
-                f"[{_score(expected_score(o))}]: {o.case.text[:MAX_TEXT]!r}{after}"
-            )
+            after = f" (after {' / '.join(repr(a) for a in o.case.after)})" if o.case.after else ""
+            expected = ", ".join(name(e, titles) for e in o.case.expect)
+            lines += [
+                f"  {o.case.text[:MAX_TEXT]!r}{after}",
+                f"      gave     {name(o.got, titles)} (score {_score(o.decision.score)})",
+                f"      expected {expected} (score {_score(expected_score(o))})",
+            ]
     lines += [f"  WRONG CONDITION: {o.got} for {o.case.text[:MAX_TEXT]!r}" for o in report.wrong_condition]
     return "\n".join([*lines, "", *category_lines(report), *summary_lines(report)])
 
@@ -170,8 +200,9 @@ code { font-size: .9em; }
 """
 
 
-def html_page(report: Report, *, title: str, source: str = "") -> str:
+def html_page(report: Report, *, title: str, source: str = "", titles: Titles | None = None) -> str:
     """The whole report as one page: figures, the matrix, per card, confusions, misses."""
+    titles = titles or {}
     wrongly = report.given_wrongly()
     figures = [
         ("acceptable", f"{report.acceptable}/{report.total} ({100 * report.share:.1f}%)"),
@@ -194,11 +225,14 @@ def html_page(report: Report, *, title: str, source: str = "") -> str:
         "Green: right; red: a confusion. Darker means a larger share of the row.</p>",
         f'<div class="matrix">{confusion_svg(report)}</div>',
         "<h2>Per card</h2>",
+        f"<p>Each case counts for the first outcome it expects. {_e(PER_CARD_HELP)} share: right as a part of "
+        "cases, also drawn as the bar.</p>",
         _table(
-            ["card", "cases", "right", "share", "", "given wrongly"],
+            ["card", "title", "cases", "right", "share", "", "given instead"],
             (
                 [
                     _e(card),
+                    _e(OUTCOME_NAMES.get(card) or titles.get(card, "")),
                     str(total),
                     str(right),
                     f"{100 * right / total:.0f}%" if total else "-",
@@ -207,24 +241,31 @@ def html_page(report: Report, *, title: str, source: str = "") -> str:
                 ]
                 for card, (right, total) in per_card(report)
             ),
-            numeric={1, 2, 3, 5},
+            numeric={2, 3, 4, 6},
         ),
         "<h2>Confusions</h2>",
+        "<p>Which outcome a case expected, what the bot gave instead, and how often.</p>" if report.misses else "",
         _table(
-            ["expected", "got", "count"],
-            ([_e(exp), _e(got), str(n)] for (exp, got), n in report.confusions().most_common()),
+            ["expected", "the bot gave", "count"],
+            (
+                [_e(name(exp, titles)), _e(name(got, titles)), str(n)]
+                for (exp, got), n in report.confusions().most_common()
+            ),
             numeric={2},
         )
         if report.misses
         else "<p>None.</p>",
         "<h2>Misses</h2>",
+        f"<p>{_e(MISSES_HELP)} after: the messages sent before it in the same conversation.</p>"
+        if report.misses
+        else "",
         _table(
-            ["got", "score", "expected", "its score", "text", "after"],
+            ["the bot gave", "score", "expected", "its score", "message", "after"],
             (
                 [
-                    _e(o.got),
+                    _e(name(o.got, titles)),
                     _score(o.decision.score),
-                    _e(", ".join(o.case.expect)),
+                    _e(", ".join(name(e, titles) for e in o.case.expect)),
                     _score(expected_score(o)),
                     _e(o.case.text),
                     _e(" / ".join(o.case.after)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 from html.parser import HTMLParser
 from pathlib import Path
@@ -79,10 +80,10 @@ def test_text_report_has_per_card_confusions_misses_and_keeps_its_last_lines(res
     assert lines[-1].startswith(f"acceptable: {result.acceptable}/6 (")
     assert result.acceptable == 4
     assert lines[-1].endswith(f"wrong-condition answers: {len(result.wrong_condition)}")
-    assert "Confusions (expected -> got: count):" in text
+    assert "Confusions (expected -> what the bot gave instead: how often):" in text
     assert "  prednisone -> fallback: 1" in text
     assert "  thanks -> " in text
-    assert "Misses" in text and "[fallback" in text
+    assert "Misses" in text and "gave     fallback: said it cannot answer" in text
 
 
 def test_matrix_rows_add_up_to_each_cards_cases(result: evaluate.Report) -> None:
@@ -133,3 +134,17 @@ def test_cli_eval_html_refuses_a_scope_file(tmp_path: Path, capsys: pytest.Captu
     with pytest.raises(SystemExit):
         main(["--root", str(ROOT), "eval", str(scope), "--html", str(tmp_path / "x.html")], env={})
     assert "--html works with case files" in capsys.readouterr().err
+
+
+def test_an_admin_sees_titles_beside_ids_and_what_each_column_means(result: evaluate.Report, brain: Brain) -> None:
+    titles = {cid: card.title for cid, card in brain.catalog.cards.items()}
+    text = report.text(result, titles)
+    prednisone_row = next(line for line in text.splitlines() if line.strip().startswith("prednisone "))
+    assert prednisone_row.endswith(titles["prednisone"])
+    assert "right / cases: of the cases that expected this card" in text
+    assert "given instead: how many times the bot gave this card" in text
+    assert "A score is how closely the message matched" in text
+    assert "fallback: said it cannot answer, and who can" in text  # not a bare "fallback"
+    page = report.html_page(result, title="t", titles=titles)
+    assert f"<td>{html.escape(titles['prednisone'])}</td>" in page
+    assert "given instead" in page and "after: the messages sent before it" in page
