@@ -10,7 +10,7 @@ mean to follow a conversation.
 from __future__ import annotations
 
 from bot.context import ContextStore, MemoryContextStore
-from bot.router import ANSWER_BAR, Decision, Router
+from bot.router import ANSWER_BAR, UNSCOPED_BAR, Decision, Router
 
 KIND_WORDS = {
     "answer": "answered with",
@@ -71,7 +71,10 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
     lines.append(f"  read as:    {scan.text!r} (words cut to their stems, spelling fixed)")
     lines.append("")
     if decision.candidates:
-        lines.append(f"Closest example questions (score out of 100; {ANSWER_BAR:.0f} or more can answer):")
+        lines.append(
+            f"Closest example questions (score out of 100; {ANSWER_BAR:.0f} or more can answer when the message"
+            f" names prednisone, a steroid, LEMS or ALS, {UNSCOPED_BAR:.0f} or more when it names none):"
+        )
         lines += [
             f"  {c.score:5.1f}  {cards[c.card].title!r} ({c.card}), example {router.typed.get(c.example, c.example)!r}"
             for c in decision.candidates

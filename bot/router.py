@@ -603,7 +603,14 @@ class Router:
                 return Decision("answer", card=overview.id, topic="overview", condition=named,
                                 reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
         long = s.story_words > LONG_QUESTION_WORDS and not s.asking
-        return self._fallback(cond, "below the confidence bar", match.candidates, "long_question" if long else None)
+        scoped = s.in_scope or bool(s.conditions) or ctx is not None
+        score = f"the closest example scored {best.score:.0f}" if best is not None else "no example came close"
+        why = (
+            f"{score}, under the {ANSWER_BAR:.0f} an answer needs"
+            if scoped
+            else f"{score}; with nothing naming prednisone, a steroid, LEMS or ALS, an answer needs {UNSCOPED_BAR:.0f}"
+        )
+        return self._fallback(cond, why, match.candidates, "long_question" if long else None)
 
     def _both_conditions(self, card: Card, base: Decision) -> Decision:
         """LEMS and ALS in one message: the comparison card, or ask which one."""
