@@ -26,6 +26,7 @@ class Settings:
     request_timeout: float = 20.0
     retries: int = 5
     retry_delay: float = 1.0  # first backoff; doubles each time, at most 30 s
+    log_level: str = "INFO"  # BOT_LOG_LEVEL; at any level the log holds no message text, names or raw ids
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
         return f"Settings(token={'<set>' if self.token else '<unset>'}, base_url={self.base_url!r})"
@@ -47,6 +48,7 @@ class Settings:
             webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "") or "127.0.0.1",
             webhook_port=_port(env.get("BOT_WEBHOOK_PORT", "")),
             webhook_path=env.get("BOT_WEBHOOK_PATH", "").strip(),
+            log_level=_log_level(env.get("BOT_LOG_LEVEL", "")),
         )
 
 
@@ -56,3 +58,14 @@ def _port(value: str) -> int:
     if not value.strip().isdigit() or not 0 < int(value) < 65536:
         raise ValueError(f"BOT_WEBHOOK_PORT must be a port number (1-65535), got {value!r}")
     return int(value)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(value: str) -> str:
+    """BOT_LOG_LEVEL by name, any case; a typo stops the start rather than silently logging at INFO."""
+    level = value.strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ValueError(f"BOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return level
