@@ -18,6 +18,7 @@ import pytest
 from telegram import Update
 
 from bot.adapters.logs import install_log_redaction
+from bot.settings import Settings
 from tests.botapi import BotApiDouble
 from tests.process_harness import Cli, bot_env
 from tests.telegram_harness import free_port
@@ -221,3 +222,10 @@ def test_the_token_is_withheld_everywhere_in_a_record(log_output: io.StringIO) -
     output = log_output.getvalue()
     assert leaks(output, OTHER_TOKEN) == [] and output.count("<token>") >= 3, output
     assert "The above exception was the direct cause" in output  # the chain is still there, token-free
+
+
+def test_the_log_level_is_the_operators_choice_and_a_typo_is_refused() -> None:
+    assert Settings.from_env({}).log_level == "INFO"
+    assert Settings.from_env({"BOT_LOG_LEVEL": " debug "}).log_level == "DEBUG"
+    with pytest.raises(ValueError, match="BOT_LOG_LEVEL must be one of DEBUG, INFO"):
+        Settings.from_env({"BOT_LOG_LEVEL": "verbose"})

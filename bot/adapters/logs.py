@@ -10,7 +10,7 @@ installed on the root handlers by `install_log_redaction`, guard what other code
   replaced by a placeholder naming only its type (an Update by its update_id), whatever the level. Their
   tracebacks keep the frames but lose the messages when the record carried such data or the error is not
   a Telegram error (a parsing error can quote the update it failed on); Telegram's own error texts ("Bad
-  Request: chat not found") stay.
+  Request: chat not found") stay. tornado's loggers (the webhook server) get the same treatment.
 * `_RedactToken`: the last line of defence for the token. No record leaves with the token, its URL-encoded
   form or its secret half (after the ':'), in the message, the traceback (chained exceptions included) or
   the stack; this covers every logger, PTB's, httpx's and asyncio's included.
@@ -32,7 +32,7 @@ from urllib.parse import quote
 from telegram import Update
 from telegram.error import TelegramError
 
-WITHHELD_LOGGERS = ("telegram",)  # and their children: python-telegram-bot's own loggers
+WITHHELD_LOGGERS = ("telegram", "tornado")  # and their children: python-telegram-bot's, the webhook server's
 QUIET_LOGGERS = ("httpx", "httpcore")  # they log request URLs (the token) at INFO and DEBUG
 # A string argument kept as it is: one "word" such as an endpoint name, a URL or an address (the token in a URL
 # is then redacted). Bodies, messages and exception texts have spaces, quotes or braces: withheld.
