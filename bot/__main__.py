@@ -255,7 +255,7 @@ def cmd_telegram(brain: Brain, settings: Settings, root: Path, args: argparse.Na
         print(exc, file=sys.stderr)
         return 2
     except Exception as exc:  # whatever stopped the bot, it is told in one line without the token
-        print(redact(_startup_failure(exc, settings), settings.token), file=sys.stderr)
+        print(redact(_startup_failure(_cause(exc), settings), settings.token), file=sys.stderr)
         if not _expected(exc):  # a bug: its traceback, through the log filters, for whoever fixes it
             logging.getLogger("bot").critical("the bot stopped on an unexpected error", exc_info=exc)
         return 1
@@ -292,6 +292,18 @@ def _expected(exc: BaseException) -> bool:
     from telegram.error import TelegramError
 
     return isinstance(exc, TelegramError | OSError)
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The Telegram or network error behind `exc` (a failure while stopping can hide it), else `exc`."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not e for e in seen):
+        if _expected(current):
+            return current
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return exc
 
 
 def _startup_failure(exc: BaseException, settings: Settings) -> str:
