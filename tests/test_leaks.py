@@ -72,6 +72,23 @@ async def test_a_token_telegram_refuses_is_one_line_without_the_token(
     assert leaks(output, env["TELEGRAM_BOT_TOKEN"]) == []
 
 
+async def test_a_token_revoked_while_running_stops_the_bot_with_one_line_without_the_token(
+    tg: BotApiDouble, tmp_path: Path
+) -> None:
+    env = bot_env(tg, tmp_path)
+    cli = Cli(["telegram"], env, tmp_path / "bot.log")
+    try:
+        await tg.wait_for_poller_async(timeout=20)
+        tg.token = OTHER_TOKEN  # revoked in BotFather: every call from now on is 401
+        code = await cli.wait(timeout=30)  # the long poll in hand ends first
+    finally:
+        cli.kill()
+    output = cli.output()
+    assert code == 1, output
+    assert "Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN" in output
+    assert leaks(output, env["TELEGRAM_BOT_TOKEN"]) == []
+
+
 # ---------------------------------------------------------------------- DEBUG logs of real traffic
 
 
