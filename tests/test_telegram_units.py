@@ -20,12 +20,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.adapters import sqlite_context
-from bot.adapters.sqlite_context import FLUSH_SECONDS, TRIM_EVERY, SqliteContextStore
 from bot.adapters.delivery import ChatFirstProcessor, FairRateLimiter, failure_kind
+from bot.adapters.logs import _RedactToken
+from bot.adapters.sqlite_context import FLUSH_SECONDS, TRIM_EVERY, SqliteContextStore
 from bot.adapters.telegram import (
     Anonymizer,
     JsonRequest,
-    _RedactToken,
     addressed_text,
     conversation_key,
     sent_by_a_bot,

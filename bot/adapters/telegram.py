@@ -98,7 +98,6 @@ from telegram.request import HTTPXRequest, RequestData
 
 from bot.adapters.delivery import ChatFirstProcessor, FairRateLimiter
 from bot.adapters.logs import Anonymizer, _secret, install_log_redaction
-from bot.adapters.logs import _RedactToken as _RedactToken  # re-exported for the tests
 from bot.adapters.polling import Poller
 from bot.adapters.sqlite_context import FILENAME, SqliteContextStore
 from bot.adapters.webhook import WebhookServer
@@ -697,7 +696,6 @@ async def serve(app: App, webhook: dict[str, Any] | None = None, *, grace: float
             )
         else:
             await source.start()
-        log.info("Application started")
         await _until(stop, source)
         log.info("stopping: finishing the updates in hand (up to %.0f s)", grace)
         await source.stop(grace)
@@ -705,6 +703,8 @@ async def serve(app: App, webhook: dict[str, Any] | None = None, *, grace: float
         if app.post_stop is not None:
             await app.post_stop(app)
     finally:
+        if app.running:  # the source failed (a token revoked mid-run): stop before shutting down
+            await app.stop()
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
