@@ -1,4 +1,4 @@
-"""Command line: python -m bot {chat,ask,check,review,eval,why,telegram}. The only place that exits.
+"""Command line: python -m bot {chat,ask,check,review,eval,why,telegram,web}. The only place that exits.
 
 Usage:
     python -m bot                    Telegram if TELEGRAM_BOT_TOKEN is set, else the console chat
@@ -10,6 +10,7 @@ Usage:
     python -m bot eval FILE.yaml     score a file of cases
     python -m bot why "text"         how the router decided
     python -m bot telegram           run the Telegram bot (long polling; --webhook URL for webhooks)
+    python -m bot web                the web chat page (--host, --port; docs/web.md)
 """
 
 from __future__ import annotations
@@ -362,6 +363,9 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     tg.add_argument("--port", type=int, default=settings.webhook_port, help="port to listen on (BOT_WEBHOOK_PORT)")
     tg.add_argument("--secret", default=settings.webhook_secret, help="secret token (BOT_WEBHOOK_SECRET)")
     tg.add_argument("--path", default=settings.webhook_path, help="local path; default: the URL's (BOT_WEBHOOK_PATH)")
+    web = sub.add_parser("web", help="the web chat page (docs/web.md)")
+    web.add_argument("--host", default=settings.web_host, help="address to listen on (BOT_WEB_HOST)")
+    web.add_argument("--port", type=int, default=settings.web_port, help="port, 0 for any free one (BOT_WEB_PORT)")
     args = parser.parse_args(argv)
     root: Path = args.root
 
@@ -396,6 +400,10 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
         return cmd_eval(brain, args.file, sys.stdout, args.html)
     if command == "why":
         return cmd_why(brain, args.text, sys.stdout)
+    if command == "web":
+        from bot.adapters import web as web_chat
+
+        return web_chat.run(brain, settings, args.host, args.port)
     if command == "telegram":
         if not settings.token:
             print("TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,11 @@ class Settings:
     retries: int = 5
     retry_delay: float = 1.0  # first backoff; doubles each time, at most 30 s
     log_level: str = "INFO"  # BOT_LOG_LEVEL; at any level the log holds no message text, names or raw ids
+    # the web chat (python -m bot web, docs/web.md)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_frame_ancestors: str = "'none'"  # CSP frame-ancestors: the sites allowed to embed the chat in an iframe
+    web_behind_proxy: bool = False  # trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
         return f"Settings(token={'<set>' if self.token else '<unset>'}, base_url={self.base_url!r})"
@@ -49,15 +55,36 @@ class Settings:
             webhook_port=_port(env.get("BOT_WEBHOOK_PORT", "")),
             webhook_path=env.get("BOT_WEBHOOK_PATH", "").strip(),
             log_level=_log_level(env.get("BOT_LOG_LEVEL", "")),
+            web_host=env.get("BOT_WEB_HOST", "").strip() or "127.0.0.1",
+            web_port=_port(env.get("BOT_WEB_PORT", ""), "BOT_WEB_PORT", 8080),
+            web_frame_ancestors=_frame_ancestors(env.get("BOT_WEB_FRAME_ANCESTORS", "")),
+            web_behind_proxy=env.get("BOT_WEB_BEHIND_PROXY", "") in ("1", "true", "yes", "on"),
         )
 
 
-def _port(value: str) -> int:
+def _port(value: str, name: str = "BOT_WEBHOOK_PORT", default: int = 8443) -> int:
     if not value.strip():
-        return 8443
+        return default
     if not value.strip().isdigit() or not 0 < int(value) < 65536:
-        raise ValueError(f"BOT_WEBHOOK_PORT must be a port number (1-65535), got {value!r}")
+        raise ValueError(f"{name} must be a port number (1-65535), got {value!r}")
     return int(value)
+
+
+_FRAME_SOURCE = re.compile(r"'self'|'none'|(https?://)?(\*\.)?[A-Za-z0-9.-]+(:(\d{1,5}|\*))?")
+
+
+def _frame_ancestors(value: str) -> str:
+    """BOT_WEB_FRAME_ANCESTORS: space-separated sites (https://www.example.org) or 'self'; default 'none'.
+    Checked word by word, since it goes into the Content-Security-Policy header as written."""
+    words = value.split()
+    if not words:
+        return "'none'"
+    bad = [w for w in words if not _FRAME_SOURCE.fullmatch(w)]
+    if bad:
+        raise ValueError(
+            f"BOT_WEB_FRAME_ANCESTORS must list sites like https://www.example.org or 'self', got {bad[0]!r}"
+        )
+    return " ".join(words)
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
