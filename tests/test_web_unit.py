@@ -127,7 +127,7 @@ async def test_the_page_has_no_inline_script_or_style_and_no_third_party_address
     assert re.findall(r"<script[^>]*>", page) == [re.search(r'<script src="/static/chat\.js\?v=\w+" defer>', page)[0]]  # type: ignore[index]
     assert "<style" not in page and " style=" not in page and " on" not in re.sub(r">[^<]*<", "><", page)
     assert not re.search(r'(src|href|action)="(https?:)?//', page)
-    assert 'role="log"' in page and 'aria-live="polite"' in page
+    assert '<div id="live" role="log" aria-live="polite"' in page
     assert '<label for="text">Your question</label>' in page
     assert DISCLAIMER in page  # the welcome message carries it too
 

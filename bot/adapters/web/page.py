@@ -48,10 +48,11 @@ or 911).</p>
 </header>
 <main>
 <h2 class="visually-hidden">Conversation</h2>
-<ol id="log" class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation"
- data-latest="{html.escape(latest)}">
+<div id="live" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation">
+<ol id="log" class="log" data-latest="{html.escape(latest)}">
 {body}
 </ol>
+</div>
 <form id="ask" class="ask" method="post" action="/">
 <input type="hidden" name="token" value="{token}">
 <label for="text">Your question</label>

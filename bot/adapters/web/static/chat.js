@@ -6,11 +6,12 @@
 (function () {
   "use strict";
 
+  var live = document.getElementById("live"); // the aria-live region around the list of messages
   var log = document.getElementById("log");
   var form = document.getElementById("ask");
   var input = document.getElementById("text");
   var status = document.getElementById("status");
-  if (!log || !form || !input || !status || !window.fetch) {
+  if (!live || !log || !form || !input || !status || !window.fetch) {
     return; // the plain forms still work
   }
   var busy = false;
@@ -37,7 +38,7 @@
       return Promise.resolve(null);
     }
     busy = true;
-    log.setAttribute("aria-busy", "true");
+    live.setAttribute("aria-busy", "true");
     say("Sending…");
     return fetch(url, {
       method: "POST",
@@ -65,7 +66,7 @@
       })
       .then(function (last) {
         busy = false;
-        log.removeAttribute("aria-busy");
+        live.removeAttribute("aria-busy");
         return last;
       });
   }
