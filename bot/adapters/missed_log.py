@@ -7,13 +7,15 @@ in rows, age and text length.
 It keeps no order of arrival, because the INFO log lists each fallback in order with its chat hash, and an
 order kept here would pair each row with its line there: the table has no rowid (WITHOUT ROWID, keyed by
 hour and text, so the same text twice in an hour is one row), `latest` lists rows by hour and then by text,
-and after each new row the file is rewritten in that order (VACUUM), so even where SQLite happened to put a
-row on its page says nothing about when it came; deleted rows are overwritten (secure_delete). What is left
-to link a row to a log line is its hour: when one message alone got the fallback in an hour, its row is that
-message.
+and after each new row the file is rewritten in that order (VACUUM; put off to the next row if a reader is
+in the way), so even where SQLite happened to put a row on its page says nothing about when it came; deleted
+rows are overwritten (secure_delete). The rollback journal is kept, not WAL, whose file would list commits in
+order. What is left to link a row to a log line is its hour: when one message alone got the fallback in an
+hour, its row is that message.
 
 Failing soft, like the context store: the constructor and `add` never raise. A file proven corrupt is moved
-aside (as `missed.sqlite3.corrupt`, older copies kept with their time) and a fresh one started; a locked or
+aside (as `missed.sqlite3.corrupt`, older copies kept with their time, and deleted at 30 days like the rows
+they hold) and a fresh one started; a locked or
 read-only file, a full disk or a directory that cannot be made is an outage: logged once (never the text),
 questions meanwhile go unrecorded, and the file is tried again every RETRY_SECONDS.
 """
@@ -67,6 +69,7 @@ class MissedLog:
         self._lost = 0  # questions not recorded during the current outage
         self._retry_at = float("-inf")  # time.monotonic() of the next attempt during an outage
         self._ready = False
+        self._unsorted = False  # rows were added since the last rewrite in key order
         self._prepare(OPEN_BUSY_SECONDS)
 
     @contextmanager
@@ -196,13 +199,28 @@ class MissedLog:
                     (self.max_rows,),
                 )
                 db.execute("COMMIT")
-                if added:
-                    db.execute("VACUUM")  # rewritten in key order: where the new row sits says nothing of when
         except (OSError, sqlite3.Error) as exc:
             self._lost += 1
             self._down(exc, doing="could not record an unmatched question")
             return
         self._up()
+        self._unsorted = self._unsorted or bool(added)
+        if self._unsorted:
+            self._rewrite()
+
+    def _rewrite(self) -> None:
+        """VACUUM: the file rewritten in key order, so where the new row sits says nothing of when it came.
+
+        It needs the file to itself: if /missed is reading at that moment, the row is recorded all the same
+        and the rewrite happens after the next question instead.
+        """
+        try:
+            with self._db() as db:
+                db.execute("VACUUM")
+        except sqlite3.Error as exc:
+            log.debug("unmatched-question log %s: rewrite put off (%s)", self.path, describe(exc, self.path))
+            return
+        self._unsorted = False
 
     def latest(self, limit: int = 20) -> list[Missed]:
         """Newest hour first, and within an hour by text (never by arrival), none older than the age limit.
