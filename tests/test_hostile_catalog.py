@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import textwrap
@@ -147,7 +148,7 @@ def test_check_refuses_a_hostile_file_quickly_with_file_and_line(
 def test_a_device_inside_the_catalog_folder_is_not_read(catalog_copy: Path) -> None:
     device = catalog_copy / "intents" / "zero.yaml"
     try:
-        os.mknod(device, 0o644 | 0o020000, os.makedev(1, 5))  # a character device: /dev/zero's own numbers
+        os.mknod(device, 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero's own numbers
     except PermissionError:
         pytest.skip("making a device node needs root")
     result = load(catalog_copy)

@@ -164,9 +164,10 @@ class Reloader:
             result, error = None, None
             try:
                 result = self.validate(self.root)
-            except BaseException as exc:  # handed to the awaiting task, which logs it
+            except Exception as exc:  # handed to the awaiting task, which logs it
                 error = exc
-            finished.set()
+            finally:
+                finished.set()
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is waiting
                 loop.call_soon_threadsafe(settle, result, error)
 
