@@ -386,3 +386,12 @@ async def test_python_m_bot_web_prints_its_address_serves_and_stops_on_sigterm(t
             proc.kill()
             await proc.wait()
     assert (tmp_path / SECRET_FILE).exists()
+
+
+def test_the_web_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/web.py at its smallest, so it keeps working; it judges no timing."""
+    from bench import web as bench_web
+
+    assert bench_web.main(["--visitors", "2", "--per-visitor", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "|  fixed |" in out and "|    bot |" in out and "bot / fixed reply:" in out
