@@ -272,6 +272,22 @@ async def test_unreadable_requests_get_a_clear_message_with_the_disclaimer(
     assert ("too long" if status == 413 else "could not read") in text and DISCLAIMER in text
 
 
+@pytest.mark.parametrize("length", ["abc", "-5", str(10**12)])
+async def test_a_lying_content_length_gets_an_answer_not_a_crash(web: Web, length: str) -> None:
+    host, port = web.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"POST /api/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n\r\n{{}}".encode()
+    )
+    await writer.drain()
+    head = await asyncio.wait_for(reader.read(200), 10)
+    writer.close()
+    await writer.wait_closed()
+    assert head.startswith(b"HTTP/1.1 400 ")  # refused before any body is read; never a 500
+    assert (await web.client.get("/healthz")).text == "ok"
+
+
 async def test_a_5000_character_message_is_answered_and_said_to_be_cut(web: Web) -> None:
     response = await web.ask("what are the side effects of prednisone? " + "x" * 5000)
     assert response.status_code == 200

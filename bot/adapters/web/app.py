@@ -141,8 +141,7 @@ class Chat:
         lines = self.transcripts.lines(conversation)
         first = reply_html(welcome(self.brain.catalog), form_token=self.keys.form_token(session), anchor="m0")
         items = [first, *(self.item_html(s, session) for s in lines)]
-        latest = f"m{lines[-1].seq}" if lines else "m0"
-        return page(items, form_token=self.keys.form_token(session), asset_version=self.asset_version, latest=latest)
+        return page(items, form_token=self.keys.form_token(session), asset_version=self.asset_version)
 
 
 class ChatApp(tornado.web.Application):
@@ -223,13 +222,13 @@ class Posted(Base):
         self.too_big = False
 
     def prepare(self) -> None:
-        length = self.request.headers.get("Content-Length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            self.too_big = True
+        length = self.request.headers.get("Content-Length", "0")
+        declared = int(length) if length.isdigit() else 0  # tornado itself refuses a malformed length
+        self.too_big = declared > self.max_body
         connection = self.request.connection
         if isinstance(connection, HTTP1Connection):
             # the whole body is refused by tornado past this; up to it, it is read and dropped
-            connection.set_max_body_size(max(self.max_body, min(int(length or 0), 10 * self.max_body)))
+            connection.set_max_body_size(max(self.max_body, min(declared, 10 * self.max_body)))
 
     def data_received(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -411,7 +410,11 @@ def make_app(chat: Chat) -> ChatApp:
 def make_server(chat: Chat) -> tornado.httpserver.HTTPServer:
     """One HTTP server; with behind_proxy it trusts X-Forwarded-For/-Proto (X-Real-Ip) from the proxy."""
     return tornado.httpserver.HTTPServer(
-        make_app(chat), xheaders=chat.config.behind_proxy, max_body_size=10 * MAX_BODY, idle_connection_timeout=60
+        make_app(chat),
+        xheaders=chat.config.behind_proxy,
+        max_body_size=10 * MAX_BODY,
+        idle_connection_timeout=60,
+        body_timeout=30,  # a body that trickles in is given up, not waited for all day
     )
 
 

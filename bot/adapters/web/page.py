@@ -22,7 +22,7 @@ def user_html(text: str, *, anchor: str) -> str:
     )
 
 
-def page(items: list[str], *, form_token: str, asset_version: str, latest: str) -> str:
+def page(items: list[str], *, form_token: str, asset_version: str) -> str:
     """The whole page: a skip link, a short introduction, the conversation log, the question form."""
     token = html.escape(form_token)
     v = html.escape(asset_version)
@@ -49,7 +49,7 @@ or 911).</p>
 <main>
 <h2 class="visually-hidden">Conversation</h2>
 <div id="live" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation">
-<ol id="log" class="log" data-latest="{html.escape(latest)}">
+<ol id="log" class="log">
 {body}
 </ol>
 </div>
