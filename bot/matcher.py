@@ -103,9 +103,29 @@ class Matcher:
         `conditions`: the condition tokens, which match each other (the router swaps cards by condition)."""
         self.ignore = ignore | conditions
         self.conditions = conditions
-        rows = [(i, c, t, self.content(t)) for i, c, t in examples]
+        self._build([(i, c, t, self.content(t), self.slots(t)) for i, c, t in examples], topic_of, vectorize_from)
+
+    def without(self, drop: Iterable[int]) -> Matcher:
+        """The same index built without the rows at positions `drop` (of the examples given, in order).
+
+        For `check`'s leave-one-out: the other rows' words and condition slots are reused, not read again.
+        """
+        gone = set(drop)
+        other = Matcher.__new__(Matcher)
+        other.ignore, other.conditions = self.ignore, self.conditions
+        rows = [r for n, r in enumerate(self._rows) if n not in gone]
+        other._build(rows, self.topic_of, self._vectorize_from)
+        return other
+
+    def _build(
+        self,
+        rows: list[tuple[str, str, str, frozenset[str], int]],
+        topic_of: Mapping[str, str] | None,
+        vectorize_from: int,
+    ) -> None:
+        self._rows, self._vectorize_from = rows, vectorize_from
         df: dict[str, int] = {}
-        for *_, words in rows:
+        for _, _, _, words, _ in rows:
             for w in words:
                 df[w] = df.get(w, 0) + 1
         n = max(len(rows), 1)
@@ -114,7 +134,7 @@ class Matcher:
         # a topic, so purity is smoothed: (examples in its main topic) / (all its examples + 1).
         topics = self.topic_of = dict(topic_of or {})
         by_topic: dict[str, dict[str, int]] = {}
-        for _, c, _, words in rows:
+        for _, c, _, words, _ in rows:
             for w in words:
                 counts = by_topic.setdefault(w, {})
                 counts[topics.get(c, c)] = counts.get(topics.get(c, c), 0) + 1
@@ -125,15 +145,8 @@ class Matcher:
         self.unknown_idf = UNKNOWN_WORD_IDF_SHARE * max(self.idf.values(), default=1.0)
         self.condition_weight = CONDITION_WEIGHT_SHARE * self.unknown_idf
         self.examples = tuple(
-            _Example(
-                i,
-                c,
-                t,
-                words,
-                sum(self.idf[w] for w in sorted(words)) + self.slots(t) * self.condition_weight,
-                self.slots(t),
-            )
-            for i, c, t, words in rows
+            _Example(i, c, t, words, sum(self.idf[w] for w in sorted(words)) + slots * self.condition_weight, slots)
+            for i, c, t, words, slots in rows
             if words
         )
         postings: dict[str, list[int]] = {}
@@ -179,20 +192,26 @@ class Matcher:
         so an example comparing both conditions needs a message that names both to match fully."""
         return len({w for w in text.split() if w in self.conditions})
 
-    def match(self, text: str, conditions: int = 0) -> Match:
-        """`conditions`: how many conditions are known for this message (named in it, or from context)."""
+    def match(self, text: str, conditions: int = 0, *, skip: int | None = None) -> Match:
+        """`conditions`: how many conditions are known for this message (named in it, or from context).
+
+        `skip`: an example (by position in `examples`) to leave out of the results, with the word weights
+        unchanged: `check`'s quick estimate of how the catalog reads a message without that example.
+        """
         words = sorted(self.content(text))  # one fixed order for the float sums
         known = [w for w in words if w in self.idf]
         if not known:
             return NO_MATCH
         q_weight = sum(self.idf.get(w, self.unknown_idf) for w in words) + conditions * self.condition_weight
         if not self.vectorized:
-            return self._match_plain(text, known, q_weight, conditions)
+            return self._match_plain(text, known, q_weight, conditions, skip)
         # Every example sharing a word: overlaps summed in `known` order, so each is bit for bit the sum
         # that a loop over that example's shared words would give.
         shared = np.zeros(len(self.examples))
         for w in known:
             shared[self.postings[w]] += self.idf[w]
+        if skip is not None:
+            shared[skip] = 0.0
         cand = np.flatnonzero(shared != 0.0)  # (nonzero on a boolean array is several times faster)
         overlap = shared[cand]
         if conditions:
@@ -224,7 +243,9 @@ class Matcher:
                 winners[card] = (exact, idx)
         return self._top(winners.values())
 
-    def _match_plain(self, text: str, known: list[str], q_weight: float, conditions: int) -> Match:
+    def _match_plain(
+        self, text: str, known: list[str], q_weight: float, conditions: int, skip: int | None = None
+    ) -> Match:
         """`match` in plain Python, walking the most common word's examples only as far as they can win."""
         common = max(known, key=lambda w: (len(self._plist[w]), w))
         if common not in self._walks:
@@ -251,6 +272,7 @@ class Matcher:
                 winners[ex.card] = (final, idx)
             return blended
 
+        direct.discard(-1 if skip is None else skip)
         for idx in direct:  # examples sharing a rarer word: every shared word, summed in sorted order
             words = examples[idx].words
             overlap = 0.0
@@ -265,6 +287,8 @@ class Matcher:
             only = 0.0 + idf[common]  # the overlap of an example sharing only this word, as the loop sums it
             for walk in self._walks[common]:
                 for idx in walk:
+                    if idx == skip:
+                        continue
                     if idx not in direct and consider(idx, only) < RATIO_FLOOR:
                         break
         return self._top(winners.values())

@@ -43,8 +43,9 @@ def assert_located(problem: Problem) -> None:
 
 def example_problems(catalog: Catalog, check: str) -> list[Problem]:
     router = Router(catalog)
-    exs = [ex for ex in checks.examples(catalog, router) if ex.intent.file == "intents/zz.yaml"]
-    return [problem for _, problem in getattr(checks, check)(router, exs)]
+    everything = checks.examples(catalog, router)
+    exs = [ex for ex in everything if ex.intent.file == "intents/zz.yaml"]
+    return [problem for _, problem in getattr(checks, check)(router, exs, everything)]
 
 
 def test_confused_example_reads_as_another_card(catalog_copy: Path) -> None:
