@@ -189,9 +189,9 @@ def test_an_unwritable_folder_costs_follow_ups_not_the_start(
 
 async def test_a_context_reaches_the_disk_soon_with_no_later_message(tmp_path: Path) -> None:
     path = tmp_path / FILENAME
-    store = SqliteContextStore(path, key_secret=b"k", now=time.time())
-    store.put("first", ctx(time.time()))
-    store.put("second", ctx(time.time(), "lems"))  # both wait for a batch ... and nothing else ever comes
+    store = SqliteContextStore(path, key_secret=b"k", now=1000.0)
+    store.put("first", ctx(1000.1))
+    store.put("second", ctx(1000.2, "lems"))  # both wait for a batch ... and nothing else ever comes
     assert on_disk(path) == set()
     deadline = time.monotonic() + 1.0  # the promise: within a second
     while len(on_disk(path)) < 2 and time.monotonic() < deadline:
