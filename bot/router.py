@@ -106,6 +106,14 @@ class _Scan:
 
 
 @dataclass(frozen=True)
+class Routed:
+    """A decision and what the conversation should remember after it (None: keep what it has)."""
+
+    decision: Decision
+    remember: ChatContext | None
+
+
+@dataclass(frozen=True)
 class Router:
     catalog: Catalog
     normalize: Normalizer = field(init=False)
@@ -369,34 +377,49 @@ class Router:
 
     def route(self, text: str, key: str, store: ContextStore, now: float) -> Decision:
         """The reply to one message in one conversation; updates that conversation's context."""
+        routed = self.decide(text, store.get(key), now)
+        if routed.remember is not None:
+            store.put(key, routed.remember)
+        return routed.decision
+
+    def show(self, card_id: str, key: str, store: ContextStore, now: float) -> Decision:
+        """A button was pressed: that card, or a short note when the catalog no longer has it."""
+        routed = self.pressed(card_id, now)
+        if routed.remember is not None:
+            store.put(key, routed.remember)
+        return routed.decision
+
+    def decide(self, text: str, ctx: ChatContext | None, now: float) -> Routed:
+        """The reply to one message given what the conversation remembers (`ctx`), and what to remember next.
+
+        Pure: the caller gets and saves the context (the Brain, from a sync or an async store)."""
         s = self.scan(text)
         if s.emergency is not None:
-            return Decision(
+            urgent = Decision(
                 "urgent",
                 card="urgent",
                 concept=s.emergency.concept,
                 reason=f"an emergency: {s.urgent} (the words {' '.join(s.emergency_words)!r})",
                 truncated=s.truncated,
             )
-        ctx = store.get(key)
+            return Routed(urgent, None)
         ctx = ctx if ctx is not None and ctx.fresh(now) else None
         decision = self._decide(s, ctx)
         if s.in_scope or s.conditions or ctx is not None:  # "the high temperature tomorrow" is weather
             decision = self._asked_about(s, decision)
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
-        self._remember(decision, key, store, now, ctx)
-        return decision
+        return Routed(decision, self._remember(decision, now, ctx))
 
-    def show(self, card_id: str, key: str, store: ContextStore, now: float) -> Decision:
-        """A button was pressed: that card, or a short note when the catalog no longer has it."""
+    def pressed(self, card_id: str, now: float) -> Routed:
+        """A button press: that card, or a short note when the catalog no longer has it."""
         card = self.catalog.cards.get(card_id)
         if card is None:
-            return Decision("fallback", options=self._defaults(None), notice="stale_button", reason="stale button")
+            stale = Decision("fallback", options=self._defaults(None), notice="stale_button", reason="stale button")
+            return Routed(stale, None)
         kind: Kind = "urgent" if card.topic == "urgent" else "answer"
         decision = Decision(kind, card=card.id, topic=card.topic, condition=_cond(card), reason="button")
-        self._remember(decision, key, store, now, None)
-        return decision
+        return Routed(decision, self._remember(decision, now, None))
 
     def _decide(self, s: _Scan, ctx: ChatContext | None) -> Decision:
         exact = self._verbatim.get(s.text)
@@ -689,15 +712,17 @@ class Router:
         ids = CONDITION_TOPICS.get(cond or "", DEFAULT_TOPICS)
         return tuple(i for i in ids if i in self.catalog.cards)
 
-    def _remember(self, d: Decision, key: str, store: ContextStore, now: float, ctx: ChatContext | None) -> None:
+    def _remember(self, d: Decision, now: float, ctx: ChatContext | None) -> ChatContext | None:
+        """What the conversation keeps after this decision; None: leave it as it is."""
         if d.kind == "answer" and d.card:
             card = self.catalog.cards[d.card]
             if card.topic in ("welcome", "smalltalk"):
-                return
+                return None
             condition = _cond(card) or d.condition or (ctx.condition if ctx else None)
-            store.put(key, ChatContext(condition=condition, topic=card.topic, card=card.id, at=now))
-        elif d.kind == "clarify":
-            store.put(key, ChatContext(condition=None, topic=d.topic, card=None, at=now))
+            return ChatContext(condition=condition, topic=card.topic, card=card.id, at=now)
+        if d.kind == "clarify":
+            return ChatContext(condition=None, topic=d.topic, card=None, at=now)
+        return None
 
 
 def _cond(card: Card) -> str | None:

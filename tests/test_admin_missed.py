@@ -68,9 +68,12 @@ async def test_on_when_set_it_stores_only_normalised_text_and_the_hour(
 
 
 def test_bounded_in_rows(tmp_path: Path) -> None:
-    log = MissedLog(tmp_path / FILE_NAME, max_rows=5)
+    """The newest hours are kept (within an hour, rows keep no order of arrival)."""
+    now = [1_700_000_000.0]
+    log = MissedLog(tmp_path / FILE_NAME, max_rows=5, clock=lambda: now[0])
     for n in range(12):
         log.add(f"question number {n}")
+        now[0] += 3600
     assert log.count() == 5
     assert [m.text for m in log.latest(10)] == [f"question number {n}" for n in range(11, 6, -1)]
 

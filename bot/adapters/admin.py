@@ -293,6 +293,9 @@ async def missed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         return
     rows = await asyncio.to_thread(missed_log.latest, MISSED_SHOWN)
+    if not rows and missed_log.unavailable:
+        await _say(update, context, f"The unmatched-question log is unavailable ({missed_log.unavailable}).")
+        return
     if not rows:
         await _say(update, context, "No unmatched questions logged yet.")
         return

@@ -36,6 +36,7 @@ PAGE = 100  # Telegram's largest getUpdates page: the in-flight window
 LONG_POLL_SECONDS = 10
 BUSY_INTERVAL = 0.25
 MAX_ERROR_DELAY = 30.0
+CONFIRM_ATTEMPTS = 4
 
 
 class Poller:
@@ -99,10 +100,18 @@ class Poller:
         offset = self.offset
         if offset is None:
             return
-        try:
-            await self.app.bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=self.allowed_updates)
-        except TelegramError as exc:
-            log.warning("could not confirm the last updates (%s): they will be answered again", type(exc).__name__)
+        for attempt in range(CONFIRM_ATTEMPTS):
+            try:
+                await self.app.bot.get_updates(
+                    offset=offset, limit=1, timeout=0, allowed_updates=self.allowed_updates, pool_timeout=2
+                )
+                return
+            except TelegramError as exc:  # the cancelled long poll may still hold the one polling connection
+                if attempt + 1 == CONFIRM_ATTEMPTS:
+                    kind = type(exc).__name__
+                    log.warning("could not confirm the last updates (%s): they will be answered again", kind)
+                else:
+                    await asyncio.sleep(0.2 * (attempt + 1))
 
     async def _run(self) -> None:
         errors = 0

@@ -327,7 +327,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
         await send(context, chat.id, welcome(_brain(context).catalog), _reply_to(update))
         return
     key = conversation_key(chat.id, user.id if user else None, chat.type)
-    turn = _brain(context).turn(text, key, _clock(context))
+    turn = await _brain(context).aturn(text, key, _clock(context))
     _count(context, turn.reply)
     log.info("answered chat=%s kind=%s card=%s", _anon(context, chat.id), turn.reply.kind, turn.reply.card)
     on_missed = context.bot_data.get("on_missed")
@@ -412,7 +412,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None or not query.data:  # a button under an inline message: nothing to send into that chat
         return
     key = conversation_key(chat.id, query.from_user.id, chat.type)
-    reply = _brain(context).press(query.data.removeprefix(CALLBACK_PREFIX), key, _clock(context))
+    reply = await _brain(context).apress(query.data.removeprefix(CALLBACK_PREFIX), key, _clock(context))
     _count(context, reply)
     log.info("button chat=%s kind=%s card=%s", _anon(context, chat.id), reply.kind, reply.card)
     reply_to = query.message.message_id if chat.type in GROUPS and query.message else None

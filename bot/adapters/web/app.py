@@ -115,13 +115,13 @@ class Chat:
         """Both buckets must have room; the IP's is checked first, so a flood of new sessions meets it."""
         return self.per_ip.allow(ip) and self.per_session.allow(conversation)
 
-    def ask(self, conversation: str, text: str) -> tuple[Said, Said]:
+    async def ask(self, conversation: str, text: str) -> tuple[Said, Said]:
         text = clean(text)
-        reply = self.brain.turn(text, conversation, self.wall()).reply
+        reply = (await self.brain.aturn(text, conversation, self.wall())).reply
         return self.transcripts.add(conversation, text=text), self.transcripts.add(conversation, reply=reply)
 
-    def press(self, conversation: str, card: str) -> Said:
-        reply = self.brain.press(card[:MAX_CARD_ID], conversation, self.wall())
+    async def press(self, conversation: str, card: str) -> Said:
+        reply = await self.brain.apress(card[:MAX_CARD_ID], conversation, self.wall())
         return self.transcripts.add(conversation, reply=reply)
 
     def notice(self, conversation: str | None, text: str) -> Said:
@@ -253,7 +253,7 @@ class PageHandler(Posted):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(self.chat.page_html(self.session, self.conversation))
 
-    def post(self) -> None:
+    async def post(self) -> None:
         """The form without JavaScript: answer, then show the whole conversation again."""
         self.use_session()
         conv = self.conversation
@@ -274,9 +274,9 @@ class PageHandler(Posted):
             self.set_status(429)
             return self._show(self.chat.notice(conv, SLOW_DOWN))
         if "card" in form:
-            said = self.chat.press(conv, form["card"])
+            said = await self.chat.press(conv, form["card"])
         else:
-            _, said = self.chat.ask(conv, form.get("text", ""))
+            _, said = await self.chat.ask(conv, form.get("text", ""))
         self._show(said)
 
     def _show(self, said: Said | None) -> None:
@@ -302,7 +302,7 @@ class ApiHandler(Posted):
 
     field_name = "text"
 
-    def post(self) -> None:
+    async def post(self) -> None:
         self.use_session()
         conv = self.conversation
         self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -320,10 +320,10 @@ class ApiHandler(Posted):
             return self._refuse(400, conv, UNREADABLE)
         if not self.chat.allowed(conv, self.ip):
             return self._refuse(429, conv, SLOW_DOWN)
-        self._answer(self.handle(conv, value))
+        self._answer(await self.handle(conv, value))
 
-    def handle(self, conv: str, value: str) -> tuple[Said, ...]:
-        said, reply = self.chat.ask(conv, value)
+    async def handle(self, conv: str, value: str) -> tuple[Said, ...]:
+        said, reply = await self.chat.ask(conv, value)
         return (said, reply)
 
     def _refuse(self, status: int, conv: str, text: str) -> None:
@@ -344,8 +344,8 @@ class ApiHandler(Posted):
 class PressHandler(ApiHandler):
     field_name = "card"
 
-    def handle(self, conv: str, value: str) -> tuple[Said, ...]:
-        return (self.chat.press(conv, value),)
+    async def handle(self, conv: str, value: str) -> tuple[Said, ...]:
+        return (await self.chat.press(conv, value),)
 
 
 class HealthHandler(Base):
