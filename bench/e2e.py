@@ -13,7 +13,7 @@ Four bots, one after the other, each on a fresh double, in the same run:
 * `rich-echo`: the same bare Application, sending for each message the reply the bot would send (HTML,
   buttons), all made before the clock starts: what the bot's replies cost python-telegram-bot and the
   double, without the bot's own work;
-* `bot`: the real `Application` from `bot.adapters.telegram.build_application`, the shipped catalog, and
+* `bot`: the real `Application` from `bot.adapters.telegram.build` (as `run` builds it), the shipped catalog, and
   the context store `run` uses (SQLite in a temporary folder), as in production.
 Fair settings: the echo bots are given the very update processor (`concurrent_updates`) and rate limiter
 objects that `build_application` made, so all three run with the same concurrency and limiter. With
@@ -58,7 +58,7 @@ def lift_limits(limiter: object) -> bool:
     """Switch off the flood limits (retries stay); False if the limiter is not one we know."""
     from telegram.ext import AIORateLimiter
 
-    from bot.adapters.delivery import FairRateLimiter
+    from bot.adapters.telegram.delivery import FairRateLimiter
 
     if isinstance(limiter, FairRateLimiter):
         limiter.limits = False
@@ -82,12 +82,8 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, con
     from bot.settings import Settings
 
     settings = Settings(token=token, base_url=base_url, data_dir=data_dir)
-    brain = Brain(load_catalog(ROOT))
-    open_store = getattr(adapter, "open_store", None)  # the store `run` uses, where the adapter has one
-    store = open_store(settings, now=time.time()) if open_store is not None else None
-    if store is not None:
-        brain.store = store
-    real = adapter.build_application(brain, settings)
+    real = adapter.build(settings, load_catalog(ROOT), ROOT, watch_seconds=0)  # as `run` builds it, store included
+    brain: Brain = real.bot_data.brain
     if concurrency is not None:  # the same kind of update processor, with another limit, for all three
         real._update_processor = type(real.update_processor)(concurrency)  # type: ignore[call-arg]
     # rich-echo: the bot's own replies to the benchmark's messages, made now, before any timing
@@ -147,8 +143,6 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, con
         if profile:
             prof.disable()
             prof.dump_stats(f"{profile}.{kind}")
-        if store is not None:
-            store.close()
 
 
 # --- the users' side (this process) ------------------------------------------------------------------

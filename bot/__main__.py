@@ -1,4 +1,6 @@
-"""Command line: python -m bot {chat,ask,check,review,eval,why,telegram,web}. The only place that exits.
+"""Command line: python -m bot {chat,ask,check,review,eval,why,telegram,web}.
+
+The only place that exits. What `--help` shows is DESCRIPTION and EPILOG below, not this docstring.
 
 Usage:
     python -m bot                    Telegram if TELEGRAM_BOT_TOKEN is set, else the console chat
@@ -34,15 +36,47 @@ from bot.catalog import LoadResult, load
 from bot.render import plain
 from bot.settings import Settings
 
+DESCRIPTION = (
+    "A patient-information chatbot about prednisone in Lambert-Eaton myasthenic syndrome (LEMS) and in ALS: "
+    "the Telegram bot, the web chat, the console chat, and the tools to check and measure its answers."
+)
+EPILOG = (
+    "With no command: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the console chat. "
+    "Every command reads content/ and intents/ from the current folder, so run it from the repository folder, "
+    "or pass --root DIR (before or after the command), or set BOT_CATALOG_DIR. "
+    "`COMMAND --help` shows a command's options; README.md has the rest."
+)
+ROOT_HELP = "folder holding content/ and intents/ (default: BOT_CATALOG_DIR, else the current folder)"
+
+
+def _bot_command() -> str:
+    """How to run this program again from here: `.venv/bin/python -m bot` in the repository folder, the full
+    path to the interpreter elsewhere, so a hint printed for a newcomer can be copied as it is."""
+    python = Path(sys.executable)
+    try:
+        shown = str(python.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(python)
+    return f"{shown or 'python'} -m bot"
+
 
 def _load_or_exit(root: Path, err: TextIO) -> Brain:
     result = checks.validate(root)  # the same validation as /reload, so what starts can also be reloaded
     if result.catalog is None:
         for problem in result.errors:
             print(problem, file=err)
-        print(f"the catalog in {root.resolve()} has {len(result.errors)} error(s); run: python -m bot check", file=err)
+        print(
+            f"the catalog in {root.resolve()} has {len(result.errors)} error(s); see them all with: "
+            f"{_bot_command()} check{_root_flag(root)}",
+            file=err,
+        )
         raise SystemExit(1)
     return Brain(result.catalog)
+
+
+def _root_flag(root: Path) -> str:
+    """` --root DIR` when the catalog is not the current folder, so a printed command finds it again."""
+    return "" if root.resolve() == Path.cwd().resolve() else f" --root {root}"
 
 
 def cmd_check(root: Path, out: TextIO, today: dt.date | None = None) -> int:
@@ -235,7 +269,7 @@ def cmd_telegram(brain: Brain, settings: Settings, root: Path, args: argparse.Na
     import logging
 
     from bot.adapters import telegram
-    from bot.adapters.logs import LOG_FORMAT, install_log_redaction, redact
+    from bot.adapters.shared.logs import LOG_FORMAT, install_log_redaction, redact
 
     webhook: str = getattr(args, "webhook", settings.webhook_url)  # plain `python -m bot`: the environment
     listen: str = getattr(args, "listen", settings.webhook_listen)
@@ -251,7 +285,7 @@ def cmd_telegram(brain: Brain, settings: Settings, root: Path, args: argparse.Na
         if refusal is not None:
             print(redact(refusal, settings.token), file=sys.stderr)
             return 1
-        telegram.run(brain, settings, root, webhook=webhook, listen=listen, port=port, secret=secret, path=path)
+        telegram.run(brain.catalog, settings, root, webhook=webhook, listen=listen, port=port, secret=secret, path=path)
     except telegram.ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -336,6 +370,13 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _web_command(settings: Settings, root: Path) -> str:
+    """The command that starts the web chat, and the address to open then."""
+    host = settings.web_host if settings.web_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    return f"{_bot_command()} web{_root_flag(root)}, then open http://{host}:{settings.web_port}/"
+
+
 def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
     env = dict(os.environ) if env is None else env
     try:
@@ -343,29 +384,35 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--root", type=Path, default=settings.catalog_dir, help="folder with content/ and intents/")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("chat", help="talk to the bot in the terminal")
-    ask = sub.add_parser("ask", help="one answer, or the batch interface with --jsonl")
+    parser = argparse.ArgumentParser(prog="python -m bot", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--root", type=Path, default=settings.catalog_dir, metavar="DIR", help=ROOT_HELP)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def sub(name: str, about: str) -> argparse.ArgumentParser:  # `COMMAND --help` says what it does, too
+        return commands.add_parser(name, help=about, description=about)
+
+    chat = sub("chat", "talk to the bot in the terminal")
+    ask = sub("ask", "one answer, or the batch interface with --jsonl")
     ask.add_argument("question", nargs="?")
     ask.add_argument("--jsonl", action="store_true")
-    sub.add_parser("check", help="validate intents/ and content/")
-    sub.add_parser("review", help="the cards that need a clinician's review, with their sources")
-    ev = sub.add_parser("eval", help="score a file of cases")
+    check = sub("check", "validate intents/ and content/")
+    review = sub("review", "the cards that need a clinician's review, with their sources")
+    ev = sub("eval", "score a file of cases")
     ev.add_argument("file", type=Path)
     ev.add_argument("--html", type=Path, metavar="OUT.html", help="also write the report as one HTML page")
-    why = sub.add_parser("why", help="explain a routing decision")
+    why = sub("why", "explain a routing decision")
     why.add_argument("text")
-    tg = sub.add_parser("telegram", help="run the Telegram bot")
+    tg = sub("telegram", "run the Telegram bot")
     tg.add_argument("--webhook", metavar="URL", default=settings.webhook_url, help="public HTTPS URL (BOT_WEBHOOK_URL)")
     tg.add_argument("--listen", default=settings.webhook_listen, help="address to listen on (BOT_WEBHOOK_LISTEN)")
     tg.add_argument("--port", type=int, default=settings.webhook_port, help="port to listen on (BOT_WEBHOOK_PORT)")
     tg.add_argument("--secret", default=settings.webhook_secret, help="secret token (BOT_WEBHOOK_SECRET)")
     tg.add_argument("--path", default=settings.webhook_path, help="local path; default: the URL's (BOT_WEBHOOK_PATH)")
-    web = sub.add_parser("web", help="the web chat page (docs/web.md)")
+    web = sub("web", "the web chat: a page on http://127.0.0.1:8080/ by default (docs/web.md)")
     web.add_argument("--host", default=settings.web_host, help="address to listen on (BOT_WEB_HOST)")
     web.add_argument("--port", type=int, default=settings.web_port, help="port, 0 for any free one (BOT_WEB_PORT)")
+    for command_parser in (chat, ask, check, review, ev, why, tg, web):  # `check --root DIR` and `--root DIR check`
+        command_parser.add_argument("--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=ROOT_HELP)
     args = parser.parse_args(argv)
     root: Path = args.root
 
@@ -379,7 +426,22 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             command = "telegram"
         else:
             print("TELEGRAM_BOT_TOKEN is not set, so here is the console chat instead (Ctrl-D to quit).")
+            print(f"There is a web chat too: run {_web_command(settings, root)}")
             command = "chat"
+    if command == "eval":  # a wrong path is said before the catalog is loaded, and without a traceback
+        if args.html is not None and args.file.suffix == ".json":
+            parser.error("--html works with case files (.yaml), not out-of-scope request files (.json)")
+        if not args.file.is_file():
+            where = (
+                "" if args.file.is_absolute() else f" in {Path.cwd()} (a relative path is read from the current folder)"
+            )
+            shared = (
+                "; ../shared is the team's folder beside the repository, see README.md"
+                if "shared" in args.file.parts
+                else ""
+            )
+            print(f"eval: no file {args.file}{where}{shared}", file=sys.stderr)
+            return 2
     brain = _load_or_exit(root, sys.stderr)
     if command == "chat":
         from bot.adapters import console
@@ -395,8 +457,6 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             sys.stdout.reconfigure(encoding="utf-8")  # JSON lines are UTF-8 whatever the locale says
         return cmd_ask(brain, None, True, sys.stdin.buffer, sys.stdout)  # bytes: a bad byte spoils one line only
     if command == "eval":
-        if args.html is not None and args.file.suffix == ".json":
-            parser.error("--html works with case files (.yaml), not out-of-scope request files (.json)")
         return cmd_eval(brain, args.file, sys.stdout, args.html)
     if command == "why":
         return cmd_why(brain, args.text, sys.stdout)

@@ -6,10 +6,8 @@ import html
 from pathlib import Path
 from types import TracebackType
 
-from bot.adapters import admin
-from bot.adapters.admin import App
-from bot.adapters.polling import Poller
-from bot.adapters.telegram import ALLOWED_UPDATES, build_application
+from bot.adapters.telegram import ALLOWED_UPDATES, App, admin, build_application
+from bot.adapters.telegram.polling import Poller
 from bot.brain import Brain
 from bot.catalog import load
 from bot.settings import Settings

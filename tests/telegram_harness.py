@@ -17,14 +17,14 @@ from typing import Any
 
 from telegram import Update
 
-from bot.adapters.polling import Poller
-from bot.adapters.telegram import ALLOWED_UPDATES, App, build_application, post_init
+from bot.adapters.telegram import ALLOWED_UPDATES, App, build, post_init
+from bot.adapters.telegram.polling import Poller
 from bot.brain import Brain
 from bot.catalog import Catalog
-from bot.context import ContextStore
+from bot.context import ContextStore, MemoryContextStore
 from bot.settings import Settings
 from tests.botapi import BotApiDouble
-from tests.conftest import assert_disclaimer
+from tests.conftest import ROOT, assert_disclaimer
 
 JSON = dict[str, Any]
 USER, OTHER = 4242, 4343  # private chats have the user's id
@@ -42,7 +42,9 @@ def bot_settings(tg: BotApiDouble, data_dir: Path, **changes: Any) -> Settings:
 
 
 class RunningBot:
-    """`async with RunningBot(...) as bot:` starts build_application's Application polling the double."""
+    """`async with RunningBot(...) as bot:` starts the Application `build` makes (as `run` does), polling the double.
+
+    The context store is in memory unless given; the catalog's folder for /reload is the repository's."""
 
     def __init__(
         self,
@@ -54,9 +56,10 @@ class RunningBot:
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.tg = tg
-        self.brain = Brain(catalog, store)
         kwargs: dict[str, Any] = {"clock": clock} if clock else {}
-        self.app: App = build_application(self.brain, settings, **kwargs)
+        kept = store if store is not None else MemoryContextStore()
+        self.app: App = build(settings, catalog, ROOT, watch_seconds=0, store=kept, **kwargs)
+        self.brain: Brain = self.app.bot_data.brain
         self.poller = Poller(self.app, ALLOWED_UPDATES, long_poll=1)
 
     async def __aenter__(self) -> RunningBot:

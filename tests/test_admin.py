@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters import admin
+from bot.adapters.telegram import admin
 from bot.brain import Brain
 from bot.catalog import load
 from tests.admin_harness import ADMIN, GROUP, USER, AdminBot, settings_for
@@ -182,7 +182,8 @@ async def test_watcher_runs_from_post_init_until_shutdown(tg: BotApiDouble, cata
     assert app.post_init is not None and app.post_shutdown is not None
     async with app:
         await app.post_init(app)
-        watcher: admin.Watcher = app.bot_data["watcher"]
+        watcher = app.bot_data.watcher
+        assert watcher is not None
         assert watcher.task is not None and not watcher.task.done()
         assert tg.commands(), "the adapter's own post_init ran first (command menu)"
         add_phrasing(catalog_copy)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.missed_log import FILE_NAME, MAX_CHARS, MissedLog
+from bot.adapters.shared.missed_log import FILE_NAME, MAX_CHARS, MissedLog
 from bot.settings import Settings
 from tests.admin_harness import ADMIN, AdminBot
 from tests.botapi import BotApiDouble
@@ -33,7 +33,7 @@ async def test_off_by_default_nothing_is_stored(tg: BotApiDouble, catalog_copy: 
     settings = env_settings(tg, data)
     assert settings.log_missed is False
     async with AdminBot(tg, catalog_copy, settings) as bot:
-        assert "on_missed" not in bot.app.bot_data
+        assert bot.app.bot_data.missed is None
         assert (await bot.say(ASKER, QUESTION)).startswith(bot.notice("fallback")[:20])
         assert (await bot.say(ADMIN, "/missed")).startswith("The unmatched-question log is off.")
     assert not (data / FILE_NAME).exists()

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from bot import checks
-from bot.adapters import admin
+from bot.adapters.telegram import admin
 from bot.catalog import MAX_FILE_BYTES, MESSAGE_FIELDS, Catalog, LoadResult, load
 from bot.render import notice, render
 from bot.router import Decision
@@ -296,7 +296,7 @@ async def test_the_admins_chat_is_answered_while_a_reload_validates(
 ) -> None:
     async with AdminBot(tg, catalog_copy, settings_for(tg, tmp_path)) as bot:
         gate = _Gate()
-        bot.app.bot_data["reloader"] = admin.Reloader(bot.brain, catalog_copy, validate=gate)
+        bot.app.bot_data.reloader = admin.Reloader(bot.brain, catalog_copy, validate=gate)
         tg.push_message(ADMIN, ADMIN, "/reload")
         assert await asyncio.to_thread(gate.entered.wait, LIMIT)
         tg.push_message(ADMIN, ADMIN, QUESTION)
@@ -313,7 +313,7 @@ async def test_a_reload_that_hangs_is_given_up_and_the_live_catalog_keeps_answer
     gate = _Gate()
     try:
         async with AdminBot(tg, catalog_copy, settings_for(tg, tmp_path)) as bot:
-            bot.app.bot_data["reloader"] = admin.Reloader(bot.brain, catalog_copy, timeout=0.5, validate=gate)
+            bot.app.bot_data.reloader = admin.Reloader(bot.brain, catalog_copy, timeout=0.5, validate=gate)
             gave_up = await bot.say(ADMIN, "/reload")
             stuck = [t for t in threading.enumerate() if t.name == "catalog-reload"]
             answer = await bot.say(USER, QUESTION)
@@ -345,7 +345,7 @@ def test_a_validation_that_never_returns_does_not_keep_the_process_from_exiting(
         """
         import asyncio, sys, threading
         from pathlib import Path
-        from bot.adapters.admin import Reloader
+        from bot.adapters.shared.reload import Reloader
         from bot.brain import Brain
         from bot.catalog import load
 

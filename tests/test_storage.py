@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters import missed_log, sqlite_context
-from bot.adapters.missed_log import FILE_NAME, MissedLog
-from bot.adapters.sqlite_context import FILENAME, KEEP_ASIDE, SqliteContextStore
+from bot.adapters.shared import missed_log, sqlite_context
+from bot.adapters.shared.missed_log import FILE_NAME, MissedLog
+from bot.adapters.shared.sqlite_context import FILENAME, KEEP_ASIDE, SqliteContextStore
 from bot.brain import Brain
 from bot.catalog import Catalog
 from bot.context import ChatContext

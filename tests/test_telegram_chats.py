@@ -370,7 +370,7 @@ async def test_inline_results_are_cached_by_normalised_query(bot: RunningBot, tg
     first = await inline(tg, "Side effects?")
     second = await inline(tg, "  side   EFFECTS ", user=OTHER)
     assert first == second
-    cache = bot.bot_data["inline_cache"]
+    cache = bot.bot_data.inline_cache
     assert (cache.misses, cache.hits) == (1, 1)
     bot.brain.swap(replace(bot.brain.catalog))  # a reload (a new catalog object): rank afresh
     await inline(tg, "side effects")

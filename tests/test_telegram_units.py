@@ -19,17 +19,13 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.adapters import sqlite_context
-from bot.adapters.delivery import ChatFirstProcessor, FairRateLimiter, failure_kind
-from bot.adapters.logs import _RedactToken
-from bot.adapters.sqlite_context import FLUSH_SECONDS, TRIM_EVERY, SqliteContextStore
-from bot.adapters.telegram import (
-    Anonymizer,
-    JsonRequest,
-    addressed_text,
-    conversation_key,
-    sent_by_a_bot,
-)
+from bot.adapters.shared import sqlite_context
+from bot.adapters.shared.logs import Anonymizer, _RedactToken
+from bot.adapters.shared.sqlite_context import FLUSH_SECONDS, TRIM_EVERY, SqliteContextStore
+from bot.adapters.telegram.delivery import FairRateLimiter, failure_kind
+from bot.adapters.telegram.handlers import addressed_text, conversation_key, sent_by_a_bot
+from bot.adapters.telegram.ordering import ChatFirstProcessor
+from bot.adapters.telegram.transport import JsonRequest
 from bot.brain import Brain
 from bot.catalog import Catalog
 from bot.context import CONTEXT_TTL_SECONDS, ChatContext, ContextStore

@@ -1,1 +1,1 @@
-"""I/O around the pure core: Telegram, the terminal."""
+"""The surfaces (one folder each: telegram/, web/; console.py) and what they share (shared/)."""

@@ -30,7 +30,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.adapters.sqlite_context import BadFile, describe, is_corrupt, move_aside
+from bot.adapters.shared.sqlite_context import BadFile, describe, is_corrupt, move_aside
 
 log = logging.getLogger(__name__)
 

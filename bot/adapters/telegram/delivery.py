@@ -16,13 +16,18 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import lru_cache
 from typing import Any, Literal
 
 import httpx
 from aiolimiter import AsyncLimiter
-from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter
+
+from bot.adapters.telegram.services import Context, services
+from bot.render import Button, Reply
 
 log = logging.getLogger(__name__)
 
@@ -152,56 +157,53 @@ class FairRateLimiter(BaseRateLimiter[int]):
                 await self._sleep(delay)
 
 
-class ChatFirstProcessor(BaseUpdateProcessor):
-    """Updates of one chat one at a time and in order; different chats at once, up to `max_concurrent_updates`.
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    return _keyboard(reply.buttons) if reply.buttons else None
 
-    The chat's turn is taken first and the shared slot second: a chat waiting behind its own retrying
-    reply waits without a slot, so it cannot starve other chats. asyncio's locks and semaphores wake waiters
-    in the order they came, which keeps each chat's order.
+
+@lru_cache(maxsize=256)
+def _keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
+    """The same few keyboards again and again: python-telegram-bot's objects are immutable, so share them."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons])
+
+
+async def send(context: Context, chat_id: int, reply: Reply, reply_to: int | None = None) -> Message | None:
+    """Send one Reply (retries happen below, in FairRateLimiter); None when it could not be delivered.
+
+    A chat that blocked the bot or removed it is logged once and skipped. A failure that retries could not
+    fix is logged as a lost reply, never dropped silently. A Bad Request (a bug on our side) is raised.
     """
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        # python-telegram-bot's final process_update takes its semaphore *before* do_process_update; sized
-        # so it never makes anyone wait, it leaves the order of waiting (turn, then slot) to us.
-        super().__init__(UNBOUNDED)
-        self._slots_size = max_concurrent_updates
-        self._turns: dict[int, tuple[asyncio.Lock, int]] = {}
-        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
-
-    @property
-    def max_concurrent_updates(self) -> int:
-        """Our slots (the base class reads this while sizing its own semaphore, before we set ours)."""
-        return getattr(self, "_slots_size", UNBOUNDED)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = order_key(update)
-        if key is None:
-            async with self._slots:
-                await coroutine
-            return
-        lock, waiting = self._turns.get(key, (asyncio.Lock(), 0))
-        self._turns[key] = (lock, waiting + 1)
-        try:
-            async with lock, self._slots:
-                await coroutine
-        finally:
-            lock, waiting = self._turns[key]
-            if waiting <= 1:
-                del self._turns[key]
-            else:
-                self._turns[key] = (lock, waiting - 1)
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""
-
-
-def order_key(update: object) -> int | None:
-    """The chat an update belongs to (the user's, for inline queries); None for anything else."""
-    if not isinstance(update, Update):
+    params = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+    try:
+        message = await context.bot.send_message(
+            chat_id=chat_id,
+            text=reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply),
+            reply_parameters=params,
+        )
+    except Forbidden:
+        blocked(context, chat_id)
         return None
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else None
+    except ChatMigrated as exc:  # a group became a supergroup: same people, new id
+        return await send(context, exc.new_chat_id, reply)
+    except BadRequest:
+        raise
+    except (NetworkError, RetryAfter) as exc:
+        log.error(
+            "reply LOST chat=%s kind=%s card=%s: %s",
+            services(context).anonymize(chat_id),
+            reply.kind,
+            reply.card,
+            type(exc).__name__,
+        )
+        return None
+    services(context).blocked.pop(chat_id, None)
+    return message
+
+
+def blocked(context: Context, chat_id: int) -> None:
+    """A chat that blocked or removed the bot: logged once, remembered (bounded), not sent to again."""
+    shared = services(context)
+    if shared.block(chat_id):
+        log.warning("chat=%s blocked the bot or removed it; not sending there", shared.anonymize(chat_id))

@@ -1,0 +1,44 @@
+"""The Telegram surface: python-telegram-bot 22 around the shared Brain. Thin on purpose; each file one concern.
+
+* `app`: wiring — `build(settings, catalog, root)` for `run`, the tests and the benchmarks; `serve` (start,
+  SIGTERM, stop in order); `run`; webhook options.
+* `handlers`: what the bot does with each kind of update (private chats, groups, buttons, inline, members).
+* `admin`: /reload, /why, /stats, /missed for the operator's admins, and the catalog watcher.
+* `delivery`: the one way out (`send`), retries and flood control per chat, blocked chats.
+* `ordering`: each chat's updates in order; a chat waiting for its turn holds no shared slot.
+* `polling` / `webhook`: where updates come from; both confirm an update only after it was answered.
+* `transport`: JSON bodies to the Bot API.
+* `services`: the typed object the handlers share (python-telegram-bot's bot_data).
+
+Usage:
+    TELEGRAM_BOT_TOKEN=123:abc python -m bot telegram             # long polling
+    TELEGRAM_BOT_TOKEN=123:abc python -m bot telegram --webhook https://example.org/bot --port 8443
+"""
+
+from bot.adapters.telegram.app import (
+    CONNECTION_POOL_SIZE,
+    ConfigError,
+    Webhook,
+    build,
+    build_application,
+    open_store,
+    run,
+    serve,
+)
+from bot.adapters.telegram.handlers import ALLOWED_UPDATES, App, addressed_text, conversation_key, post_init
+
+__all__ = [
+    "ALLOWED_UPDATES",
+    "CONNECTION_POOL_SIZE",
+    "App",
+    "ConfigError",
+    "Webhook",
+    "addressed_text",
+    "build",
+    "build_application",
+    "conversation_key",
+    "open_store",
+    "post_init",
+    "run",
+    "serve",
+]
