@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.adapters.polling import PAGE
+from bot.adapters.telegram.polling import PAGE
 from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from telegram import Update
 
-from bot.adapters.logs import install_log_redaction
+from bot.adapters.shared.logs import install_log_redaction
 from bot.settings import Settings
 from tests.botapi import BotApiDouble
 from tests.process_harness import Cli, bot_env

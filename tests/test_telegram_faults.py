@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.sqlite_context import FILENAME
+from bot.adapters.shared.sqlite_context import FILENAME
 from bot.adapters.telegram import open_store
 from bot.brain import Brain
 from bot.catalog import Catalog

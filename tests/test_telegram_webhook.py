@@ -18,7 +18,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.adapters.telegram import ALLOWED_UPDATES, ConfigError, Webhook, build_application
-from bot.adapters.webhook import WebhookServer
+from bot.adapters.telegram.webhook import WebhookServer
 from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble
