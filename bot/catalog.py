@@ -795,9 +795,17 @@ def load(root: Path) -> LoadResult:
     """Load `root/content` and `root/intents`; every problem found is returned, none raised."""
     problems: list[Problem] = []
     content, intents_dir = root / "content", root / "intents"
-    for d in (content, intents_dir):
-        if not d.is_dir():
-            problems.append(Problem(_rel(d, root), 0, "missing folder"))
+    missing = [d for d in (content, intents_dir) if not d.is_dir()]
+    for d in missing:
+        problems.append(
+            Problem(
+                _rel(d, root),
+                0,
+                f"missing folder: no {d.name}/ folder in {root.resolve()}"
+                + ("" if root.is_dir() else ", which does not exist"),
+                hint="run it from the repository folder, or pass --root DIR, or set BOT_CATALOG_DIR",
+            )
+        )
     card_files = sorted(content.glob("cards*.yaml"))
     intent_files = sorted(p for p in intents_dir.glob("*.yaml") if p.name not in (LEXICON_FILE, UNDERSTANDING_FILE))
     cards = _load_cards(card_files, root, problems)
@@ -808,6 +816,9 @@ def load(root: Path) -> LoadResult:
     from bot.understanding import load_understanding  # it reads YAML with this module's helpers
 
     understanding = load_understanding(intents_dir / UNDERSTANDING_FILE, root, problems)
+    if missing:  # a missing folder's files are missing too: one line per folder says it, not one per file
+        inside = tuple(_rel(d, root) + os.sep for d in missing)
+        problems[:] = [p for p in problems if not p.file.startswith(inside)]
 
     by_id: dict[str, Card] = {}
     for card in cards:

@@ -6,13 +6,14 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.__main__ import cmd_ask
 from bot.adapters import console
 from bot.brain import Brain
-from bot.catalog import Catalog
+from bot.catalog import Catalog, load
 from tests.conftest import ROOT, assert_disclaimer
 
 
@@ -104,3 +105,83 @@ def test_console_conversation_with_buttons(brain: Brain) -> None:
 def test_cli_commands_exit_zero(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the first minutes for a newcomer (issue 13): run from the wrong folder, --root anywhere, --help, no token
+
+
+def bot(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in `cwd`, with no token and no BOT_CATALOG_DIR, as on a newcomer's machine."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(cwd)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_folder_without_the_catalog_is_said_once_per_folder_with_where_and_what_to_do(tmp_path: Path) -> None:
+    problems = load(tmp_path).problems
+    assert [(p.file, p.line) for p in problems] == [("content", 0), ("intents", 0)]  # not one per missing file
+    for p in problems:
+        assert str(tmp_path.resolve()) in p.message
+        assert "--root DIR" in p.hint and "BOT_CATALOG_DIR" in p.hint and "repository folder" in p.hint
+    assert "which does not exist" in load(tmp_path / "nope").problems[0].message
+
+
+@pytest.mark.parametrize("args", [["check"], ["ask", "does prednisone help ALS?"], ["why", "hi"], ["review"]])
+def test_run_from_another_folder_says_where_it_looked_and_what_to_do(tmp_path: Path, args: list[str]) -> None:
+    result = bot(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    said = result.stdout + result.stderr
+    assert f"content:0: error: missing folder: no content/ folder in {tmp_path.resolve()}" in said
+    assert "(hint: run it from the repository folder, or pass --root DIR, or set BOT_CATALOG_DIR)" in said
+    assert "missing file" not in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["check", "--root", str(ROOT)], "0 error(s)"),
+        (["ask", "does prednisone help ALS?", "--root", str(ROOT)], "Source:"),
+        (["ask", "--root", str(ROOT), "does prednisone help ALS?"], "Source:"),
+        (["why", "does prednisone help ALS?", "--root", str(ROOT)], "decision:"),
+        (["--root", str(ROOT), "check"], "0 error(s)"),  # before the command, as it always was
+    ],
+)
+def test_root_is_taken_after_the_command_too(tmp_path: Path, args: list[str], expected: str) -> None:
+    result = bot(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert expected in result.stdout
+
+
+def test_root_after_the_command_wins_over_the_one_before(tmp_path: Path) -> None:
+    result = bot("--root", str(tmp_path), "check", "--root", str(ROOT), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_command_takes_root() -> None:
+    for command in ("chat", "ask", "check", "review", "eval", "why", "telegram", "web"):
+        result = bot(command, "--help", cwd=ROOT)
+        assert result.returncode == 0 and "--root DIR" in result.stdout, command
+
+
+def test_help_is_written_for_the_user() -> None:
+    result = bot("--help", cwd=ROOT)
+    assert result.returncode == 0
+    assert "only place that exits" not in result.stdout.lower()
+    assert "prednisone" in result.stdout and "TELEGRAM_BOT_TOKEN" in result.stdout and "--root DIR" in result.stdout
+
+
+def test_no_token_names_the_web_chat_in_one_line() -> None:
+    result = bot(cwd=ROOT, stdin="does prednisone help ALS?\n")
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()[:2]
+    assert "TELEGRAM_BOT_TOKEN is not set" in first
+    assert f"{sys.executable} -m bot web" in second or ".venv/bin/python -m bot web" in second
+    assert second.endswith("then open http://127.0.0.1:8080/")
+
+
+def test_eval_of_a_file_that_is_not_there_says_so_without_a_traceback(tmp_path: Path) -> None:
+    result = bot("eval", "tests/data/eval.yaml", "--root", str(ROOT), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"eval: no file tests/data/eval.yaml in {tmp_path}" in result.stderr
+    assert "Traceback" not in result.stderr
