@@ -77,7 +77,8 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, con
     from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
     from bench.synth import load_catalog
-    from bot.adapters import telegram as adapter
+    from bot.adapters.telegram import app as adapter
+    from bot.adapters.telegram.format import telegram_html
     from bot.brain import Brain
     from bot.settings import Settings
 
@@ -100,7 +101,10 @@ def serve(kind: str, base_url: str, token: str, limits: str, data_dir: Path, con
                 [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in reply.buttons]
             )
             await context.bot.send_message(
-                update.effective_chat.id, reply.text, parse_mode="HTML", reply_markup=markup if reply.buttons else None
+                update.effective_chat.id,
+                telegram_html(reply),
+                parse_mode="HTML",
+                reply_markup=markup if reply.buttons else None,
             )
 
     if kind == "bot":

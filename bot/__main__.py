@@ -33,7 +33,6 @@ import yaml
 from bot import checks, evaluate, report
 from bot.brain import Brain
 from bot.catalog import LoadResult, load
-from bot.render import plain
 from bot.settings import Settings
 
 DESCRIPTION = (
@@ -150,8 +149,12 @@ def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: BinaryIO | Tex
     key saying what was wrong, and the run goes on. Exit 0; 1 when the bot itself failed on a line.
     """
     if not jsonl:
-        print(plain(brain.reply(question or "", "ask", time.monotonic()).text), file=out)
+        from bot.adapters.console import plain_text
+
+        print(plain_text(brain.reply(question or "", "ask", time.monotonic())), file=out)
         return 0
+    from bot.adapters.telegram.format import telegram_html
+
     status = 0
     for n, line in enumerate(_lines(inp, MAX_LINE_BYTES), 1):
         if isinstance(line, str | bytes) and not line.strip():
@@ -167,7 +170,7 @@ def cmd_ask(brain: Brain, question: str | None, jsonl: bool, inp: BinaryIO | Tex
         if error is not None:
             print(f"line {n}: {error}", file=sys.stderr)
         row: dict[str, object] = {"kind": r.kind, "card": r.card, "score": r.score, "options": list(r.options)}
-        row["text"] = r.text
+        row["text"] = telegram_html(r)  # exactly what the bot sends (SPEC §5): Telegram's HTML
         if error is not None:
             row["error"] = error
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -268,8 +271,8 @@ def cmd_telegram(brain: Brain, settings: Settings, root: Path, args: argparse.Na
     """
     import logging
 
-    from bot.adapters import telegram
     from bot.adapters.shared.logs import LOG_FORMAT, install_log_redaction, redact
+    from bot.adapters.telegram import app as telegram
 
     webhook: str = getattr(args, "webhook", settings.webhook_url)  # plain `python -m bot`: the environment
     listen: str = getattr(args, "listen", settings.webhook_listen)

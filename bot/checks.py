@@ -21,10 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.adapters.telegram.format import MAX_CHARS as TELEGRAM_MAX_CHARS
+from bot.adapters.telegram.format import telegram_html
 from bot.catalog import Card, Catalog, Intent, LoadResult, Problem, load
 from bot.context import MemoryContextStore
 from bot.matcher import Match, Matcher
-from bot.render import TELEGRAM_MAX_CHARS, render_card
+from bot.render import render_card
 from bot.router import ANSWER_BAR, UNSCOPED_BAR, Decision, Router
 
 MAX_GRADE = 8.0
@@ -147,7 +149,7 @@ def render_length(catalog: Catalog) -> list[Problem]:
     """A card longer than one Telegram message cannot be sent as one: error."""
     problems = []
     for card in catalog.cards.values():
-        length = len(render_card(catalog, card.id).text)
+        length = len(telegram_html(render_card(catalog, card.id)))  # the tightest surface's limit
         if length > TELEGRAM_MAX_CHARS:
             problems.append(
                 Problem(

@@ -1,34 +1,59 @@
-"""Turn a Decision into the text and buttons a user sees: the ONE place the disclaimer is appended.
+"""Turn a Decision into what a user is told: the ONE place the disclaimer is appended.
 
-Every outgoing message, whatever the path (answer, clarify, fallback, urgent, error, help, notices,
-inline results), is a `Reply` built by `_reply`, which ends the text with the disclaimer. Card text is
-plain text from YAML and is escaped here; the only markup is ours (Telegram HTML: <b>, <i>).
+A `Reply` is surface-neutral: blocks of plain text (a title, paragraphs, lines and bullets, a note above a
+card, the source, the disclaimer) and buttons. Each surface formats it its own way — Telegram HTML
+(`bot/adapters/telegram/format.py`), web HTML (`bot/adapters/web/format.py`), plain text
+(`bot/adapters/console.py`) — and escapes as its markup needs. Every outgoing message, whatever the path
+(answer, clarify, fallback, urgent, error, help, notices, inline results), is built by `_reply`, which
+ends it with the disclaimer block, so no surface can send without it.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from bot.catalog import Card, Catalog, Source
 from bot.router import Decision
 
-TELEGRAM_MAX_CHARS = 4096
 CALLBACK_PREFIX = "card:"
 CONDITION_NAMES = {"lems": "LEMS", "als": "ALS"}
+
+BlockKind = Literal["title", "text", "lines", "note", "alert", "source", "pre", "disclaimer"]
+LineKind = Literal["plain", "bullet", "heading"]
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    kind: LineKind = "plain"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a reply, in plain text (never markup): surfaces escape and style it.
+
+    title: a card's title; text: a paragraph; lines: lines kept together (some bullets, some headings);
+    note: a note above a card (another drug's question, a message cut short); alert: what to do in this
+    kind of emergency, read first; source: where the card's facts come from; pre: fixed-width text for
+    admins; disclaimer: the last block of every reply.
+    """
+
+    kind: BlockKind
+    text: str = ""
+    lines: tuple[Line, ...] = ()
 
 
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str  # callback data, at most 64 bytes
+    data: str  # what a press sends back: CALLBACK_PREFIX + card id
 
 
 @dataclass(frozen=True)
 class Reply:
-    text: str  # Telegram HTML, disclaimer included
+    blocks: tuple[Block, ...]  # the disclaimer is always the last
     buttons: tuple[Button, ...] = ()
     kind: str = "answer"
     card: str | None = None
@@ -36,45 +61,39 @@ class Reply:
     options: tuple[str, ...] = ()
 
 
-def _reply(catalog: Catalog, body: str, **fields: object) -> Reply:
-    """The only constructor used for outgoing text: appends the disclaimer."""
-    disclaimer = html.escape(catalog.messages["disclaimer"], quote=False)
-    return Reply(text=f"{body.rstrip()}\n\n<i>{disclaimer}</i>", **fields)  # type: ignore[arg-type]
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
+def _reply(catalog: Catalog, blocks: tuple[Block, ...], **fields: object) -> Reply:
+    """The only constructor used for outgoing messages: appends the disclaimer."""
+    return Reply(blocks=(*blocks, Block("disclaimer", catalog.messages["disclaimer"])), **fields)  # type: ignore[arg-type]
 
 
 def card_button(card: Card) -> Button:
     return Button(label=card.label, data=f"{CALLBACK_PREFIX}{card.id}")
 
 
-def card_html(catalog: Catalog, card: Card) -> str:
+def card_blocks(catalog: Catalog, card: Card) -> tuple[Block, ...]:
     """Short answer first, then the detail, then the source."""
-    return _card_html(card, tuple(catalog.sources[s] for s in card.sources if s in catalog.sources))
+    return _card_blocks(card, tuple(catalog.sources[s] for s in card.sources if s in catalog.sources))
 
 
 @lru_cache(maxsize=1024)
-def _card_html(card: Card, sources: tuple[Source, ...]) -> str:
-    """Cards and sources are frozen: the same card is escaped and laid out once, not once per message."""
-    body = "\n".join(f"• {esc(line[2:])}" if line.startswith("- ") else esc(line) for line in card.body.splitlines())
-    parts = [f"<b>{esc(card.title)}</b>", esc(card.short), body]
+def _card_blocks(card: Card, sources: tuple[Source, ...]) -> tuple[Block, ...]:
+    """Cards and sources are frozen: the same card is laid out once, not once per message."""
+    body = tuple(Line(line[2:], "bullet") if line.startswith("- ") else Line(line) for line in card.body.splitlines())
+    blocks = [Block("title", card.title), Block("text", card.short), Block("lines", lines=body)]
     if sources:
         cited = "; ".join(", ".join(x for x in _source_parts(s) if x) for s in sources)
-        parts.append(f"Source: {esc(cited)}")
-    return "\n\n".join(parts)
+        blocks.append(Block("source", f"Source: {cited}"))
+    return tuple(blocks)
 
 
 def render_card(
     catalog: Catalog, card_id: str, *, kind: str = "answer", score: float | None = None, lead: str = ""
 ) -> Reply:
-    """A card as a message; `lead` is a note (plain text) shown above it."""
+    """A card as a message; `lead` is a note shown above it (for the urgent card: what to do, read first)."""
     card = catalog.cards[card_id]
     buttons = tuple(card_button(catalog.cards[r]) for r in card.related if r in catalog.cards)
-    tag = "b" if kind == "urgent" else "i"  # what to do in an emergency is read first
-    note = f"<{tag}>{esc(lead)}</{tag}>\n\n" if lead else ""
-    return _reply(catalog, note + card_html(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
+    note = (Block("alert" if kind == "urgent" else "note", lead),) if lead else ()
+    return _reply(catalog, note + card_blocks(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
 
 
 def topic_name(topic: str | None) -> str:
@@ -87,18 +106,18 @@ def render(catalog: Catalog, d: Decision) -> Reply:
         return render_card(catalog, d.card, kind=d.kind, score=d.score, lead=_lead(catalog, d))
     options = tuple(o for o in d.options if o in catalog.cards)
     if d.kind == "clarify":
-        text = esc(catalog.messages["clarify"].format(topic=topic_name(d.topic)))
+        text = catalog.messages["clarify"].replace("{topic}", topic_name(d.topic))
         buttons = tuple(
             Button(CONDITION_NAMES.get(catalog.cards[o].condition, catalog.cards[o].label), f"{CALLBACK_PREFIX}{o}")
             for o in options
         )
-        return _reply(catalog, text, buttons=buttons, kind="clarify", score=d.score, options=options)
-    text = esc(catalog.messages[d.notice or "fallback"])  # a notice says why, in place of the usual line
+        return _reply(catalog, (Block("text", text),), buttons=buttons, kind="clarify", score=d.score, options=options)
+    blocks = [Block("text", catalog.messages[d.notice or "fallback"])]  # a notice says why, in place of the usual
     if d.language:  # and the same in the writer's language
         note = dict(catalog.understanding.languages).get(d.language)
-        text += f"\n\n{esc(note)}" if note else ""
+        blocks += [Block("text", note)] if note else []
     buttons = tuple(card_button(catalog.cards[o]) for o in options)
-    return _reply(catalog, text, buttons=buttons, kind="fallback", score=d.score, options=options)
+    return _reply(catalog, tuple(blocks), buttons=buttons, kind="fallback", score=d.score, options=options)
 
 
 def _lead(catalog: Catalog, d: Decision) -> str:
@@ -121,18 +140,17 @@ def notice(catalog: Catalog, key: str, **values: str) -> Reply:
     text = catalog.messages[key]
     for name, value in values.items():
         text = text.replace("{" + name + "}", value)
-    return _reply(catalog, esc(text), kind="notice")
+    return _reply(catalog, (Block("text", text),), kind="notice")
 
 
-ADMIN_MAX_CHARS = 3500  # room for the disclaimer within Telegram's 4096
+ADMIN_MAX_CHARS = 3500  # room for the disclaimer in one message on any surface (Telegram's 4096 is the tightest)
 
 
 def admin_text(catalog: Catalog, text: str, *, preformatted: bool = False) -> Reply:
-    """Text for an admin (/reload, /why, /stats, /missed): escaped, cut to fit one message, disclaimer included."""
+    """Text for an admin (/reload, /why, /stats, /missed), or a surface's own notice: cut to fit one message."""
     if len(text) > ADMIN_MAX_CHARS:
         text = text[: ADMIN_MAX_CHARS - 2].rstrip() + "\n…"
-    body = f"<pre>{esc(text)}</pre>" if preformatted else esc(text)
-    return _reply(catalog, body, kind="notice")
+    return _reply(catalog, (Block("pre" if preformatted else "text", text),), kind="notice")
 
 
 def welcome(catalog: Catalog) -> Reply:
@@ -146,13 +164,13 @@ def topics(catalog: Catalog) -> Reply:
         (c for c in catalog.cards.values() if c.is_content and c.topic != "urgent"),
         key=lambda c: (order.get(c.condition, 3), c.id),
     )
-    lines = []
+    blocks = []
     for cond in ("general", "lems", "als"):
-        names = [esc(c.title) for c in cards if c.condition == cond]
+        names = [c.title for c in cards if c.condition == cond]
         if names:
             head = {"general": "Prednisone in general", "lems": "LEMS", "als": "ALS"}[cond]
-            lines.append(f"<b>{head}</b>\n" + "\n".join(f"• {n}" for n in names))
-    return _reply(catalog, "\n\n".join(lines), buttons=tuple(card_button(c) for c in cards), kind="notice")
+            blocks.append(Block("lines", lines=(Line(head, "heading"), *(Line(n, "bullet") for n in names))))
+    return _reply(catalog, tuple(blocks), buttons=tuple(card_button(c) for c in cards), kind="notice")
 
 
 def _source_parts(s: Source) -> tuple[str, ...]:
@@ -161,13 +179,6 @@ def _source_parts(s: Source) -> tuple[str, ...]:
 
 
 def sources_text(catalog: Catalog) -> Reply:
-    items = ["• " + esc(", ".join(x for x in _source_parts(s) if x)) for s in catalog.sources.values()]
-    return _reply(catalog, "<b>Where this information comes from</b>\n\n" + "\n".join(items), kind="notice")
-
-
-_TAG = re.compile(r"</?(b|i|u|s|code|pre|a)(\s[^>]*)?>")
-
-
-def plain(text: str) -> str:
-    """Telegram HTML → terminal text (console chat)."""
-    return html.unescape(_TAG.sub("", text))
+    items = tuple(Line(", ".join(x for x in _source_parts(s) if x), "bullet") for s in catalog.sources.values())
+    blocks = (Block("title", "Where this information comes from"), Block("lines", lines=items))
+    return _reply(catalog, blocks, kind="notice")

@@ -6,7 +6,9 @@ import html
 from pathlib import Path
 from types import TracebackType
 
-from bot.adapters.telegram import ALLOWED_UPDATES, App, admin, build_application
+from bot.adapters.telegram import admin
+from bot.adapters.telegram.app import build_application
+from bot.adapters.telegram.handlers import ALLOWED_UPDATES, App
 from bot.adapters.telegram.polling import Poller
 from bot.brain import Brain
 from bot.catalog import load

@@ -17,7 +17,8 @@ from typing import Any
 
 from telegram import Update
 
-from bot.adapters.telegram import ALLOWED_UPDATES, App, build, post_init
+from bot.adapters.telegram.app import build
+from bot.adapters.telegram.handlers import ALLOWED_UPDATES, App, post_init
 from bot.adapters.telegram.polling import Poller
 from bot.brain import Brain
 from bot.catalog import Catalog

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.adapters.console import plain_text
+from bot.adapters.telegram.format import telegram_html
 from bot.brain import Brain
 from bot.catalog import REQUIRED_MESSAGES, Catalog
-from bot.render import notice, plain, render, render_card, sources_text, topics, welcome
+from bot.render import notice, render, render_card, sources_text, topics, welcome
 from bot.router import Decision
 from tests.conftest import assert_disclaimer
 
@@ -14,11 +16,11 @@ from tests.conftest import assert_disclaimer
 def test_every_card_ends_with_the_disclaimer_and_names_its_source(catalog: Catalog) -> None:
     for card in catalog.cards.values():
         reply = render_card(catalog, card.id)
-        assert_disclaimer(reply.text, catalog)
+        assert_disclaimer(telegram_html(reply), catalog)
         if card.sources:
-            assert "Source: " in reply.text
+            assert "Source: " in telegram_html(reply)
         # short answer first, then detail, then the source
-        text = plain(reply.text)
+        text = plain_text(reply)
         assert text.index(card.short[:30]) < text.index(card.body.splitlines()[0][2:][:20])
 
 
@@ -34,18 +36,18 @@ def test_every_card_ends_with_the_disclaimer_and_names_its_source(catalog: Catal
     ],
 )
 def test_every_kind_of_reply_ends_with_the_disclaimer(catalog: Catalog, decision: Decision) -> None:
-    assert_disclaimer(render(catalog, decision).text, catalog)
+    assert_disclaimer(telegram_html(render(catalog, decision)), catalog)
 
 
 def test_notices_help_topics_and_sources_end_with_the_disclaimer(catalog: Catalog) -> None:
     replies = [notice(catalog, key) for key in REQUIRED_MESSAGES if key != "disclaimer"]
     replies += [welcome(catalog), topics(catalog), sources_text(catalog)]
     for reply in replies:
-        assert_disclaimer(reply.text, catalog)
+        assert_disclaimer(telegram_html(reply), catalog)
 
 
 def test_the_disclaimer_is_appended_once(catalog: Catalog) -> None:
-    text = render_card(catalog, "prednisone").text
+    text = telegram_html(render_card(catalog, "prednisone"))
     assert text.count(catalog.messages["disclaimer"][:40]) == 1
 
 
@@ -64,4 +66,4 @@ def test_every_button_fits_telegrams_64_bytes(catalog: Catalog) -> None:
 def test_user_markup_is_escaped_in_everything_the_bot_sends(brain: Brain) -> None:
     for text in ["<b>bold</b> prednisone", "<script>alert(1)</script>", "a & b < c", "*x* _y_ [z](http://e)"]:
         reply = brain.reply(text, "chat", 0.0)
-        assert "<script>" not in reply.text and "<b>bold</b>" not in reply.text
+        assert "<script>" not in telegram_html(reply) and "<b>bold</b>" not in telegram_html(reply)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.adapters.telegram.format import telegram_html
 from bot.catalog import Catalog
 from bot.context import CONTEXT_TTL_SECONDS, MemoryContextStore
 from bot.render import render
@@ -166,7 +167,7 @@ def test_a_long_story_without_a_question_we_answer_asks_for_one_short_question(
     d = ask(router, story)
     assert (d.kind, d.notice) == ("fallback", "long_question")
     assert 1 <= len(d.options) <= 3
-    text = render(catalog, d).text
+    text = telegram_html(render(catalog, d))
     assert "one short question" in text and catalog.messages["fallback"][:20] not in text
     assert ask(router, "asdkjh qwelkj zxcmnb").notice is None  # short nonsense: the usual line
 

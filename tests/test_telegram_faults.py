@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.shared.sqlite_context import FILENAME
-from bot.adapters.telegram import open_store
+from bot.adapters.telegram.app import open_store
 from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble, Disconnect, ErrorReply, Fault, Slow, bad_gateway, internal_server_error

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.adapters.telegram import ALLOWED_UPDATES, ConfigError, Webhook, build_application
+from bot.adapters.telegram.app import ConfigError, Webhook, build_application
+from bot.adapters.telegram.handlers import ALLOWED_UPDATES
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.brain import Brain
 from bot.catalog import Catalog

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import cmd_ask, cmd_check
+from bot.adapters.telegram.format import telegram_html
 from bot.brain import Brain
 from bot.catalog import Catalog, load
 from bot.context import MemoryContextStore
@@ -88,8 +89,8 @@ def test_an_emergency_mid_conversation_still_comes_first(router: Router) -> None
 
 
 def test_the_urgent_reply_says_what_to_do_for_that_kind(catalog: Catalog, router: Router) -> None:
-    overdose = render(catalog, route(router, "my son swallowed a handful of my prednisone tablets")).text
-    crisis = render(catalog, route(router, "i keep thinking about killing myself")).text
+    overdose = telegram_html(render(catalog, route(router, "my son swallowed a handful of my prednisone tablets")))
+    crisis = telegram_html(render(catalog, route(router, "i keep thinking about killing myself")))
     assert "poison" in overdose.lower() and "pharmacist" in overdose.lower()
     assert "crisis line" in crisis and "988" in crisis and "116 123" in crisis
     assert overdose.index("poison") < overdose.index("Get help now")  # the advice comes first
@@ -131,7 +132,7 @@ def test_another_drugs_dose_side_effects_or_stopping_never_get_a_prednisone_card
 ) -> None:
     d = route(router, text)
     assert d.card == card and d.notice == "other_drug", (text, d)
-    reply = render(catalog, d).text
+    reply = telegram_html(render(catalog, d))
     assert "pharmacist" in reply and d.drug is not None and d.drug in reply
 
 
@@ -179,7 +180,7 @@ def test_a_message_in_another_language_gets_a_note_in_english_and_in_that_langua
 ) -> None:
     d = route(router, "¿La prednisona sirve para la esclerosis lateral amiotrófica?")
     assert d.kind == "fallback" and d.language == "spanish"
-    text = render(catalog, d).text
+    text = telegram_html(render(catalog, d))
     assert text.startswith(catalog.messages["not_english"]) and "solo puedo leer" in text
     assert route(router, "what does prednisone do").language is None
 

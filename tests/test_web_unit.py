@@ -29,7 +29,7 @@ from bot.adapters.web.sessions import COOKIE, SECRET_FILE, Keys, Limits, load_se
 from bot.brain import Brain
 from bot.catalog import Catalog
 from bot.context import MemoryContextStore
-from bot.render import Button, Reply
+from bot.render import Block, Button, Line, Reply
 from bot.settings import Settings
 from tests.conftest import ROOT
 
@@ -339,13 +339,17 @@ async def test_a_browser_without_cookies_still_gets_its_answer(web: Web) -> None
 
 def test_reply_html_makes_lists_and_keeps_only_its_own_tags() -> None:
     reply = Reply(
-        "<b>Title</b>\n\nIntro:\n• one\n• two &amp; three\nafter\n\n"
-        "A <script>x</script> <u>u</u>\n\n<i>Disclaimer.</i>",
+        (
+            Block("title", "Title"),
+            Block("lines", lines=(Line("Intro:"), Line("one", "bullet"), Line("two & three", "bullet"), Line("after"))),
+            Block("text", "A <script>x</script> <u>u</u>"),
+            Block("disclaimer", "Disclaimer."),
+        ),
         buttons=(Button("More", "card:more"),),
         kind="answer",
     )
     out = reply_html(reply, form_token="t", anchor="m1")
-    assert "<p><strong>Title</strong></p>" in out
+    assert '<p class="title"><strong>Title</strong></p>' in out
     assert "<p>Intro:</p><ul><li>one</li><li>two &amp; three</li></ul><p>after</p>" in out
     assert "&lt;script&gt;x&lt;/script&gt; &lt;u&gt;u&lt;/u&gt;" in out
     assert out.count('<p class="disclaimer"><em>Disclaimer.</em></p>') == 1

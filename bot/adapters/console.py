@@ -10,13 +10,24 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.brain import Brain
-from bot.render import CALLBACK_PREFIX, Reply, plain
+from bot.render import CALLBACK_PREFIX, Block, Reply
 
 CHAT_KEY = "console"
 
 
+def plain_text(reply: Reply) -> str:
+    """A Reply for a terminal: paragraphs, "• " bullets, headings and titles as they are, no markup."""
+    return "\n\n".join(_block(b) for b in reply.blocks)
+
+
+def _block(block: Block) -> str:
+    if block.kind == "lines":
+        return "\n".join(f"• {line.text}" if line.kind == "bullet" else line.text for line in block.lines)
+    return block.text
+
+
 def show(reply: Reply, out: TextIO) -> None:
-    out.write("\n" + plain(reply.text) + "\n")
+    out.write("\n" + plain_text(reply) + "\n")
     for n, button in enumerate(reply.buttons, 1):
         out.write(f"  [{n}] {button.label}\n")
     out.write("\n")

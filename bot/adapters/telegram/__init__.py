@@ -9,36 +9,11 @@
 * `polling` / `webhook`: where updates come from; both confirm an update only after it was answered.
 * `transport`: JSON bodies to the Bot API.
 * `services`: the typed object the handlers share (python-telegram-bot's bot_data).
+* `format`: a Reply as Telegram HTML.
+
+Nothing is imported here, so `check` can use `format` without loading python-telegram-bot.
 
 Usage:
     TELEGRAM_BOT_TOKEN=123:abc python -m bot telegram             # long polling
     TELEGRAM_BOT_TOKEN=123:abc python -m bot telegram --webhook https://example.org/bot --port 8443
 """
-
-from bot.adapters.telegram.app import (
-    CONNECTION_POOL_SIZE,
-    ConfigError,
-    Webhook,
-    build,
-    build_application,
-    open_store,
-    run,
-    serve,
-)
-from bot.adapters.telegram.handlers import ALLOWED_UPDATES, App, addressed_text, conversation_key, post_init
-
-__all__ = [
-    "ALLOWED_UPDATES",
-    "CONNECTION_POOL_SIZE",
-    "App",
-    "ConfigError",
-    "Webhook",
-    "addressed_text",
-    "build",
-    "build_application",
-    "conversation_key",
-    "open_store",
-    "post_init",
-    "run",
-    "serve",
-]

@@ -26,6 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from bot.adapters.telegram.format import telegram_html
 from bot.adapters.telegram.services import Context, services
 from bot.render import Button, Reply
 
@@ -177,7 +178,7 @@ async def send(context: Context, chat_id: int, reply: Reply, reply_to: int | Non
     try:
         message = await context.bot.send_message(
             chat_id=chat_id,
-            text=reply.text,
+            text=telegram_html(reply),
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(reply),
             reply_parameters=params,

@@ -33,6 +33,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram.delivery import blocked, send
+from bot.adapters.telegram.format import telegram_html
 from bot.adapters.telegram.services import Context, services
 from bot.brain import Brain
 from bot.inline import inline_cards
@@ -246,7 +247,7 @@ def _article(brain: Brain, card_id: str) -> InlineQueryResultArticle:
         id=card_id,
         title=card.title,
         description=card.short,
-        input_message_content=InputTextMessageContent(reply.text, parse_mode=ParseMode.HTML),
+        input_message_content=InputTextMessageContent(telegram_html(reply), parse_mode=ParseMode.HTML),
     )
 
 

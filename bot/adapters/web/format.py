@@ -1,29 +1,16 @@
-"""A bot Reply as web HTML: the ONE place the web chat reads `reply.text` (and its buttons and kind).
+"""A bot Reply as web HTML: the web chat's one formatter of the surface-neutral Reply (blocks and buttons).
 
-`Reply` is about to become surface-neutral blocks with one formatter per surface; until then this
-translates the Telegram HTML that bot/render.py makes (<b>, <i>, <pre>, blank lines between paragraphs,
-"• " lines) into paragraphs, lists and line breaks. Whatever else the text holds is escaped again, so
-even a stray "<" in a reply would be shown, never interpreted. The disclaimer is already the last
-paragraph of every Reply; it is only given a class here, never added.
+Titles become headings, paragraphs <p>, runs of bullet lines a list, a note or the urgent advice a
+highlighted paragraph; every text is escaped here, so nothing in a card or a message is ever markup. The
+disclaimer is already the last block of every Reply; it is only given a class here, never added.
 """
 
 from __future__ import annotations
 
 import html
-import re
 
-from bot.render import CALLBACK_PREFIX, Reply
+from bot.render import CALLBACK_PREFIX, Block, Line, Reply
 
-BULLET = "• "
-_TAG = re.compile(r"(</?(?:b|i|pre)>)")
-_HTML_TAG = {
-    "<b>": "<strong>",
-    "</b>": "</strong>",
-    "<i>": "<em>",
-    "</i>": "</em>",
-    "<pre>": "<pre>",
-    "</pre>": "</pre>",
-}
 KIND_LABELS = {
     "urgent": "Urgent: get help now",
     "clarify": "A question for you",
@@ -42,7 +29,7 @@ def reply_html(reply: Reply, *, form_token: str, anchor: str) -> str:
     badge = f' <span class="badge badge-{kind}">{_esc(label)}</span>' if label else ""
     mark = '<span class="badge-icon" aria-hidden="true">⚠ </span>' if kind == "urgent" else ""
     who = f'<p class="who">{mark}{_esc(BOT_NAME)}{badge}</p>'
-    parts = [f'<li class="msg bot kind-{kind}" id="{_esc(anchor)}" tabindex="-1">', who, _body(reply.text)]
+    parts = [f'<li class="msg bot kind-{kind}" id="{_esc(anchor)}" tabindex="-1">', who, _body(reply)]
     if reply.buttons:
         group = "Choose one" if kind == "clarify" else "Related topics"
         parts.append(
@@ -58,70 +45,50 @@ def reply_html(reply: Reply, *, form_token: str, anchor: str) -> str:
     return "".join(parts)
 
 
-def _body(text: str) -> str:
-    """Telegram HTML → paragraphs, lists and line breaks; the last paragraph is the disclaimer."""
-    blocks = _blocks(text)
-    out = []
-    for n, block in enumerate(blocks):
-        if n == len(blocks) - 1:
-            out.append(f'<p class="disclaimer">{_inline(block)}</p>')
-        elif block.startswith("<pre>"):
-            out.append(_inline(block))
-        else:
-            out.append(_block(block))
+def _body(reply: Reply) -> str:
+    out = [_block(b) for b in reply.blocks]
     return '<div class="text">' + "".join(out) + "</div>"
 
 
-def _blocks(text: str) -> list[str]:
-    """Blank-line separated blocks, keeping a <pre> block whole even when it holds blank lines."""
-    blocks: list[str] = []
-    for piece in re.split(r"(<pre>.*?</pre>)", text, flags=re.DOTALL):
-        if piece.startswith("<pre>"):
-            blocks.append(piece)
-        else:
-            blocks.extend(b.strip("\n") for b in re.split(r"\n\s*\n", piece) if b.strip())
-    return blocks
+def _block(block: Block) -> str:
+    kind = block.kind
+    if kind == "title":
+        return f'<p class="title"><strong>{_esc(block.text)}</strong></p>'
+    if kind == "alert":
+        return f'<p class="alert"><strong>{_esc(block.text)}</strong></p>'
+    if kind == "note":
+        return f'<p class="note"><em>{_esc(block.text)}</em></p>'
+    if kind == "disclaimer":
+        return f'<p class="disclaimer"><em>{_esc(block.text)}</em></p>'
+    if kind == "pre":
+        return f"<pre>{_esc(block.text)}</pre>"
+    if kind == "lines":
+        return _lines(block.lines)
+    if kind == "source":
+        return f'<p class="source">{_esc(block.text)}</p>'
+    return "<p>" + "<br>".join(_esc(x) for x in block.text.split("\n")) + "</p>"
 
 
-def _block(block: str) -> str:
-    """Lines of one block: runs of "• " lines become a list, other lines a paragraph with line breaks."""
+def _lines(lines: tuple[Line, ...]) -> str:
+    """Runs of bullets become a list, other lines a paragraph with line breaks (a heading in bold)."""
     out: list[str] = []
-    lines: list[str] = []
+    para: list[str] = []
     items: list[str] = []
-    for line in block.split("\n"):
-        if line.startswith(BULLET):
-            if lines:
-                out.append("<p>" + "<br>".join(_inline(x) for x in lines) + "</p>")
-                lines = []
-            items.append(line[len(BULLET) :])
-        else:
-            if items:
-                out.append("<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in items) + "</ul>")
-                items = []
-            lines.append(line)
-    if lines:
-        out.append("<p>" + "<br>".join(_inline(x) for x in lines) + "</p>")
+    for line in lines:
+        if line.kind == "bullet":
+            if para:
+                out.append("<p>" + "<br>".join(para) + "</p>")
+                para = []
+            items.append(f"<li>{_esc(line.text)}</li>")
+            continue
+        if items:
+            out.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        para.append(f"<strong>{_esc(line.text)}</strong>" if line.kind == "heading" else _esc(line.text))
+    if para:
+        out.append("<p>" + "<br>".join(para) + "</p>")
     if items:
-        out.append("<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in items) + "</ul>")
-    return "".join(out)
-
-
-def _inline(text: str) -> str:
-    """Keep <b>, <i>, <pre> (balanced per block); everything else is text, escaped once whatever it held."""
-    out: list[str] = []
-    open_tags: list[str] = []
-    for piece in _TAG.split(text):
-        if piece in _HTML_TAG:
-            if piece.startswith("</"):
-                if open_tags and open_tags[-1] == piece[2:-1]:
-                    open_tags.pop()
-                    out.append(_HTML_TAG[piece])
-            else:
-                open_tags.append(piece[1:-1])
-                out.append(_HTML_TAG[piece])
-        elif piece:
-            out.append(_esc(html.unescape(piece)))
-    out.extend(_HTML_TAG[f"</{tag}>"] for tag in reversed(open_tags))
+        out.append("<ul>" + "".join(items) + "</ul>")
     return "".join(out)
 
 
