@@ -14,9 +14,10 @@ were already answered — at most 100, in practice the few in hand at the moment
 lost. A clean stop (SIGTERM, Ctrl-C) stops fetching, lets what is in hand finish within a grace period and
 confirms it, so nothing is repeated.
 
-While an update is held up (a chat in backoff or flood control), getUpdates returns at once with the
-updates still unconfirmed; the poller then waits for any update to finish or `busy_interval` before
-asking again, so other chats' new messages arrive within that interval and the poller does not spin.
+While updates are in hand, getUpdates returns at once with those still unconfirmed. The poller then asks
+again when one finishes (or after `busy_interval`, 0.25 s, when one is held up in backoff or flood control,
+so other chats' new messages still arrive), and at most every `min_spacing` (50 ms), so it neither spins
+nor parses the same updates over and over under load.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 PAGE = 100  # Telegram's largest getUpdates page: the in-flight window
 LONG_POLL_SECONDS = 10
 BUSY_INTERVAL = 0.25
+MIN_SPACING = 0.05  # between getUpdates calls while updates are in hand
 MAX_ERROR_DELAY = 30.0
 CONFIRM_ATTEMPTS = 4
 
@@ -49,10 +51,11 @@ class Poller:
         *,
         long_poll: float = LONG_POLL_SECONDS,
         busy_interval: float = BUSY_INTERVAL,
+        min_spacing: float = MIN_SPACING,
     ) -> None:
         self.app = app
         self.allowed_updates = list(allowed_updates)
-        self.long_poll, self.busy_interval = long_poll, busy_interval
+        self.long_poll, self.busy_interval, self.min_spacing = long_poll, busy_interval, min_spacing
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._done: set[int] = set()  # finished above the watermark: not to be handled again
         self._newest = 0
@@ -115,7 +118,9 @@ class Poller:
 
     async def _run(self) -> None:
         errors = 0
+        loop = asyncio.get_running_loop()
         while not self._stopping:
+            started = loop.time()
             offset = self.offset
             if offset is not None:  # what this call confirms never comes back: no need to remember it
                 self._done = {u for u in self._done if u >= offset}
@@ -139,11 +144,17 @@ class Poller:
             fresh = [u for u in updates if u.update_id not in self._in_flight and u.update_id not in self._done]
             for update in fresh:
                 self._take(update)
-            if updates and not fresh:
-                # Only updates already in hand came back: wait for one to finish (or a new one to arrive later).
-                self._progress.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._progress.wait(), self.busy_interval)
+            if self._in_flight:
+                # While anything is unconfirmed Telegram answers at once, with those updates again: poll when one
+                # finishes (or after busy_interval, for other chats' new messages), and at most every
+                # min_spacing, so the same updates are not fetched and parsed over and over under load.
+                if not fresh:
+                    self._progress.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._progress.wait(), self.busy_interval)
+                rest = self.min_spacing - (loop.time() - started)
+                if rest > 0:
+                    await asyncio.sleep(rest)
 
     def _take(self, update: Update) -> None:
         uid = update.update_id
