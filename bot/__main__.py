@@ -466,7 +466,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     if command == "web":
         from bot.adapters import web as web_chat
 
-        return web_chat.run(brain, settings, args.host, args.port)
+        return web_chat.run(brain, settings, args.host, args.port, root)
     if command == "telegram":
         if not settings.token:
             print("TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)

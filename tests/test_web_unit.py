@@ -4,8 +4,6 @@ attacker gets back. The browser itself is in tests/test_web.py."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import html
 import logging
 import os
@@ -23,6 +21,7 @@ import pytest
 import tornado.httpserver
 import tornado.netutil
 
+from bot.adapters.shared.keys import ConversationKeys, derive
 from bot.adapters.web.app import MAX_BODY, Chat, WebConfig, make_server
 from bot.adapters.web.format import reply_html
 from bot.adapters.web.sessions import COOKIE, SECRET_FILE, Keys, Limits, load_secret
@@ -208,7 +207,7 @@ async def test_the_brain_keys_conversations_by_a_keyed_hash_never_the_cookie(web
     session = web.client.cookies[COOKIE]
     keys = list(web.store._data)
     secret = (tmp_path / SECRET_FILE).read_bytes()
-    expected = "web:" + hmac.new(secret, b"conversation\0" + session.encode(), hashlib.sha256).hexdigest()[:32]
+    expected = ConversationKeys(derive(secret, "conversation-key"))("web", session)  # as every surface keys
     assert keys == [expected] and session not in expected
     assert stat.S_IMODE(os.stat(tmp_path / SECRET_FILE).st_mode) == 0o600
     assert load_secret(tmp_path) == secret  # made once, the same after a restart

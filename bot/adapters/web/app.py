@@ -35,8 +35,16 @@ import tornado.netutil
 import tornado.web
 from tornado.http1connection import HTTP1Connection
 
+from bot.adapters.shared.keys import derive
+from bot.adapters.shared.missed_log import FILE_NAME as MISSED_FILE
+from bot.adapters.shared.missed_log import MissedLog
+from bot.adapters.shared.reload import Reloader, Watcher
+from bot.adapters.shared.sqlite_context import SqliteContextStore
+from bot.adapters.shared.stats import Stats
 from bot.brain import Brain
+from bot.context import ContextStore
 from bot.render import Reply, admin_text, welcome
+from bot.router import MAX_MATCH_CHARS
 from bot.settings import Settings
 
 from .format import reply_html
@@ -46,6 +54,7 @@ from .sessions import COOKIE, Keys, Limits, RateLimiter, Said, Transcripts, load
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
+WEB_CONTEXT_FILE = "web-context.sqlite3"
 MAX_BODY = 32 * 1024  # 4096 characters of any script, even percent-encoded by a form, plus room
 MAX_CARD_ID = 100
 COOKIE_DAYS = 1  # a visit; the Brain's context forgets sooner (30 minutes)
@@ -104,6 +113,8 @@ class Chat:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.brain, self.keys, self.config, self.wall = brain, keys, config, wall
+        self.stats = Stats()  # counted as on every surface
+        self.missed: MissedLog | None = None  # the unmatched-question log, when the operator turned it on
         limits = config.limits
         self.per_session = RateLimiter(limits.per_session, limits.max_tracked, clock)
         self.per_ip = RateLimiter(limits.per_ip, limits.max_tracked, clock)
@@ -118,10 +129,14 @@ class Chat:
     async def ask(self, conversation: str, text: str) -> tuple[Said, Said]:
         text = clean(text)
         reply = (await self.brain.aturn(text, conversation, self.wall())).reply
+        self.stats.count(reply)
+        if reply.kind == "fallback" and self.missed is not None:
+            self.missed.add(" ".join(self.brain.router.normalize.words_of(text[:MAX_MATCH_CHARS])))
         return self.transcripts.add(conversation, text=text), self.transcripts.add(conversation, reply=reply)
 
     async def press(self, conversation: str, card: str) -> Said:
         reply = await self.brain.apress(card[:MAX_CARD_ID], conversation, self.wall())
+        self.stats.count(reply)
         return self.transcripts.add(conversation, reply=reply)
 
     def notice(self, conversation: str | None, text: str) -> Said:
@@ -418,14 +433,27 @@ def make_server(chat: Chat) -> tornado.httpserver.HTTPServer:
     )
 
 
-def build(brain: Brain, settings: Settings, *, limits: Limits | None = None) -> Chat:
+def build(brain: Brain, settings: Settings, *, limits: Limits | None = None, store: ContextStore | None = None) -> Chat:
+    """The web chat's shared state. With `store`, the Brain keeps context there (the SQLite store under
+    BOT_DATA_DIR when run from the command line); the unmatched-question log when BOT_LOG_MISSED is on."""
     config = WebConfig(settings.web_frame_ancestors, settings.web_behind_proxy, limits or Limits())
-    return Chat(brain, Keys(load_secret(settings.data_dir)), config)
+    chat = Chat(brain if store is None else Brain(brain.catalog, store), Keys(load_secret(settings.data_dir)), config)
+    if settings.log_missed:
+        chat.missed = MissedLog(settings.data_dir / MISSED_FILE)
+    return chat
 
 
-def run(brain: Brain, settings: Settings, host: str, port: int) -> int:
-    """Serve until Ctrl-C or SIGTERM; prints the address it listens on (the real port when port is 0)."""
-    chat = build(brain, settings)
+def run(brain: Brain, settings: Settings, host: str, port: int, root: Path | None = None) -> int:
+    """Serve until Ctrl-C or SIGTERM; prints the address it listens on (the real port when port is 0).
+
+    Context is kept in BOT_DATA_DIR/web-context.sqlite3 (keyed hashes only, 30 minutes, as for Telegram); the
+    catalog folder `root` is watched and reloaded like the Telegram bot's (the shared Reloader).
+    """
+    secret = load_secret(settings.data_dir)
+    store = SqliteContextStore(
+        settings.data_dir / WEB_CONTEXT_FILE, key_secret=derive(secret, "context-key"), now=time.time()
+    )
+    chat = build(brain, settings, store=store)
 
     async def serve() -> None:
         server = make_server(chat)
@@ -436,13 +464,21 @@ def run(brain: Brain, settings: Settings, host: str, port: int) -> int:
         url = f"http://{shown}:{bound}/"
         print(f"Web chat on {url} (Ctrl-C to stop)", flush=True)
         print(f"Embed it with: {embed_snippet('https://chat.example.org')}", flush=True)
+        watcher = Watcher(Reloader(chat.brain, root)) if root is not None else None
+        if watcher is not None:
+            watcher.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        if watcher is not None:
+            await watcher.stop()
         server.stop()
         await server.close_all_connections()
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    finally:
+        store.close()
     return 0

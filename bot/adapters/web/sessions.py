@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.adapters.shared.keys import ConversationKeys, derive
 from bot.render import Reply
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ class Keys:
         return hmac.new(self.secret, f"{purpose}\0{session}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def conversation(self, session: str) -> str:
-        return "web:" + self._mac("conversation", session)
+        """The conversation key, as every surface makes it (bot/adapters/shared/keys.py)."""
+        return ConversationKeys(derive(self.secret, "conversation-key"))("web", session)
 
     def form_token(self, session: str) -> str:
         """Sent in each form; a form posted with a session cookie but another token is refused (CSRF)."""
