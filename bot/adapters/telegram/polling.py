@@ -16,7 +16,7 @@ confirms it, so nothing is repeated.
 
 While updates are in hand, getUpdates returns at once with those still unconfirmed. The poller then asks
 again when one finishes (or after `busy_interval`, 0.25 s, when one is held up in backoff or flood control,
-so other chats' new messages still arrive), and at most every `min_spacing` (50 ms), so it neither spins
+so other chats' new messages still arrive), and at most every `min_spacing` (20 ms), so it neither spins
 nor parses the same updates over and over under load.
 """
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 PAGE = 100  # Telegram's largest getUpdates page: the in-flight window
 LONG_POLL_SECONDS = 10
 BUSY_INTERVAL = 0.25
-MIN_SPACING = 0.05  # between getUpdates calls while updates are in hand
+MIN_SPACING = 0.02  # between getUpdates calls while updates are in hand
 MAX_ERROR_DELAY = 30.0
 CONFIRM_ATTEMPTS = 4
 
