@@ -442,13 +442,19 @@ class Router:
         if other is None and s.unknown_drugs and not any(self._drugs[d].ours for d in s.subject if d in self._drugs):
             # "is aclidinium a steroid?": a drug I know nothing of; what it does is its pharmacist's to say
             return self._fallback(named, f"about {s.unknown_drugs[0]!r}, a medicine I do not cover")
+        cond = named if s.conditions else (ctx.condition if ctx else None)
         if s.guard and (s.in_scope or s.conditions or ctx is not None):
             topic = self.catalog.cards[s.guard].topic
             if other is not None:
                 return self._other_drug(other, s, topic)
+            over = self._over_guard(s)
+            if over is not None and (card := self.catalog.variant(over.concept, cond)):
+                words = " ".join(s.full.split()[over.start : over.end + 1])
+                return self._resolve(card, cond, Decision("answer", reason=(
+                    f"the words {words!r} point to {card.title!r}, over the fixed phrase for "
+                    f"{self.catalog.cards[s.guard].title!r}")))  # fmt: skip
             return Decision("answer", card=s.guard, topic=topic, condition=named,
                             reason=f"a fixed phrase for {self.catalog.cards[s.guard].title!r}")  # fmt: skip
-        cond = named if s.conditions else (ctx.condition if ctx else None)
         # a drug used for one condition sets it, but does not stand in for naming it ("tell me about tofersen")
         known = len(s.conditions) if s.named else int(not s.conditions and cond is not None)
         match = self._rerank(self.matcher.match(s.text, conditions=known), s.text)
@@ -538,6 +544,16 @@ class Router:
         if len(topics) > 1:
             topics -= GENERIC_TOPICS
         return next(h for h in hits if h.concept in topics) if len(topics) == 1 else None
+
+    def _over_guard(self, s: _Scan) -> Hit | None:
+        """A topic's own words that outweigh a fixed phrase ("come off it" + "trying for a baby" is a
+        pregnancy question, not a stopping one): exactly one of topics.over_guards, other than the guard's."""
+        if not s.guard:
+            return None
+        guard_topic = self.catalog.cards[s.guard].topic
+        over = self.catalog.understanding.over_guards
+        hits = [h for h in s.signals if h.concept in over and h.concept != guard_topic and self._has_topic(h.concept)]
+        return hits[0] if len({h.concept for h in hits}) == 1 else None
 
     def _has_topic(self, topic: str) -> bool:
         return any(c.topic == topic for c in self.catalog.cards.values())

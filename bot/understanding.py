@@ -73,6 +73,7 @@ class Understanding:
     topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
     anywhere: tuple[str, ...] = ()  # topics whose words count even when the message names no drug or condition
     strong: tuple[str, ...] = ()  # topics whose words beat any example scoring under STRONG_SIGNAL
+    over_guards: tuple[str, ...] = ()  # topics whose words beat a fixed phrase (a guard: "stop taking")
     file: str = ""
 
 
@@ -218,7 +219,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             )
     tp = section("topics")
     tf = _Fields(tp, where, "topics", problems)
-    tf.unknown(("window", "signals", "anywhere", "strong"))
+    tf.unknown(("window", "signals", "anywhere", "strong", "over_guards"))
     topic_window = number(tf, "window", 6, 1, 20)
     signals: list[Concept] = []
     raw_signals = tp.get("signals")
@@ -238,6 +239,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         topics=tuple(signals),
         anywhere=words(tp, "anywhere", "topics"),
         strong=words(tp, "strong", "topics"),
+        over_guards=words(tp, "over_guards", "topics"),
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),

@@ -249,3 +249,17 @@ def test_topic_words_need_the_message_to_be_about_our_subject(router: Router) ->
 def test_an_unknown_drug_like_word_gets_the_honest_fallback(router: Router) -> None:
     d = route(router, "what are the side effects of zorbatinib")
     assert d.kind == "fallback" and "zorbatinib" in d.reason
+
+
+def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rule_is_yaml(catalog_copy: Path) -> None:
+    """topics.over_guards: "stop taking" is a fixed phrase for the stopping card, but a message that is about a
+    pregnancy is answered by the pregnancy card (which says not to stop alone); plain stopping stays stopping."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    asked = "i am pregnant, can i stop taking prednisone?"
+    assert brain.turn(asked, "k", 0.0).reply.card == "pregnancy"
+    assert brain.turn("can i stop taking prednisone?", "j", 0.0).reply.card == "stopping"
+    write_understanding(catalog_copy, "  over_guards: [pregnancy]\n", "  over_guards: []\n")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn(asked, "m", 0.0).reply.card == "stopping"
