@@ -282,6 +282,7 @@ def cmd_telegram(brain: Brain, settings: Settings, root: Path, args: argparse.Na
     try:
         if webhook:
             telegram.Webhook(webhook, listen, port, secret, path).options()  # bad flags: said before anything else
+        telegram.check_cluster(settings, webhook, secret)  # REDIS_URL: webhook replicas with one shared secret
         logging.basicConfig(format=LOG_FORMAT, level=settings.log_level)
         install_log_redaction(settings.token)
         refusal = _telegram_refusal(settings)

@@ -33,6 +33,15 @@ class Settings:
     web_port: int = 8080
     web_frame_ancestors: str = "'none'"  # CSP frame-ancestors: the sites allowed to embed the chat in an iframe
     web_behind_proxy: bool = False  # trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy
+    # cluster mode (docs/deploy.md): several webhook replicas sharing Valkey/Redis; off when empty
+    redis_url: str = ""
+    claim_seconds: float = 60.0  # BOT_CLAIM_SECONDS: how long a replica that died keeps an update from the others
+    replica_id: str = ""  # BOT_REPLICA_ID: the name /stats and the logs give this replica; default host and pid
+
+    @property
+    def cluster(self) -> bool:
+        """Several replicas share state through REDIS_URL."""
+        return bool(self.redis_url)
 
     def __repr__(self) -> str:  # never show the token, even in a traceback
         return f"Settings(token={'<set>' if self.token else '<unset>'}, base_url={self.base_url!r})"
@@ -59,6 +68,9 @@ class Settings:
             web_port=_port(env.get("BOT_WEB_PORT", ""), "BOT_WEB_PORT", 8080),
             web_frame_ancestors=_frame_ancestors(env.get("BOT_WEB_FRAME_ANCESTORS", "")),
             web_behind_proxy=env.get("BOT_WEB_BEHIND_PROXY", "") in ("1", "true", "yes", "on"),
+            redis_url=env.get("REDIS_URL", "").strip(),
+            claim_seconds=_seconds(env.get("BOT_CLAIM_SECONDS", ""), "BOT_CLAIM_SECONDS", 60.0),
+            replica_id=env.get("BOT_REPLICA_ID", "").strip(),
         )
 
 
@@ -68,6 +80,18 @@ def _port(value: str, name: str = "BOT_WEBHOOK_PORT", default: int = 8443) -> in
     if not value.strip().isdigit() or not 0 < int(value) < 65536:
         raise ValueError(f"{name} must be a port number (1-65535), got {value!r}")
     return int(value)
+
+
+def _seconds(value: str, name: str, default: float) -> float:
+    if not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0.5 <= seconds <= 3600:
+        raise ValueError(f"{name} must be a number of seconds (0.5-3600), got {value!r}")
+    return seconds
 
 
 _FRAME_SOURCE = re.compile(r"'self'|'none'|(https?://)?(\*\.)?[A-Za-z0-9.-]+(:(\d{1,5}|\*))?")

@@ -27,6 +27,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot.adapters.shared.cluster import ACK_SECONDS, RedisMissedLog, Reloaded
 from bot.adapters.shared.missed_log import FILE_NAME, MissedLog
 from bot.adapters.shared.reload import WATCH_SECONDS, Reloader, Watcher
 from bot.adapters.telegram.delivery import send
@@ -65,9 +66,14 @@ async def reload_command(update: Update, context: Context) -> None:
     if reloader is None:
         return
 
+    cluster = services(context).cluster
+
     async def reload_and_answer() -> None:
         try:
-            text = (await reloader.reload()).text()
+            outcome = await reloader.reload()
+            text = outcome.text()
+            if outcome.ok and cluster is not None:
+                text += "\n" + _across(await cluster.replica.announce_reload())
         except Exception:
             log.exception("reload failed")
             text = "Reload failed on our side (see the log). The live catalog keeps answering."
@@ -82,6 +88,15 @@ async def reload_command(update: Update, context: Context) -> None:
     task.add_done_callback(tasks.discard)
 
 
+def _across(reloaded: Reloaded | None) -> str:
+    if reloaded is None:
+        return "Reloaded on this replica only: Redis is unreachable, so the others keep their catalog for now."
+    text = f"Reloaded on {reloaded.confirmed} of {reloaded.live} replicas."
+    if reloaded.confirmed < reloaded.live:
+        text += f" {reloaded.live - reloaded.confirmed} did not confirm within {ACK_SECONDS:g} s: see their logs."
+    return text
+
+
 async def why_command(update: Update, context: Context) -> None:
     """/why <text>: how the router reads it, in a scratch conversation (the admin's own is untouched)."""
     text = " ".join(context.args or ())
@@ -92,8 +107,14 @@ async def why_command(update: Update, context: Context) -> None:
 
 
 async def stats_command(update: Update, context: Context) -> None:
-    """/stats: what the bot has answered since it started."""
-    await _say(update, context, services(context).stats.text(time.time()), preformatted=True)
+    """/stats: what the bot has answered since it started (in cluster mode: summed over the live replicas)."""
+    shared = services(context)
+    if shared.cluster is None:
+        await _say(update, context, shared.stats.text(time.time()), preformatted=True)
+        return
+    total, replicas = await shared.cluster.replica.total()
+    text = total.text(time.time()) + f"\nsummed over {replicas} live replica{'s' if replicas != 1 else ''}"
+    await _say(update, context, text, preformatted=True)
 
 
 async def missed_command(update: Update, context: Context) -> None:
@@ -104,7 +125,10 @@ async def missed_command(update: Update, context: Context) -> None:
             update, context, "The unmatched-question log is off. The operator turns it on with BOT_LOG_MISSED=1."
         )
         return
-    rows = await asyncio.to_thread(missed_log.latest, MISSED_SHOWN)
+    if isinstance(missed_log, RedisMissedLog):
+        rows = await missed_log.latest(MISSED_SHOWN)
+    else:
+        rows = await asyncio.to_thread(missed_log.latest, MISSED_SHOWN)
     if not rows and missed_log.unavailable:
         await _say(update, context, f"The unmatched-question log is unavailable ({missed_log.unavailable}).")
         return
@@ -134,7 +158,7 @@ def install(app: App, settings: Settings, root: Path, *, watch_seconds: float = 
     """
     shared = app.bot_data
     reloader = shared.reloader = Reloader(shared.brain, root)
-    if settings.log_missed:
+    if settings.log_missed and not settings.cluster:  # cluster mode: one log on Redis (app._join_cluster)
         missed_log = MissedLog(settings.data_dir / FILE_NAME)
         shared.missed = missed_log
     admins = filters.ChatType.PRIVATE & filters.User(user_id=settings.admin_ids) & filters.UpdateType.MESSAGE

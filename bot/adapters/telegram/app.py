@@ -46,9 +46,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import secrets
 import signal
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,8 +73,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.shared.cluster import ChatLocks, Claims, RedisMissedLog, Replica
 from bot.adapters.shared.keys import ConversationKeys, derive
 from bot.adapters.shared.logs import Anonymizer, install_log_redaction
+from bot.adapters.shared.redis_store import Link, RedisContextStore, where
 from bot.adapters.shared.reload import WATCH_SECONDS
 from bot.adapters.shared.sqlite_context import FILENAME, SqliteContextStore
 from bot.adapters.telegram import admin
@@ -98,7 +102,7 @@ from bot.adapters.telegram.handlers import (
 )
 from bot.adapters.telegram.ordering import ChatFirstProcessor
 from bot.adapters.telegram.polling import Poller
-from bot.adapters.telegram.services import Services
+from bot.adapters.telegram.services import Cluster, Services
 from bot.adapters.telegram.transport import JsonRequest
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.brain import Brain
@@ -222,12 +226,21 @@ def build(
 
     The context store (BOT_DATA_DIR/context.sqlite3 unless given) is the Brain's from the start and is closed
     when the application shuts down; the admin commands, the missed log and the catalog watcher come with it.
+    With REDIS_URL (cluster mode) the context, update claims, conversation locks, counts, reloads and the
+    missed log live on Redis instead (`_join_cluster`).
     """
-    kept = store if store is not None else open_store(settings, now=clock())
+    link = _link(settings) if settings.cluster and store is None else None
+    kept: ContextStore | RedisContextStore
+    if link is not None:
+        kept = RedisContextStore(link)
+    else:
+        kept = store if store is not None else open_store(settings, now=clock())
     brain = Brain(catalog, kept)
     app = build_application(
         brain, settings, clock=clock, extra=lambda a: admin.install(a, settings, root, watch_seconds=watch_seconds)
     )
+    if link is not None:
+        _join_cluster(app, settings, link)
     before = app.post_shutdown
 
     async def close_store(a: App) -> None:
@@ -239,6 +252,62 @@ def build(
 
     app.post_shutdown = close_store
     return app
+
+
+def _link(settings: Settings) -> Link:
+    """The process's connection to Redis; keys under a prefix of this bot's own, so bots can share a server."""
+    return Link(settings.redis_url, prefix=f"pb:{derive(settings.token, 'redis-prefix').hex()[:12]}:")
+
+
+def replica_name(settings: Settings) -> str:
+    return settings.replica_id or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _join_cluster(app: App, settings: Settings, link: Link) -> None:
+    """Cluster mode: share what one process would keep to itself, and stop sharing at shutdown."""
+    shared: Services = app.bot_data
+    name = replica_name(settings)
+    lock_names = ConversationKeys(derive(settings.token, "chat-lock"))
+    locks = ChatLocks(link, lambda chat: lock_names("telegram", chat), settings.claim_seconds)
+    processor = app.update_processor
+    if isinstance(processor, ChatFirstProcessor):
+        processor.remote = locks.hold
+    replica = Replica(link, name, shared.stats, shared.reloader)
+    shared.cluster = Cluster(Claims(link, settings.claim_seconds), replica)
+    if settings.log_missed:
+        shared.missed = RedisMissedLog(link)
+    before_init, before_shutdown = app.post_init, app.post_shutdown
+
+    async def post_init(a: App) -> None:
+        if before_init is not None:
+            await before_init(a)
+        await replica.beat()  # in the registry before the first update arrives
+        replica.start()
+        log.info("cluster mode: replica %s, Redis at %s", name, where(settings.redis_url))
+
+    async def post_shutdown(a: App) -> None:
+        await replica.stop()
+        if before_shutdown is not None:
+            await before_shutdown(a)
+        await link.close()
+
+    app.post_init, app.post_shutdown = post_init, post_shutdown
+
+
+def check_cluster(settings: Settings, webhook: str, secret: str) -> None:
+    """Cluster mode (REDIS_URL) runs webhook replicas with one shared secret; ConfigError says what is missing."""
+    if not settings.cluster:
+        return
+    if not webhook:
+        raise ConfigError(
+            "REDIS_URL is set (cluster mode), which runs in webhook mode only: give --webhook URL or BOT_WEBHOOK_URL "
+            "(several replicas polling one token would take each other's updates: Telegram answers 409 Conflict)"
+        )
+    if not secret:
+        raise ConfigError(
+            "REDIS_URL is set (cluster mode): set BOT_WEBHOOK_SECRET to one secret shared by every replica "
+            "(each would otherwise make its own, and Telegram's requests would be refused by all but one)"
+        )
 
 
 def run(
@@ -256,6 +325,7 @@ def run(
     options = Webhook(webhook, listen, port, secret, path).options() if webhook else None  # bad flags: fail first
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level)
     install_log_redaction(settings.token)
+    check_cluster(settings, webhook, secret)
     app = build(settings, catalog, root)
     if options is not None:
         log.info("webhook mode: listening on %s:%s/%s", listen, port, options["url_path"])
@@ -285,6 +355,7 @@ async def serve(app: App, webhook: dict[str, Any] | None = None, *, grace: float
             port=webhook["port"],
             path=webhook["url_path"],
             secret=webhook["secret_token"],
+            claims=app.bot_data.cluster.claims if app.bot_data.cluster is not None else None,
         )
     await app.initialize()
     try:

@@ -4,7 +4,8 @@ turn holding none of the shared slots."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
@@ -19,7 +20,13 @@ class ChatFirstProcessor(BaseUpdateProcessor):
     The chat's turn is taken first and the shared slot second: a chat waiting behind its own retrying
     reply waits without a slot, so it cannot starve other chats. asyncio's locks and semaphores wake waiters
     in the order they came, which keeps each chat's order.
+
+    In cluster mode `remote(chat)` is the conversation's lock across replicas (shared/cluster.ChatLocks),
+    taken after the chat's local turn and before a slot, so the local order is kept and a chat waiting for
+    another replica holds no slot either.
     """
+
+    remote: Callable[[int], AbstractAsyncContextManager[None]] | None = None
 
     def __init__(self, max_concurrent_updates: int) -> None:
         # python-telegram-bot's final process_update takes its semaphore *before* do_process_update; sized
@@ -43,8 +50,18 @@ class ChatFirstProcessor(BaseUpdateProcessor):
         lock, waiting = self._turns.get(key, (asyncio.Lock(), 0))
         self._turns[key] = (lock, waiting + 1)
         try:
-            async with lock, self._slots:
-                await coroutine
+            if self.remote is None:
+                async with lock, self._slots:
+                    await coroutine
+            else:
+                async with lock:
+                    try:
+                        async with self.remote(key), self._slots:
+                            await coroutine
+                    finally:
+                        close = getattr(coroutine, "close", None)
+                        if close is not None:  # never awaited (the chat stayed busy elsewhere): no warning
+                            close()
         finally:
             lock, waiting = self._turns[key]
             if waiting <= 1:

@@ -10,10 +10,12 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.adapters.shared.cluster import Claims, RedisMissedLog, Replica
 from bot.adapters.shared.keys import ConversationKeys
 from bot.adapters.shared.logs import Anonymizer
 from bot.adapters.shared.missed_log import MissedLog
@@ -26,6 +28,14 @@ INLINE_CACHE_SECONDS = 60  # Telegram's cache_time, and how long our own cache k
 MAX_REMEMBERED_BLOCKS = 10_000
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """Cluster mode's parts: update claims for the webhook, this replica's heartbeat for the admin commands."""
+
+    claims: Claims
+    replica: Replica
+
+
 class Services:
     def __init__(self) -> None:
         self._brain: Brain | None = None
@@ -35,10 +45,12 @@ class Services:
         self.stats = Stats()
         self.inline_cache: TtlCache[Any, Any] = TtlCache(max_items=512, ttl=INLINE_CACHE_SECONDS)
         self.blocked: OrderedDict[int, None] = OrderedDict()  # chats that blocked or removed the bot (bounded)
-        self.missed: MissedLog | None = None  # the unmatched-question log, when the operator turned it on
+        # the unmatched-question log, when the operator turned it on (on Redis in cluster mode)
+        self.missed: MissedLog | RedisMissedLog | None = None
         self.reloader: Reloader | None = None
         self.watcher: Watcher | None = None
         self.tasks: set[asyncio.Task[None]] = set()  # admin work running on its own (a reference keeps it alive)
+        self.cluster: Cluster | None = None  # cluster mode (REDIS_URL): what the replicas share
 
     @property
     def brain(self) -> Brain:

@@ -13,7 +13,13 @@ already brings for webhooks):
   answers 200 when it is done, so an update in hand when the process dies is sent again by Telegram;
 * remembers the ids it handled (bounded), so a replay is acknowledged without a second reply; a replay
   that arrives while the first is still being handled waits for it;
-* logs an update it cannot read by its size only, never its content.
+* logs an update it cannot read by its size only, never its content;
+* answers `GET /healthz` for a load balancer's checks: 200 "ok" while it serves, 503 while it stops.
+
+In cluster mode (several replicas, `claims` given) an update id is also claimed across replicas before it is
+handled (shared/cluster.Claims): a done one is acknowledged, one another live replica holds is refused with
+503 so Telegram sends it again later, and a stopping replica refuses new updates with 503 while it finishes
+what it holds, so the load balancer and Telegram take them elsewhere.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 from tornado.http1connection import HTTP1Connection
+
+from bot.adapters.shared.cluster import ChatBusy, Claim, Claims
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +80,9 @@ class Handled:
 class UpdateHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, app: App, secret: str, handled: Handled, max_body: int) -> None:
+    def initialize(self, app: App, secret: str, handled: Handled, max_body: int, server: WebhookServer) -> None:
         self.app, self.secret, self.handled, self.max_body = app, secret, handled, max_body
+        self.server = server
         self.chunks: list[bytes] = []
         self.size = 0
 
@@ -119,36 +128,109 @@ class UpdateHandler(tornado.web.RequestHandler):
             )
             self.set_status(200)
             return
+        claims = self.server.claims
+        if claims is not None and self.server.stopping:
+            self.set_status(503)  # another replica takes it (the balancer's retry, or Telegram's)
+            return
         earlier = self.handled.claim(update.update_id)
         if earlier is not None:
             await asyncio.shield(earlier)  # a replay: the first handling answers it
             self.set_status(200)
             return
+        if claims is None:
+            try:
+                await self.app.update_processor.process_update(update, self.app.process_update(update))
+            except BaseException:
+                self.handled.done(update.update_id, failed=True)
+                raise
+            self.handled.done(update.update_id)
+            self.set_status(200)
+            return
+        await self._across_replicas(claims, update)
+
+    async def _across_replicas(self, claims: Claims, update: Update) -> None:
+        uid = update.update_id
+        claim = await claims.claim(uid)
+        if claim.outcome == "done":  # another replica answered it: acknowledge, no second reply
+            self.handled.done(uid)
+            self.set_status(200)
+            return
+        if claim.outcome == "busy":  # another live replica has it in hand: Telegram tries again later
+            self.handled.done(uid, failed=True)
+            self.set_status(503)
+            return
         try:
-            await self.app.update_processor.process_update(update, self.app.process_update(update))
+            async with claims.held(uid, claim):
+                await self.app.update_processor.process_update(update, self.app.process_update(update))
+        except ChatBusy:
+            await self._give_back(claims, uid, claim)
+            log.warning("webhook: a conversation stayed busy on another replica; update refused for a later try")
+            self.set_status(503)
+            return
         except BaseException:
-            self.handled.done(update.update_id, failed=True)
+            await self._give_back(claims, uid, claim)
             raise
-        self.handled.done(update.update_id)
+        if claim.outcome == "mine":
+            await claims.done(uid)
+        self.handled.done(uid)
         self.set_status(200)
+
+    async def _give_back(self, claims: Claims, uid: int, claim: Claim) -> None:
+        self.handled.done(uid, failed=True)
+        await asyncio.shield(claims.release(uid, claim))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         log.error("webhook: error while handling an update (%s)", typ.__name__ if typ else "?")
 
 
+class HealthHandler(tornado.web.RequestHandler):
+    """GET /healthz: 200 "ok" while this process serves, 503 while it stops (for a load balancer's checks)."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD")
+
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        if self.server.stopping:
+            self.set_status(503)
+            self.finish("stopping\n")
+        else:
+            self.finish("ok\n")
+
+    def head(self) -> None:
+        self.set_status(503 if self.server.stopping else 200)
+
+
 class WebhookServer:
     """Listens on listen:port at /path; `stop` lets the updates in hand finish (they are not yet acknowledged)."""
 
-    def __init__(self, app: App, *, listen: str, port: int, path: str, secret: str, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        listen: str,
+        port: int,
+        path: str,
+        secret: str,
+        max_body: int = MAX_BODY,
+        claims: Claims | None = None,
+    ) -> None:
         self.app, self.listen, self.port = app, listen, port
         self.handled = Handled()
+        self.claims = claims
+        self.stopping = False
+        hook = rf"/{path.strip('/')}/?" if path.strip("/") else r"/"
         web = tornado.web.Application(
             [
+                (r"/healthz", HealthHandler, {"server": self}),
                 (
-                    rf"/{path.strip('/')}/?" if path.strip("/") else r"/",
+                    hook,
                     UpdateHandler,
-                    {"app": app, "secret": secret, "handled": self.handled, "max_body": max_body},
-                )
+                    {"app": app, "secret": secret, "handled": self.handled, "max_body": max_body, "server": self},
+                ),
             ],
             log_function=lambda handler: None,  # tornado's access log would print paths and client addresses
         )
@@ -158,10 +240,14 @@ class WebhookServer:
         self._server.listen(self.port, address=self.listen)
 
     async def stop(self, grace: float = 10.0) -> None:
-        self._server.stop()  # no new connections
+        self.stopping = True  # /healthz says 503; in cluster mode new updates are refused with 503 meanwhile
+        if self.claims is None:
+            self._server.stop()  # no new connections
         pending = list(self.handled.in_hand)
         if pending:
             _, late = await asyncio.wait(pending, timeout=grace)
             if late:
                 log.warning("%d update(s) still in hand at stop: Telegram will send them again", len(late))
+        if self.claims is not None:
+            self._server.stop()
         await self._server.close_all_connections()

@@ -1,0 +1,384 @@
+"""Cluster mode (issue 14): three real `python -m bot telegram --webhook` replicas sharing a real redis-server,
+Debian's HAProxy in front, the Bot API double as Telegram. The test plays Telegram: it POSTs each update to
+HAProxy (or straight to a replica, as HAProxy would) and POSTs it again until it hears 200.
+
+What a user would notice: follow-ups work whichever replica answers; an update is answered once however
+often it is delivered; a replica killed mid-answer costs nobody an answer; Redis going away costs follow-up
+context, never an answer; /reload and /stats speak for every live replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.catalog import Catalog
+from tests.admin_harness import ADMIN
+from tests.botapi import BotApiDouble
+from tests.botapi.double import JSON
+from tests.process_harness import Cli, bot_env
+from tests.telegram_harness import free_port, is_card
+
+REDIS = shutil.which("redis-server")
+HAPROXY = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
+HOOK = "https://bot.example.com/tg/hook"
+SECRET = "one-secret-for-every-replica"
+USER = 7_000_001
+
+
+async def wait_for(predicate: object, timeout: float, what: str) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """redis-server on a free port of 127.0.0.1, nothing written to disk; stop and start it again at will."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port, self.folder = free_port(), folder
+        self.proc: subprocess.Popen[bytes] | None = None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        assert REDIS is not None
+        with (self.folder / "redis.log").open("ab") as out:
+            args = ["--save", "", "--appendonly", "no", "--port", str(self.port), "--bind", "127.0.0.1"]
+            self.proc = subprocess.Popen(
+                [REDIS, *args, "--dir", str(self.folder)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        await wait_for(lambda: listening(self.port), 10, "redis-server")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+class Haproxy:
+    """Debian's haproxy in the foreground, with a config of the shape docs/deploy.md gives, tightened for tests."""
+
+    def __init__(self, folder: Path, backends: list[int]) -> None:
+        self.port = free_port()
+        servers = "\n".join(f"    server r{n} 127.0.0.1:{port}" for n, port in enumerate(backends, 1))
+        self.config = folder / "haproxy.cfg"
+        self.config.write_text(
+            f"""global
+    maxconn 512
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    retries 3
+    option redispatch 1
+
+frontend telegram
+    bind 127.0.0.1:{self.port}
+    default_backend replicas
+
+backend replicas
+    balance roundrobin
+    option httpchk GET /healthz
+    http-check expect status 200
+    default-server check inter 300ms fall 1 rise 1
+{servers}
+""",
+            encoding="utf-8",
+        )
+        self.log = folder / "haproxy.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/tg/hook"
+
+    async def start(self) -> None:
+        assert HAPROXY is not None
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([HAPROXY, "-db", "-f", str(self.config)], stdout=out, stderr=subprocess.STDOUT)
+        await wait_for(lambda: listening(self.port), 10, "haproxy")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+
+class Stack:
+    """Redis, N replicas, HAProxy; `deliver` plays Telegram (POST again until 200)."""
+
+    def __init__(self, tg: BotApiDouble, tmp_path: Path, replicas: int = 3, **env: str) -> None:
+        self.tg, self.tmp = tg, tmp_path
+        self.redis = RedisServer(tmp_path / "redis")
+        self.ports = [free_port() for _ in range(replicas)]
+        self.env = env
+        self.bots: list[Cli] = []
+        self.haproxy = Haproxy(tmp_path, self.ports)
+
+    def replica_url(self, n: int) -> str:
+        return f"http://127.0.0.1:{self.ports[n]}/tg/hook"
+
+    async def start(self) -> None:
+        await self.redis.start()
+        for n, port in enumerate(self.ports):
+            env = bot_env(
+                self.tg,
+                self.tmp / f"r{n}",
+                REDIS_URL=self.redis.url,
+                BOT_WEBHOOK_SECRET=SECRET,
+                BOT_REPLICA_ID=f"r{n}",
+                BOT_ADMIN_IDS=str(ADMIN),
+                **self.env,
+            )
+            self.bots.append(Cli(["telegram", "--webhook", HOOK, "--port", str(port)], env, self.tmp / f"r{n}.log"))
+        await self.tg.wait_for_calls_async("setWebhook", count=len(self.ports), timeout=30)
+        for port in self.ports:
+            await wait_for(lambda port=port: healthy(port), 20, "a replica's /healthz")  # type: ignore[misc]
+        await self.haproxy.start()
+
+    def stop(self) -> None:
+        self.haproxy.stop()
+        for bot in self.bots:
+            bot.kill()
+        self.redis.stop()
+
+    def logs(self) -> str:
+        return "\n".join(bot.output() for bot in self.bots)
+
+    async def post(self, url: str, update: JSON, timeout: float = 30) -> int:
+        try:
+            return await self.tg.post_update(url, update, secret_token=SECRET, timeout=timeout)
+        except httpx.HTTPError:
+            return 0  # no answer at all: as bad as a refusal, for Telegram
+
+    async def deliver(self, update: JSON | None, url: str = "", timeout: float = 30) -> list[int]:
+        """POST until 200, as Telegram retries an update it did not get 200 for; the statuses seen."""
+        assert update is not None
+        statuses: list[int] = []
+        end = time.monotonic() + timeout
+        while not statuses or statuses[-1] != 200:
+            if time.monotonic() > end:
+                raise AssertionError(f"update {update['update_id']} never got 200: {statuses}")
+            if statuses:
+                await asyncio.sleep(0.2)  # Telegram's retry comes later; ours soon, to keep the test short
+            statuses.append(await self.post(url or self.haproxy.url, update))
+        return statuses
+
+    async def ask(self, chat: int, text: str, url: str = "", *, later: float = 0) -> JSON:
+        """A user's message, delivered as Telegram would; the one reply it got (`later`: an admin command whose
+        answer may come after the 200, within that many seconds)."""
+        before = len(self.tg.sent_messages(chat))
+        await self.deliver(self.tg.push_message(chat, chat, text, queue=False), url)
+        if later:
+            await wait_for(lambda: len(self.tg.sent_messages(chat)) > before, later, f"the answer to {text}")
+        sent = self.tg.sent_messages(chat)
+        assert len(sent) == before + 1, f"{len(sent) - before} replies to one message"
+        return sent[-1]
+
+
+def healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+async def stack(tg: BotApiDouble, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    if REDIS is None:
+        pytest.skip("redis-server not installed (Debian: apt-get install redis-server; CI installs it)")
+    if HAPROXY is None:
+        pytest.skip("haproxy not installed (Debian: apt-get install haproxy; CI installs it)")
+    marker = request.node.get_closest_marker("stack_env")
+    running = Stack(tg, tmp_path, **(marker.kwargs if marker else {}))
+    try:
+        await running.start()
+        yield running
+    finally:
+        running.stop()
+    assert "Traceback" not in running.logs()
+
+
+async def test_follow_ups_work_when_each_message_lands_on_another_replica(stack: Stack, catalog: Catalog) -> None:
+    chat = USER + 1
+    assert is_card(await stack.ask(chat, "does prednisone help ALS?", stack.replica_url(0)), catalog, "als-evidence")
+    assert is_card(await stack.ask(chat, "what about side effects?", stack.replica_url(1)), catalog, "als-side-effects")
+    assert is_card(await stack.ask(chat, "and for LEMS?", stack.replica_url(2)), catalog, "lems-side-effects")
+    # and through HAProxy, wherever it sends them
+    other = USER + 2
+    assert is_card(await stack.ask(other, "does prednisone help ALS?"), catalog, "als-evidence")
+    assert is_card(await stack.ask(other, "what about side effects?"), catalog, "als-side-effects")
+
+
+async def test_an_update_delivered_twice_or_to_two_replicas_at_once_is_answered_once(
+    stack: Stack, tg: BotApiDouble, catalog: Catalog
+) -> None:
+    chat = USER + 3
+    update = tg.push_message(chat, chat, "what is LEMS?", queue=False)
+    assert update is not None
+    assert await stack.deliver(update) == [200]
+    assert await stack.deliver(update) == [200]  # Telegram sends it again: acknowledged, not answered again
+    assert len(tg.sent_messages(chat)) == 1
+
+    # the same update at two replicas at once, while the first is still answering
+    chat = USER + 4
+    tg.inject_slow("sendMessage", 1.5, chat_id=chat)
+    update = tg.push_message(chat, chat, "what is ALS?", queue=False)
+    assert update is not None
+    first = asyncio.ensure_future(stack.post(stack.replica_url(0), update))
+    await wait_for(lambda: any(c.params.get("chat_id") == chat for c in tg.calls_to("sendMessage")), 10, "a reply")
+    assert await stack.post(stack.replica_url(1), update) == 503  # in hand on a live replica: try later
+    assert await first == 200
+    assert await stack.deliver(update, stack.replica_url(1)) == [200]  # the later try: done, acknowledged
+    (answer,) = tg.sent_messages(chat)
+    assert is_card(answer, catalog, "als")
+
+
+@pytest.mark.stack_env(BOT_CLAIM_SECONDS="2")
+async def test_a_replica_killed_mid_answer_costs_nobody_an_answer(
+    stack: Stack, tg: BotApiDouble, catalog: Catalog
+) -> None:
+    held_chat = USER + 10
+    tg.inject_slow("sendMessage", 5, chat_id=held_chat)  # the reply hangs: the replica is mid-answer
+    held = tg.push_message(held_chat, held_chat, "what is LEMS?", queue=False)
+    assert held is not None
+    first = asyncio.ensure_future(stack.post(stack.replica_url(0), held))  # HAProxy picked replica 0
+    await wait_for(
+        lambda: any(c.params.get("chat_id") == held_chat for c in tg.calls_to("sendMessage")), 10, "the reply going out"
+    )
+
+    others_done = asyncio.Event()
+    answered: list[int] = []
+
+    async def other_chats() -> None:  # users who keep writing while a replica dies
+        n = 0
+        while not others_done.is_set():
+            chat = USER + 100 + n
+            answer = await stack.ask(chat, "what is ALS?")
+            assert is_card(answer, catalog, "als")
+            answered.append(chat)
+            n += 1
+
+    traffic = asyncio.ensure_future(other_chats())
+    await wait_for(lambda: len(answered) >= 3, 20, "other chats answered before the kill")
+    stack.bots[0].kill()  # SIGKILL mid-answer
+    assert await first != 200  # Telegram never heard 200 for the held update ...
+    killed_at = time.monotonic()
+    statuses = await stack.deliver(held)  # ... so it sends it again, through HAProxy, until it gets 200
+    took = time.monotonic() - killed_at
+    count_at_retry = len(answered)
+    await wait_for(lambda: len(answered) >= count_at_retry + 3, 20, "other chats answered after the retry")
+    others_done.set()
+    await traffic
+
+    (answer,) = tg.sent_messages(held_chat)  # exactly once: the dead replica's reply never arrived
+    assert is_card(answer, catalog, "lems")
+    assert statuses[0] != 200 and statuses[-1] == 200  # refused while the dead replica's claim lived
+    assert took < 15
+    print(f"held update: statuses {statuses}, answered {took:.1f} s after the kill; {len(answered)} other chats")
+
+
+@pytest.mark.stack_env(BOT_LOG_MISSED="1")
+async def test_reload_and_stats_speak_for_every_live_replica(stack: Stack, tg: BotApiDouble, catalog: Catalog) -> None:
+    async def admin(command: str, url: str = "") -> str:
+        return str((await stack.ask(ADMIN, command, url, later=15))["text"])
+
+    assert "Reloaded on 3 of 3 replicas." in await admin("/reload")
+
+    # one question on each replica, and one nobody can answer (for /missed)
+    for n in range(3):
+        await stack.ask(USER + 20 + n, "what is ALS?", stack.replica_url(n))
+    await stack.ask(USER + 30, "zebra quantum accordion", stack.replica_url(1))
+
+    def summed() -> bool:
+        text = latest_admin_text()
+        return "messages  4" in text and "summed over 3 live replicas" in text
+
+    def latest_admin_text() -> str:
+        return str(tg.sent_messages(ADMIN)[-1]["text"]) if tg.sent_messages(ADMIN) else ""
+
+    end = time.monotonic() + 10  # each replica publishes its counts every second
+    while not summed():
+        assert time.monotonic() < end, latest_admin_text()
+        await admin("/stats", stack.replica_url(2))
+    assert "fallback  1" in latest_admin_text()
+    assert "zebra quantum accordion" in await admin("/missed", stack.replica_url(0))  # asked on replica 1
+
+    stack.bots[2].kill()
+    assert "Reloaded on 2 of 2 replicas." in await admin("/reload", stack.replica_url(0))
+
+
+async def test_redis_gone_costs_follow_ups_not_answers_and_they_come_back(
+    stack: Stack, tg: BotApiDouble, catalog: Catalog
+) -> None:
+    assert is_card(await stack.ask(USER + 40, "does prednisone help ALS?"), catalog, "als-evidence")
+    stack.redis.stop()
+    # every answer still goes out; the follow-up has no context to lean on, so it gets the general card
+    assert is_card(await stack.ask(USER + 40, "what about side effects?"), catalog, "side-effects")
+    for n in range(3):
+        assert is_card(await stack.ask(USER + 41 + n, "what is LEMS?", stack.replica_url(n)), catalog, "lems")
+
+    await stack.redis.start()  # an empty Redis (nothing was saved): new context from here on
+    end = time.monotonic() + 15
+    chat = USER + 50
+    while True:  # each replica tries Redis again within a second of its last failure
+        await stack.ask(chat, "does prednisone help ALS?")
+        if is_card(await stack.ask(chat, "what about side effects?"), catalog, "als-side-effects"):
+            break
+        assert time.monotonic() < end, "follow-up context did not come back with Redis"
+        chat += 1
+    for n in range(3):  # on every replica, across replicas
+        chat = USER + 60 + n
+        await stack.ask(chat, "does prednisone help ALS?", stack.replica_url(n))
+        follow = await stack.ask(chat, "what about side effects?", stack.replica_url((n + 1) % 3))
+        assert is_card(follow, catalog, "als-side-effects")
+    logs = stack.logs()
+    assert logs.count("unreachable") <= 3 and "is back" in logs  # once per outage per replica
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "said"),
+    [
+        (["telegram"], {"BOT_WEBHOOK_SECRET": SECRET}, "webhook mode only"),
+        (["telegram", "--webhook", HOOK], {}, "set BOT_WEBHOOK_SECRET"),
+    ],
+)
+async def test_cluster_mode_refuses_polling_and_a_missing_shared_secret(
+    tg: BotApiDouble, tmp_path: Path, args: list[str], extra: dict[str, str], said: str
+) -> None:
+    env = bot_env(tg, tmp_path, REDIS_URL="redis://127.0.0.1:1/0", **extra)
+    cli = Cli(args, env, tmp_path / "bot.log")
+    try:
+        assert await cli.wait(30) == 2
+    finally:
+        cli.kill()
+    lines = cli.output().strip().splitlines()
+    assert len(lines) == 1 and said in lines[0] and "REDIS_URL" in lines[0]
+    assert tg.calls == []  # refused before reaching Telegram
