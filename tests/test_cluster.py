@@ -21,12 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.adapters.telegram.handlers import CALLBACK_PREFIX
 from bot.catalog import Catalog
 from tests.admin_harness import ADMIN
 from tests.botapi import BotApiDouble
 from tests.botapi.double import JSON
 from tests.process_harness import Cli, bot_env
-from tests.telegram_harness import free_port, is_card
+from tests.telegram_harness import buttons, free_port, is_card
 
 REDIS = shutil.which("redis-server")
 HAPROXY = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
@@ -303,6 +304,54 @@ async def test_a_replica_killed_mid_answer_costs_nobody_an_answer(
     assert statuses[0] != 200 and statuses[-1] == 200  # refused while the dead replica's claim lived
     assert took < 15
     print(f"held update: statuses {statuses}, answered {took:.1f} s after the kill; {len(answered)} other chats")
+
+
+async def test_a_message_and_a_button_of_one_chat_never_run_at_once_on_two_replicas(
+    stack: Stack, tg: BotApiDouble, catalog: Catalog
+) -> None:
+    chat = USER + 5
+    first = await stack.ask(chat, "what is LEMS?", stack.replica_url(0))
+    button = buttons(first)[0]
+    tg.inject_slow("sendMessage", 2, chat_id=chat)  # the next answer takes 2 s to go out
+    typed = tg.push_message(chat, chat, "does prednisone help ALS?", queue=False)
+    assert typed is not None
+    typing = asyncio.ensure_future(stack.deliver(typed, stack.replica_url(0)))
+    await wait_for(
+        lambda: len([c for c in tg.calls_to("sendMessage") if c.params.get("chat_id") == chat]) == 2, 10, "x"
+    )
+    slow_send = [c for c in tg.calls_to("sendMessage") if c.params.get("chat_id") == chat][-1]
+    press = tg.push_callback_query(chat, chat, first["message_id"], button, queue=False)
+    assert await stack.deliver(press, stack.replica_url(1)) == [200]  # waited for its turn, then answered
+    assert await typing == [200]
+    (pressed,) = tg.calls_to("answerCallbackQuery")
+    assert pressed.at >= slow_send.at + 1.9  # the press was handled only after the typed message's answer went out
+    answers = tg.sent_messages(chat)
+    assert len(answers) == 3
+    assert is_card(answers[1], catalog, "als-evidence")
+    assert is_card(answers[2], catalog, button.removeprefix(CALLBACK_PREFIX))
+
+
+async def test_a_replica_stopping_says_so_and_hands_new_updates_to_the_others(
+    stack: Stack, tg: BotApiDouble, catalog: Catalog
+) -> None:
+    held_chat = USER + 70
+    tg.inject_slow("sendMessage", 2, chat_id=held_chat)
+    held = tg.push_message(held_chat, held_chat, "what is LEMS?", queue=False)
+    assert held is not None
+    holding = asyncio.ensure_future(stack.post(stack.replica_url(0), held))
+    await wait_for(lambda: any(c.params.get("chat_id") == held_chat for c in tg.calls_to("sendMessage")), 10, "x")
+    stack.bots[0].proc.send_signal(signal.SIGTERM)  # docker stop, mid-answer
+    await wait_for(lambda: not healthy(stack.ports[0]), 5, "/healthz saying the replica is stopping")
+    late = tg.push_message(USER + 71, USER + 71, "what is ALS?", queue=False)
+    assert late is not None
+    assert await stack.post(stack.replica_url(0), late) == 503  # not taken on while stopping ...
+    assert is_card((await stack.ask(USER + 72, "what is ALS?")), catalog, "als")  # ... HAProxy sends elsewhere
+    assert await stack.deliver(late) == [200]
+    assert await holding == 200  # what it held was finished before it stopped
+    assert await stack.bots[0].wait(15) == 0
+    (answer,) = tg.sent_messages(held_chat)
+    assert is_card(answer, catalog, "lems")
+    assert len(tg.sent_messages(USER + 71)) == 1
 
 
 @pytest.mark.stack_env(BOT_LOG_MISSED="1")
