@@ -20,18 +20,21 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from bot.adapters.telegram.handlers import CALLBACK_PREFIX
 from bot.catalog import Catalog
 from tests.admin_harness import ADMIN
 from tests.botapi import BotApiDouble
 from tests.botapi.double import JSON
+from tests.conftest import ROOT
 from tests.process_harness import Cli, bot_env
 from tests.telegram_harness import buttons, free_port, is_card
 
 REDIS = shutil.which("redis-server")
 HAPROXY = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
 HOOK = "https://bot.example.com/tg/hook"
+DEPLOY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
 SECRET = "one-secret-for-every-replica"
 USER = 7_000_001
 
@@ -82,37 +85,25 @@ class RedisServer:
 
 
 class Haproxy:
-    """Debian's haproxy in the foreground, with a config of the shape docs/deploy.md gives, tightened for tests."""
+    """Debian's haproxy in the foreground, running the shipped deploy/haproxy.cfg: local addresses instead of
+    the compose service names, plain HTTP instead of the certificate, and checks every 300 ms (not 2 s) so
+    the tests are short."""
 
     def __init__(self, folder: Path, backends: list[int]) -> None:
         self.port = free_port()
-        servers = "\n".join(f"    server r{n} 127.0.0.1:{port}" for n, port in enumerate(backends, 1))
+        config = DEPLOY_CONFIG.read_text(encoding="utf-8")
+        changes = {
+            "    bind :8443 ssl crt /etc/haproxy/certs/bot.pem\n": f"    bind 127.0.0.1:{self.port}\n",
+            "check inter 2s fall 2 rise 2": "check inter 300ms fall 1 rise 1",
+            "".join(f"    server bot{n} bot{n}:8443\n" for n in (1, 2, 3)): "".join(
+                f"    server bot{n} 127.0.0.1:{port}\n" for n, port in enumerate(backends, 1)
+            ),
+        }
+        for shipped, local in changes.items():
+            assert shipped in config, f"deploy/haproxy.cfg no longer has {shipped!r}"
+            config = config.replace(shipped, local)
         self.config = folder / "haproxy.cfg"
-        self.config.write_text(
-            f"""global
-    maxconn 512
-
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 30s
-    timeout server 30s
-    retries 3
-    option redispatch 1
-
-frontend telegram
-    bind 127.0.0.1:{self.port}
-    default_backend replicas
-
-backend replicas
-    balance roundrobin
-    option httpchk GET /healthz
-    http-check expect status 200
-    default-server check inter 300ms fall 1 rise 1
-{servers}
-""",
-            encoding="utf-8",
-        )
+        self.config.write_text(config, encoding="utf-8")
         self.log = folder / "haproxy.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -431,3 +422,21 @@ async def test_cluster_mode_refuses_polling_and_a_missing_shared_secret(
     lines = cli.output().strip().splitlines()
     assert len(lines) == 1 and said in lines[0] and "REDIS_URL" in lines[0]
     assert tg.calls == []  # refused before reaching Telegram
+
+
+def test_the_compose_file_runs_valkey_three_replicas_and_haproxy_as_the_config_expects() -> None:
+    """deploy/compose.yaml and deploy/haproxy.cfg name the same replicas, all on one Valkey and one secret."""
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    bots = sorted(name for name in services if name.startswith("bot"))
+    assert bots == ["bot1", "bot2", "bot3"] and {"valkey", "haproxy"} <= set(services)
+    config = DEPLOY_CONFIG.read_text(encoding="utf-8")
+    for name in bots:
+        bot = services[name]
+        assert bot["environment"]["REDIS_URL"].startswith("redis://valkey:")
+        assert bot["environment"]["BOT_REPLICA_ID"] == name
+        assert bot["env_file"] == "bot.env"  # one token, one webhook URL and one shared secret for all
+        assert f"server {name} {name}:{bot['environment']['BOT_WEBHOOK_PORT']}" in config
+    example = (ROOT / "deploy" / "bot.env.example").read_text(encoding="utf-8")
+    assert "BOT_WEBHOOK_SECRET=" in example and "BOT_WEBHOOK_URL=https://" in example
+    assert "/tg/hook" in example and "{ path /tg/hook }" in config  # HAProxy lets the webhook's path through

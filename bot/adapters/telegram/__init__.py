@@ -11,6 +11,10 @@
 * `services`: the typed object the handlers share (python-telegram-bot's bot_data).
 * `format`: a Reply as Telegram HTML.
 
+Cluster mode (REDIS_URL, docs/deploy.md): `app` wires the parts in `shared/cluster.py` and
+`shared/redis_store.py` — context on Redis, update claims in `webhook`, per-chat locks in `ordering`,
+replica registry, counts and reloads in `admin`.
+
 Nothing is imported here, so `check` can use `format` without loading python-telegram-bot.
 
 Usage:
