@@ -145,6 +145,7 @@ class ConceptIndex:
         self.longest = max((len(k) for k in self.table), default=1)
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
+        self.hypothetical = _phrases(u.hypothetical, norm)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
         self.negation = Negation(u, norm)
 
@@ -214,7 +215,8 @@ class ConceptIndex:
     ) -> str | None:
         """Why a hit is about the symptom rather than a report of it, or None. "What are the side effects,
         I can't breathe": an "about" word counts in the hit's own clause only. A concept that is `always`
-        urgent is still no emergency when it is over ("years ago, well for a long time")."""
+        urgent is still no emergency when it is over ("years ago, well for a long time"); a hypothetical one
+        ("if I ever ...") is one: its advice is what the asker needs."""
         k = sentence[start]
         # "is it a side effect if my stool is black?": my stool, now; not a question about stools
         near = words[max(0, start - REPORT_REACH) : end + 1]
@@ -230,6 +232,10 @@ class ConceptIndex:
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now)
             if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
+                return " ".join(found)
+            # "if I ever get chest pain, who do I call?": one day, perhaps; a crisis line is never held back
+            found = None if always else _at(mine, j, self.hypothetical)
+            if found is not None and not start <= first + j <= end:
                 return " ".join(found)
         if about_allowed and asks[clause[start]] and not any(w in self.personal for w in mine):
             return "a general question (nobody's symptom)"

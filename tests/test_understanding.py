@@ -263,3 +263,19 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
     assert result.catalog is not None, result.problems
     brain.swap(result.catalog)
     assert brain.turn(asked, "m", 0.0).reply.card == "stopping"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("what should I do if I ever get chest pain while on prednisone?", False),  # one day, perhaps
+        ("if i ever feel suicidal who do i call", True),  # a crisis line is never held back
+        ("my husband nearly passed out and his stools are black", True),  # "nearly" is no recovery
+        ("skin blistering and peeling since the new tablets", True),  # a severe drug reaction
+        ("he has gone limp and is not answering me", True),
+    ],
+)
+def test_what_may_happen_one_day_is_no_emergency_but_a_near_collapse_is(
+    router: Router, text: str, urgent: bool
+) -> None:
+    assert (route(router, text).kind == "urgent") is urgent
