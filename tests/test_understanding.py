@@ -279,3 +279,9 @@ def test_what_may_happen_one_day_is_no_emergency_but_a_near_collapse_is(
     router: Router, text: str, urgent: bool
 ) -> None:
     assert (route(router, text).kind == "urgent") is urgent
+
+
+def test_a_negated_verb_does_not_deny_the_condition_after_it(router: Router) -> None:
+    """negation.breaks: "it doesn't help ALS" denies the helping, not ALS; "it's not ALS" still denies ALS."""
+    assert route(router, "if prednisone doesnt really help ALS what does?").card == "als-alternatives"
+    assert route(router, "it's not ALS, it's LEMS. does prednisone help?").card == "lems-evidence"
