@@ -285,3 +285,9 @@ def test_a_negated_verb_does_not_deny_the_condition_after_it(router: Router) -> 
     """negation.breaks: "it doesn't help ALS" denies the helping, not ALS; "it's not ALS" still denies ALS."""
     assert route(router, "if prednisone doesnt really help ALS what does?").card == "als-alternatives"
     assert route(router, "it's not ALS, it's LEMS. does prednisone help?").card == "lems-evidence"
+
+
+def test_prednisolone_counts_as_prednisone_in_every_pattern(router: Router) -> None:
+    """The UK name: an overdose or a stopped course is the same emergency whichever name it goes by."""
+    assert route(router, "my toddler got into grandma's prednisolone and ate some").kind == "urgent"
+    assert route(router, "stopped my prednisolone and now I keep vomiting and feel faint").kind == "urgent"
