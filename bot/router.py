@@ -49,6 +49,8 @@ COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it
 OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "welcome", "smalltalk", "sources"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
+# "and in the other one?" after an ALS answer: the same topic for the other of the two conditions
+OTHER_OF = {"lems": "als", "als": "lems"}
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
 CONDITION_TOPICS = {
@@ -435,6 +437,17 @@ class Router:
         if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
+        if (
+            ctx is not None
+            and ctx.condition in OTHER_OF
+            and ctx.topic
+            and not s.conditions
+            and s.content_words <= FOLLOW_UP_MAX_WORDS
+            and _other_condition(s.text)
+            and (card := self.catalog.variant(ctx.topic, OTHER_OF[ctx.condition]))
+        ):
+            return Decision("answer", card=card.id, topic=card.topic, condition=OTHER_OF[ctx.condition],
+                            context_used=True, reason="the other condition, topic from context")  # fmt: skip
         alone_in_context = s.out_of_scope in self._oos_alone and ctx is not None  # "cataracts?" after prednisone
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
             return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
@@ -739,6 +752,16 @@ class Router:
         if d.kind == "clarify":
             return ChatContext(condition=None, topic=d.topic, card=None, at=now)
         return None
+
+
+def _other_condition(text: str) -> bool:
+    """ "the other one", "the other condition", "in the other?": the other of the two conditions."""
+    words = text.split()
+    for i in range(len(words) - 1):
+        if words[i] == "the" and words[i + 1] == "other":
+            after = words[i + 2] if i + 2 < len(words) else ""
+            return after in ("", "one", "condit", "condition", "diseas", "disease", "ill", "illness")
+    return False
 
 
 def _cond(card: Card) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters.telegram.format import telegram_html
+from bot.brain import Brain
 from bot.catalog import Catalog
 from bot.context import CONTEXT_TTL_SECONDS, MemoryContextStore
 from bot.render import render
@@ -193,3 +194,12 @@ def test_never_the_other_conditions_card(router: Router, catalog: Catalog) -> No
                 d = ask(router, f"tell me about prednisone in {name}", topic)
                 if d.card:
                     assert catalog.cards[d.card].condition != other, (topic, name, d)
+
+
+def test_the_other_one_switches_to_the_other_condition(catalog: Catalog) -> None:
+    """Two conditions only: "and in the other one?" after an ALS answer asks the same about LEMS."""
+    brain = Brain(catalog)
+    assert brain.reply("does prednisone work in ALS?", "k", 0.0).card == "als-evidence"
+    assert brain.reply("and in the other one?", "k", 1.0).card == "lems-evidence"
+    assert brain.reply("side effects in LEMS", "j", 0.0).card == "lems-side-effects"
+    assert brain.reply("what about the other side effects", "j", 1.0).card != "als-side-effects"
