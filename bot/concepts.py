@@ -146,6 +146,7 @@ class ConceptIndex:
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
         self.hypothetical = _phrases(u.hypothetical, norm)
+        self.reported = _phrases(u.reported, norm)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
         self.negation = Negation(u, norm)
 
@@ -220,7 +221,8 @@ class ConceptIndex:
         k = sentence[start]
         # "is it a side effect if my stool is black?": my stool, now; not a question about stools
         near = words[max(0, start - REPORT_REACH) : end + 1]
-        about_allowed = not always and not any(w in self.personal for w in near)
+        personal_near = any(w in self.personal for w in near)
+        about_allowed = not always and not personal_near
         i = start - 1
         while about_allowed and i >= 0 and clause[i] == clause[start]:
             found = _at(words, i, self.about)
@@ -237,6 +239,15 @@ class ConceptIndex:
             found = None if always else _at(mine, j, self.hypothetical)
             if found is not None and not start <= first + j <= end:
                 return " ".join(found)
+            # "the leaflet says to get help if you vomit blood": words read or heard, nobody's symptom now; in
+            # the hit's own clause only ("I read the leaflet and now I can't breathe" is happening)
+            found = _at(mine, j, self.reported)
+            if found is not None and not start <= first + j <= end and clause[first + j] == clause[start]:
+                between = words[min(first + j, start) : max(first + j, start)]
+                # "I read the leaflet and now I can't breathe" is a report; "said to ring 999 if I can't breathe"
+                # is what to do one day
+                if not personal_near or "if" in between:
+                    return " ".join(found)
         if about_allowed and asks[clause[start]] and not any(w in self.personal for w in mine):
             return "a general question (nobody's symptom)"
         return None

@@ -58,6 +58,7 @@ class Understanding:
     about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
     not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
+    reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
     asked_about: str = ""  # the topic that answers questions about emergencies in general ("what are the signs?")
     negation: tuple[str, ...] = ()
@@ -122,7 +123,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     em = section("emergencies")
     ef = _Fields(em, where, "emergencies", problems)
-    ef.unknown(("window", "about", "not_now", "hypothetical", "personal", "asked_about", "concepts"))
+    ef.unknown(("window", "about", "not_now", "hypothetical", "reported", "personal", "asked_about", "concepts"))
     window = number(ef, "window", 6, 1, 20)
     concepts: list[Concept] = []
     raw = em.get("concepts")
@@ -246,6 +247,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         about=words(em, "about", "emergencies"),
         not_now=words(em, "not_now", "emergencies"),
         hypothetical=words(em, "hypothetical", "emergencies"),
+        reported=words(em, "reported", "emergencies"),
         personal=words(em, "personal", "emergencies"),
         asked_about=ef.text("asked_about", required=False),
         negation=words(neg, "cues", "negation"),

@@ -291,3 +291,18 @@ def test_prednisolone_counts_as_prednisone_in_every_pattern(router: Router) -> N
     """The UK name: an overdose or a stopped course is the same emergency whichever name it goes by."""
     assert route(router, "my toddler got into grandma's prednisolone and ate some").kind == "urgent"
     assert route(router, "stopped my prednisolone and now I keep vomiting and feel faint").kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("the leaflet mentions anaphylaxis, how common is an allergic reaction to prednisone?", False),
+        ("my GP said to ring 999 if I can't breathe. Why would prednisone cause that?", False),
+        ("I read the leaflet and now I can't breathe", True),  # happening to me, now
+        ("he swallowed the whole pack, the leaflet says call poison control", True),
+    ],
+)
+def test_what_was_read_or_heard_is_no_emergency_but_a_report_beside_it_is(
+    router: Router, text: str, urgent: bool
+) -> None:
+    assert (route(router, text).kind == "urgent") is urgent
