@@ -18,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.botapi import BotApiDouble
@@ -67,3 +70,21 @@ class Cli:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
+
+
+async def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    """Until `predicate()` holds (checked every 50 ms), or fail naming `what`: a condition, never a blind sleep."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False

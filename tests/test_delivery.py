@@ -19,7 +19,7 @@ from bot.adapters.telegram.polling import PAGE
 from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble
-from tests.process_harness import Cli, bot_env
+from tests.process_harness import Cli, bot_env, listening, wait_for
 from tests.telegram_harness import USER, free_port, is_card
 
 # Ten questions with ten different cards, each whole on its own (no follow-up context needed).
@@ -55,12 +55,11 @@ def answered_cards(tg: BotApiDouble, catalog: Catalog, chat: int, cards: list[st
     return got
 
 
-async def wait_for(predicate: object, timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+def backlog(tg: BotApiDouble, chats: list[int]) -> None:
+    """Every chat asks every question, all queued at Telegram before the bot starts."""
+    for question in QUESTIONS:
+        for chat in chats:
+            tg.push_message(chat, chat, question)
 
 
 def replies(tg: BotApiDouble) -> int:
@@ -71,9 +70,7 @@ async def test_sigkill_with_600_queued_loses_no_message(tg: BotApiDouble, catalo
     """600 messages from 60 chats wait; the bot is killed (SIGKILL) mid-backlog, restarted; every one is answered."""
     cards = cards_of(catalog)
     chats = [USER + 1000 + n for n in range(60)]
-    for question in QUESTIONS:
-        for chat in chats:
-            tg.push_message(chat, chat, question)
+    backlog(tg, chats)
     env = bot_env(tg, tmp_path)
     log = tmp_path / "bot.log"
     first = Cli(["telegram"], env, log)
@@ -103,9 +100,7 @@ async def test_sigterm_mid_backlog_finishes_what_it_holds_and_repeats_nothing(
 ) -> None:
     cards = cards_of(catalog)
     chats = [USER + 2000 + n for n in range(20)]
-    for question in QUESTIONS:
-        for chat in chats:
-            tg.push_message(chat, chat, question)
+    backlog(tg, chats)
     env = bot_env(tg, tmp_path)
     log = tmp_path / "bot.log"
     first = Cli(["telegram"], env, log)
@@ -176,7 +171,7 @@ async def test_webhook_answers_after_handling_refuses_early_and_never_replies_tw
     url = f"http://127.0.0.1:{port}/tg/hook"
     try:
         await tg.wait_for_calls_async("setWebhook", timeout=20)
-        await wait_for(lambda: _listening(port), 10, "the webhook server")
+        await wait_for(lambda: listening(port), 10, "the webhook server")
 
         # 90 MB announced, no secret: refused on the headers alone, no body read
         status, took = await asyncio.to_thread(
@@ -222,21 +217,13 @@ async def test_webhook_answers_after_handling_refuses_early_and_never_replies_tw
         cli.kill()
     restarted = Cli(["telegram", "--webhook", HOOK, "--port", str(port)], env, log)
     try:
-        await wait_for(lambda: _listening(port), 20, "the webhook server again")
+        await wait_for(lambda: listening(port), 20, "the webhook server again")
         assert await tg.post_update(url, held) == 200
         (answer,) = tg.sent_messages(USER + 1)
         assert is_card(answer, catalog, "lems")
         assert await restarted.stop() == 0
     finally:
         restarted.kill()
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 async def _fails(pending: asyncio.Future[int]) -> bool:
