@@ -4,11 +4,9 @@ raw id of a user reaches the log, whatever python-telegram-bot logs."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from telegram import Update
 from bot.adapters.shared.logs import install_log_redaction
 from bot.settings import Settings
 from tests.botapi import BotApiDouble
-from tests.process_harness import Cli, bot_env
+from tests.process_harness import Cli, bot_env, listening, wait_for
 from tests.telegram_harness import free_port
 
 TEXT = "zebra-marmalade question about ALS"
@@ -129,18 +127,6 @@ async def test_debug_logs_of_every_kind_of_update_hold_no_text_names_or_ids(
     assert leaks(output, debug_env["TELEGRAM_BOT_TOKEN"]) == []  # ...without a person or the token in them
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > end:
-                raise
-            time.sleep(0.01)
-
-
 async def test_webhook_updates_that_cannot_be_read_are_logged_without_their_content(
     tg: BotApiDouble, debug_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -159,7 +145,7 @@ async def test_webhook_updates_that_cannot_be_read_are_logged_without_their_cont
     ]
     try:
         await tg.wait_for_calls_async("setWebhook", timeout=20)
-        await asyncio.to_thread(_wait_for_port, port)
+        await wait_for(lambda: listening(port), 10, "the webhook server")
         async with httpx.AsyncClient(trust_env=False, timeout=5) as client:
             for body in bodies:
                 response = await client.post(url, content=body, headers=headers)

@@ -7,10 +7,7 @@ as Docker would, and restart it to show that the chat context survives.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from bot.brain import Brain
 from bot.catalog import Catalog
 from tests.botapi import BotApiDouble
 from tests.conftest import ROOT
-from tests.process_harness import Cli, bot_env
+from tests.process_harness import Cli, bot_env, listening, wait_for
 from tests.telegram_harness import USER, bot_settings, free_port, is_card
 
 QUESTION, CARD = "does prednisone help ALS?", "als-evidence"
@@ -149,19 +146,6 @@ async def test_polling_by_default_and_a_restart_keeps_the_context(
     assert "side effects" not in output and str(USER) not in output
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    """Until the webhook server accepts connections (it starts listening right after setWebhook)."""
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > end:
-                raise
-            time.sleep(0.01)
-
-
 async def test_webhook_mode_from_the_command_line(
     tg: BotApiDouble, catalog: Catalog, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -170,7 +154,7 @@ async def test_webhook_mode_from_the_command_line(
     cli = Cli(["telegram", "--webhook", HOOK, "--port", str(port)], env, tmp_path / "bot.log")
     try:
         await tg.wait_for_calls_async("setWebhook", timeout=20)
-        await asyncio.to_thread(_wait_for_port, port)
+        await wait_for(lambda: listening(port), 10, "the webhook server")
         update = tg.push_message(USER, USER, QUESTION, queue=False)
         assert update is not None
         url = f"http://127.0.0.1:{port}/tg/hook"
