@@ -306,3 +306,12 @@ def test_what_was_read_or_heard_is_no_emergency_but_a_report_beside_it_is(
     router: Router, text: str, urgent: bool
 ) -> None:
     assert (route(router, text).kind == "urgent") is urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I don't think he's breathing", "I'm standing on the bridge right now and I don't think I can go on"],
+)
+def test_i_dont_think_is_a_doubt_not_a_denial(router: Router, text: str) -> None:
+    """negation.not_after: "don't think" doubts what follows; it does not deny it (safer to send help)."""
+    assert route(router, text).kind == "urgent"
