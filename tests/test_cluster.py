@@ -267,34 +267,47 @@ async def test_a_replica_killed_mid_answer_costs_nobody_an_answer(
     )
 
     others_done = asyncio.Event()
-    answered: list[int] = []
+    answered: list[tuple[float, int]] = []  # when, which chat
+    repeated: list[int] = []
+    workers = 4
 
-    async def other_chats() -> None:  # users who keep writing while a replica dies
+    async def other_chats(worker: int) -> None:  # users who keep writing, each one message at a time
         n = 0
         while not others_done.is_set():
-            chat = USER + 100 + n
-            answer = await stack.ask(chat, "what is ALS?")
-            assert is_card(answer, catalog, "als")
-            answered.append(chat)
+            chat = USER + 1000 * (worker + 1) + n
+            await stack.deliver(tg.push_message(chat, chat, "what is ALS?", queue=False))
+            replies = tg.sent_messages(chat)
+            assert replies and all(is_card(r, catalog, "als") for r in replies)
+            answered.append((time.monotonic(), chat))
+            if len(replies) > 1:  # sent by the killed replica, which died before it could mark the update done
+                repeated.append(chat)
             n += 1
 
-    traffic = asyncio.ensure_future(other_chats())
-    await wait_for(lambda: len(answered) >= 3, 20, "other chats answered before the kill")
+    traffic = asyncio.gather(*(other_chats(w) for w in range(workers)))
+    await wait_for(lambda: len(answered) >= 8 or traffic.done(), 20, "other chats answered before the kill")
     stack.bots[0].kill()  # SIGKILL mid-answer
-    assert await first != 200  # Telegram never heard 200 for the held update ...
     killed_at = time.monotonic()
+    assert await first != 200  # Telegram never heard 200 for the held update ...
     statuses = await stack.deliver(held)  # ... so it sends it again, through HAProxy, until it gets 200
-    took = time.monotonic() - killed_at
-    count_at_retry = len(answered)
-    await wait_for(lambda: len(answered) >= count_at_retry + 3, 20, "other chats answered after the retry")
+    held_done = time.monotonic()
+    await wait_for(lambda: len(answered) >= 8 + 3 * workers or traffic.done(), 20, "other chats after the retry")
     others_done.set()
     await traffic
 
     (answer,) = tg.sent_messages(held_chat)  # exactly once: the dead replica's reply never arrived
     assert is_card(answer, catalog, "lems")
     assert statuses[0] != 200 and statuses[-1] == 200  # refused while the dead replica's claim lived
+    took = held_done - killed_at
     assert took < 15
-    print(f"held update: statuses {statuses}, answered {took:.1f} s after the kill; {len(answered)} other chats")
+    meanwhile = [chat for at, chat in answered if killed_at < at < held_done]
+    assert meanwhile, "no other chat was answered while the held update waited"
+    # a message in hand on the killed replica may have been sent just before it died, and is then sent again by
+    # the next replica (the Bot API cannot be asked whether a send arrived): at most one per writer; no other
+    assert len(repeated) <= workers
+    print(
+        f"held update: statuses {statuses}, answered {took:.1f} s after the kill; {len(answered)} other messages "
+        f"answered, {len(meanwhile)} of them meanwhile; {len(repeated)} answered twice"
+    )
 
 
 async def test_a_message_and_a_button_of_one_chat_never_run_at_once_on_two_replicas(
