@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -28,7 +27,7 @@ from tests.admin_harness import ADMIN
 from tests.botapi import BotApiDouble
 from tests.botapi.double import JSON
 from tests.conftest import ROOT
-from tests.process_harness import Cli, bot_env
+from tests.process_harness import Cli, bot_env, listening, wait_for
 from tests.telegram_harness import buttons, free_port, is_card
 
 REDIS = shutil.which("redis-server")
@@ -37,22 +36,6 @@ HOOK = "https://bot.example.com/tg/hook"
 DEPLOY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
 SECRET = "one-secret-for-every-replica"
 USER = 7_000_001
-
-
-async def wait_for(predicate: object, timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 class RedisServer:
