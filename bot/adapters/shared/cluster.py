@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from bot.adapters.shared.missed_log import MAX_AGE_SECONDS, MAX_CHARS, MAX_ROWS, TIME_STEP_SECONDS, Missed
+from bot.adapters.shared.periodic import Periodic
 from bot.adapters.shared.redis_store import Client, Link
 from bot.adapters.shared.reload import Reloader
 from bot.adapters.shared.stats import Stats
@@ -166,7 +167,11 @@ class Replica:
         self.link, self.name, self.stats, self.reloader = link, name, stats, reloader
         self.interval, self.ttl = interval, ttl
         self.version = -1  # the catalog version this replica has loaded; -1 until first heard
-        self.task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("replica heartbeat", interval, self.beat, first=True)
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        return self._periodic.task
 
     def _key(self, kind: str, name: str | None = None) -> str:
         return self.link.key(kind, name or self.name)
@@ -212,25 +217,12 @@ class Replica:
 
         await self.link.call(confirm, None)
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.beat()
-            except Exception:  # a heartbeat that dies silently would make this replica vanish from /stats
-                log.exception("replica heartbeat failed")
-            await asyncio.sleep(self.interval)
-
     def start(self) -> None:
-        if self.task is None:
-            self.task = asyncio.get_running_loop().create_task(self.run(), name="replica-heartbeat")
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop beating and leave the registry at once (a clean stop is not counted as a silent replica)."""
-        task, self.task = self.task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._periodic.stop()
         await self.link.call(lambda r: r.delete(self._key("replica"), self._key("stats")), 0)
 
     async def live(self) -> set[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import cast
 
 from bot import checks
+from bot.adapters.shared.periodic import Periodic
 from bot.brain import Brain
 from bot.catalog import LoadResult, Problem
 
@@ -165,29 +166,20 @@ class Watcher:
 
     def __init__(self, reloader: Reloader, interval: float = WATCH_SECONDS) -> None:
         self.reloader, self.interval = reloader, interval
-        self.task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("catalog watcher", interval, self.poll, first=False)
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        return self._periodic.task
+
+    def start(self) -> None:
+        self._periodic.start()
+
+    async def stop(self) -> None:
+        await self._periodic.stop()
 
     async def poll(self) -> ReloadOutcome | None:
         """One look at the folders; the reload's outcome when something changed."""
         if not self.reloader.changed():
             return None
         return await self.reloader.reload()
-
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.poll()
-            except Exception:  # a watcher that dies silently is worse than a logged error
-                log.exception("catalog watcher: reload failed")
-
-    def start(self) -> None:
-        if self.task is None:
-            self.task = asyncio.get_running_loop().create_task(self.run(), name="catalog-watcher")
-
-    async def stop(self) -> None:
-        task, self.task = self.task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
