@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,17 @@ def test_synthetic_catalogs_are_seeded(tmp_path: Path) -> None:
     first = write_catalog(tmp_path / "a", 2) / "intents" / "zz-synthetic.yaml"
     second = write_catalog(tmp_path / "b", 2) / "intents" / "zz-synthetic.yaml"
     assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None or shutil.which("haproxy") is None, reason="needs redis-server and haproxy"
+)
+def test_cluster_benchmark_runs(tmp_path: Path) -> None:
+    result = bench(tmp_path, "cluster", "--users", "2", "--per-user", "2")
+    results = result["results"]
+    assert isinstance(results, dict)
+    assert {k: (v["updates"], v["replies"]) for k, v in results.items()} == {
+        "1 process": (4, 4),
+        "1 replica": (4, 4),
+        "3 replicas": (4, 4),
+    }
