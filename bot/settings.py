@@ -37,6 +37,9 @@ class Settings:
     redis_url: str = ""
     claim_seconds: float = 60.0  # BOT_CLAIM_SECONDS: how long a replica that died keeps an update from the others
     replica_id: str = ""  # BOT_REPLICA_ID: the name /stats and the logs give this replica; default host and pid
+    # BOT_SEND_PER_SECOND: this process's share of Telegram's ~30 messages a second for one bot token (with N
+    # replicas on one token, give each 30/N)
+    send_per_second: float = 30.0
 
     @property
     def cluster(self) -> bool:
@@ -71,6 +74,7 @@ class Settings:
             redis_url=env.get("REDIS_URL", "").strip(),
             claim_seconds=_seconds(env.get("BOT_CLAIM_SECONDS", ""), "BOT_CLAIM_SECONDS", 60.0),
             replica_id=env.get("BOT_REPLICA_ID", "").strip(),
+            send_per_second=_rate(env.get("BOT_SEND_PER_SECOND", "")),
         )
 
 
@@ -80,6 +84,18 @@ def _port(value: str, name: str = "BOT_WEBHOOK_PORT", default: int = 8443) -> in
     if not value.strip().isdigit() or not 0 < int(value) < 65536:
         raise ValueError(f"{name} must be a port number (1-65535), got {value!r}")
     return int(value)
+
+
+def _rate(value: str) -> float:
+    if not value.strip():
+        return 30.0
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 1 <= rate <= 30:
+        raise ValueError(f"BOT_SEND_PER_SECOND must be 1-30 messages a second (Telegram's limit), got {value!r}")
+    return rate
 
 
 def _seconds(value: str, name: str, default: float) -> float:

@@ -488,3 +488,16 @@ def test_an_unreadable_store_is_moved_aside(tmp_path: Path, caplog: pytest.LogCa
     store.close()
     assert (tmp_path / "context.sqlite3.corrupt").exists()
     assert "moved aside" in caplog.text
+
+
+def test_each_replica_sends_its_share_of_telegrams_limit(catalog: Catalog) -> None:
+    """BOT_SEND_PER_SECOND: three replicas on one token at 10 a second each stay under Telegram's ~30."""
+    from bot.adapters.telegram.app import build_application
+    from bot.settings import Settings
+
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:abc", "BOT_SEND_PER_SECOND": "10"})
+    assert settings.send_per_second == 10
+    with pytest.raises(ValueError, match="BOT_SEND_PER_SECOND"):
+        Settings.from_env({"BOT_SEND_PER_SECOND": "90"})
+    limiter = build_application(Brain(catalog), settings).bot.rate_limiter
+    assert isinstance(limiter, FairRateLimiter) and limiter._overall.max_rate == 10

@@ -137,7 +137,14 @@ def build_application(
         .token(settings.token)
         .base_url(settings.base_url)
         .request(JsonRequest(connection_pool_size=CONNECTION_POOL_SIZE, read_timeout=settings.request_timeout))
-        .rate_limiter(FairRateLimiter(retries=settings.retries, base_delay=settings.retry_delay, anonymize=anonymize))
+        .rate_limiter(
+            FairRateLimiter(
+                retries=settings.retries,
+                base_delay=settings.retry_delay,
+                anonymize=anonymize,
+                per_second=settings.send_per_second,
+            )
+        )
         .concurrent_updates(ChatFirstProcessor(MAX_CONCURRENT_UPDATES))
         .context_types(ContextTypes(bot_data=Services))
         .updater(None)  # our own Poller and WebhookServer: confirm an update only after it was handled

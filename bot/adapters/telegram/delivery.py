@@ -71,13 +71,14 @@ class FairRateLimiter(BaseRateLimiter[int]):
         anonymize: Callable[[object], str],
         max_delay: float = MAX_RETRY_DELAY,
         flood_retries: int = FLOOD_RETRIES,
+        per_second: float = OVERALL_PER_SECOND,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.retries, self.base_delay, self.max_delay = retries, base_delay, max_delay
         self.flood_retries = flood_retries
         self._anonymize = anonymize
         self._sleep = sleep
-        self._overall = AsyncLimiter(OVERALL_PER_SECOND, 1)
+        self._overall = AsyncLimiter(per_second, 1)  # with replicas on one token, each gets its share
         self._groups: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
         self.limits = True  # off only in benchmarks that measure the bot, not Telegram's limits
 
