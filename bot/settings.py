@@ -86,28 +86,25 @@ def _port(value: str, name: str = "BOT_WEBHOOK_PORT", default: int = 8443) -> in
     return int(value)
 
 
-def _rate(value: str) -> float:
-    if not value.strip():
-        return 30.0
-    try:
-        rate = float(value)
-    except ValueError:
-        rate = 0.0
-    if not 1 <= rate <= 30:
-        raise ValueError(f"BOT_SEND_PER_SECOND must be 1-30 messages a second (Telegram's limit), got {value!r}")
-    return rate
-
-
-def _seconds(value: str, name: str, default: float) -> float:
+def _number(value: str, name: str, default: float, low: float, high: float, unit: str) -> float:
+    """A number within [low, high], or the default when unset; the error names the variable and the range."""
     if not value.strip():
         return default
     try:
-        seconds = float(value)
+        number = float(value)
     except ValueError:
-        seconds = 0.0
-    if not 0.5 <= seconds <= 3600:
-        raise ValueError(f"{name} must be a number of seconds (0.5-3600), got {value!r}")
-    return seconds
+        number = low - 1
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be {unit} ({low:g}-{high:g}), got {value!r}")
+    return number
+
+
+def _rate(value: str) -> float:
+    return _number(value, "BOT_SEND_PER_SECOND", 30.0, 1, 30, "messages a second, Telegram's limit")
+
+
+def _seconds(value: str, name: str, default: float) -> float:
+    return _number(value, name, default, 0.5, 3600, "a number of seconds")
 
 
 _FRAME_SOURCE = re.compile(r"'self'|'none'|(https?://)?(\*\.)?[A-Za-z0-9.-]+(:(\d{1,5}|\*))?")
