@@ -197,9 +197,9 @@ def test_never_the_other_conditions_card(router: Router, catalog: Catalog) -> No
 
 
 def test_the_other_one_switches_to_the_other_condition(catalog: Catalog) -> None:
-    """Two conditions only: "and in the other one?" after an ALS answer asks the same about LEMS."""
+    """Two conditions only: "and for the other condition?" after an ALS answer asks the same about LEMS."""
     brain = Brain(catalog)
     assert brain.reply("does prednisone work in ALS?", "k", 0.0).card == "als-evidence"
-    assert brain.reply("and in the other one?", "k", 1.0).card == "lems-evidence"
+    assert brain.reply("same question for the other condition", "k", 1.0).card == "lems-evidence"
     assert brain.reply("side effects in LEMS", "j", 0.0).card == "lems-side-effects"
     assert brain.reply("what about the other side effects", "j", 1.0).card != "als-side-effects"
