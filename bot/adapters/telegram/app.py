@@ -75,7 +75,7 @@ from telegram.ext import (
 
 from bot.adapters.shared.cluster import ChatLocks, Claims, RedisMissedLog, Replica
 from bot.adapters.shared.keys import ConversationKeys, derive
-from bot.adapters.shared.logs import Anonymizer, install_log_redaction
+from bot.adapters.shared.logs import Anonymizer
 from bot.adapters.shared.redis_store import Link, RedisContextStore, where
 from bot.adapters.shared.reload import WATCH_SECONDS
 from bot.adapters.shared.sqlite_context import FILENAME, SqliteContextStore
@@ -328,10 +328,9 @@ def run(
     secret: str = "",
     path: str = "",
 ) -> None:
-    """Run until SIGINT or SIGTERM; webhook mode when given a URL."""
+    """Run until SIGINT or SIGTERM; webhook mode when given a URL. The caller (the CLI) has set up logging and
+    its redaction first, so that a refusal at start-up is already logged safely."""
     options = Webhook(webhook, listen, port, secret, path).options() if webhook else None  # bad flags: fail first
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level)
-    install_log_redaction(settings.token)
     check_cluster(settings, webhook, secret)
     app = build(settings, catalog, root)
     if options is not None:
