@@ -52,6 +52,13 @@ EMERGENCIES = {
     "adrenal": ["stopped my prednisone last week and keep vomiting", "ran out of steroids and fainted today"],
     "weakness": ["she suddenly went very weak and cannot lift her arms", "he can't swallow anything since lunch"],
     "unconscious": ["my dad won't wake up", "she collapsed and isn't responding"],
+    # red flags from the NHS 999, sepsis and stroke lists and the prednisone leaflet's serious effects
+    "confusion": ["my dad is hallucinating since they started the steroids", "she suddenly doesn't know where she is"],
+    "sepsis": ["she has a rash that doesn't fade under a glass and a fever", "haven't peed all day and feel awful"],
+    "heart": ["pain in my left arm and jaw and I'm sweaty"],
+    "skin": ["blistering rash all over and a fever"],
+    "stroke": ["I can't get my words out, it came on suddenly"],
+    "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
 }  # fmt: skip
 
 
@@ -72,6 +79,10 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "he choked once years ago but he is fine now. does prednisone help LEMS?",
         "is choking common in ALS?",
         "there was no blood in his stool",
+        "I'm very confused about the dosing",
+        "my hands are peeling and sore",
+        "is ALS getting worse rapidly normal",
+        "he spat out blood after brushing his teeth",
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
