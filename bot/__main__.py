@@ -226,7 +226,7 @@ def _unicode(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def cmd_eval(brain: Brain, path: Path, out: TextIO, html: Path | None = None) -> int:
+def cmd_eval(brain: Brain, path: Path, out: TextIO, html: Path | None = None, newer_cards: Path | None = None) -> int:
     """Score a case file; the report ends with the three summary lines scripts compare across runs."""
     if path.suffix == ".json":
         return cmd_eval_scope(brain, path, out)
@@ -238,6 +238,14 @@ def cmd_eval(brain: Brain, path: Path, out: TextIO, html: Path | None = None) ->
         html.write_text(page, encoding="utf-8")
         print(f"wrote {html}", file=sys.stderr)
     print(report.text(result, titles), file=out)
+    if newer_cards is not None:
+        newer = evaluate.parse_newer_cards(yaml.safe_load(newer_cards.read_text(encoding="utf-8")), cases)
+        relabelled = evaluate.run(brain.router, evaluate.with_newer_cards(cases, newer))
+        print(
+            f"with cards added after the file was labelled ({newer_cards}, {len(newer)} cases): "
+            f"{relabelled.acceptable}/{relabelled.total} ({relabelled.share:.1%})",
+            file=out,
+        )
     return 0
 
 
@@ -404,6 +412,10 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     ev = sub("eval", "score a file of cases")
     ev.add_argument("file", type=Path)
     ev.add_argument("--html", type=Path, metavar="OUT.html", help="also write the report as one HTML page")
+    ev.add_argument(
+        "--newer-cards", type=Path, metavar="FILE.yaml",
+        help="also score with cards added after the case file was labelled (each entry: text, also, why)",
+    )  # fmt: skip
     why = sub("why", "explain a routing decision")
     why.add_argument("text")
     tg = sub("telegram", "run the Telegram bot")
@@ -461,7 +473,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
             sys.stdout.reconfigure(encoding="utf-8")  # JSON lines are UTF-8 whatever the locale says
         return cmd_ask(brain, None, True, sys.stdin.buffer, sys.stdout)  # bytes: a bad byte spoils one line only
     if command == "eval":
-        return cmd_eval(brain, args.file, sys.stdout, args.html)
+        return cmd_eval(brain, args.file, sys.stdout, args.html, args.newer_cards)
     if command == "why":
         return cmd_why(brain, args.text, sys.stdout)
     if command == "web":

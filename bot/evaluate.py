@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.context import MemoryContextStore
@@ -148,6 +148,31 @@ def parse_cases(data: Any) -> list[Case]:
             )
         )
     return out
+
+
+def parse_newer_cards(data: Any, cases: list[Case]) -> dict[str, tuple[str, ...]]:
+    """Cards added after a case file was labelled that also answer some of its cases: text → card ids.
+
+    Every entry must name a case in the file and say why, so a relabelling is a reviewed decision, never
+    a quiet way to raise a figure; the strict figure is always printed beside it.
+    """
+    entries = data.get("cases") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError("expected a top-level 'cases' list")
+    texts = {c.text for c in cases}
+    out: dict[str, tuple[str, ...]] = {}
+    for n, e in enumerate(entries, 1):
+        if not isinstance(e, dict) or not isinstance(e.get("text"), str) or not e.get("also") or not e.get("why"):
+            raise ValueError(f"entry {n}: needs 'text', 'also' and 'why'")
+        if e["text"] not in texts:
+            raise ValueError(f"entry {n}: no case has the text {e['text']!r}")
+        also = e["also"] if isinstance(e["also"], list) else [e["also"]]
+        out[e["text"]] = tuple(map(str, also))
+    return out
+
+
+def with_newer_cards(cases: list[Case], newer: dict[str, tuple[str, ...]]) -> list[Case]:
+    return [replace(c, expect=c.expect + newer.get(c.text, ())) for c in cases]
 
 
 def outcome_of(d: Decision) -> str:
