@@ -103,14 +103,20 @@ def synthetic_intents(catalog: Catalog, factor: int, seed: int = SEED) -> list[d
     return out
 
 
+SYNTH_INTENTS_PER_FILE = 200
+
+
 def write_catalog(dest: Path, factor: int, seed: int = SEED, source: Path = ROOT) -> Path:
     """The shipped catalog plus synthetic intents for `factor` x the examples, as YAML under `dest`."""
     for name in ("content", "intents"):
         shutil.copytree(source / name, dest / name, dirs_exist_ok=True)
     if factor > 1:
         intents = synthetic_intents(load_catalog(source), factor, seed)
-        text = yaml.safe_dump({"intents": intents}, sort_keys=False, allow_unicode=True, width=1000)
-        (dest / "intents" / "zz-synthetic.yaml").write_text(text, encoding="utf-8")
+        # in files of at most SYNTH_INTENTS_PER_FILE intents: the catalog refuses any file over 1 MB
+        for n, start in enumerate(range(0, len(intents), SYNTH_INTENTS_PER_FILE)):
+            part = intents[start : start + SYNTH_INTENTS_PER_FILE]
+            text = yaml.safe_dump({"intents": part}, sort_keys=False, allow_unicode=True, width=1000)
+            (dest / "intents" / f"zz-synthetic-{n:03d}.yaml").write_text(text, encoding="utf-8")
     return dest
 
 

@@ -185,3 +185,25 @@ def test_eval_of_a_file_that_is_not_there_says_so_without_a_traceback(tmp_path: 
     assert result.returncode == 2
     assert f"eval: no file tests/data/eval.yaml in {tmp_path}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_eval_with_newer_cards_prints_the_strict_figure_then_the_relabelled_one(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "cases:\n"
+        "  - {text: 'what should i do if i forgot my prednisone this morning', expect: [dosing]}\n"
+        "  - {text: 'what is LEMS?', expect: [lems]}\n",
+        encoding="utf-8",
+    )
+    newer = tmp_path / "newer.yaml"
+    newer.write_text(
+        "cases:\n"
+        "  - {text: 'what should i do if i forgot my prednisone this morning', also: [missed-dose],"
+        " why: the missed-dose card came later}\n",
+        encoding="utf-8",
+    )
+    result = bot("eval", str(cases), "--newer-cards", str(newer), "--root", str(ROOT), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "acceptable: 1/2 (50.0%)" in lines[-2]
+    assert lines[-1].endswith("1 cases): 2/2 (100.0%)")
