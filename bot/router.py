@@ -45,6 +45,8 @@ STRONG_SIGNAL = 90.0  # ... and a strong topic's words beat anything under this
 GENERIC_TOPICS = frozenset({"side-effects", "drug"})  # ... or any score for these, which a specific topic refines
 VAGUE_QUESTION = 2  # content words: an asking sentence with fewer leaves the topic to the whole message
 CONTRAST = frozenset({"but", "and", "yet"})  # "... but not ALS": a comparison, not a denial
+DENIAL_ENDS = frozenset(map(stem, ("but", "just", "only", "however", "though")))  # a denial's reach ends at these
+DENIAL_OPENS = 4  # words: a clause that denies has its negation among its first words
 COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
 OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "welcome", "smalltalk", "sources"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
@@ -296,6 +298,16 @@ class Router:
                 # "Is that normal?", "What treatments are there?" after a story: the story says what "that" is
                 # and which treatments, so the topic is decided on it all
                 picked, region = words[:matched_to], told
+        denied = self._denied(words[:matched_to], clause, clause_asks)
+        if denied:
+            # "he is not diabetic, but can steroids raise his sugar?", "I don't want the dose, I want to know
+            # if it works": what a clause denies is not the topic, when the rest asks a question of its own
+            rest = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region and i not in denied]
+            probe = self.matcher.match(" ".join(rest), conditions=len(named))
+            if len(self.matcher.content(" ".join(rest))) >= VAGUE_QUESTION and (
+                probe.best is not None and probe.best.score >= ANSWER_BAR
+            ):
+                picked = rest
         oos_drug = best("oos_drugs", region, True)
         oos_cond = best("oos_conditions", told, True)  # "I have lupus. Can I take prednisone?": the story counts
         oos_alone = None if "in_scope" in found or named or implied else best("oos_alone", region, True)
@@ -346,6 +358,26 @@ class Router:
             signals=tuple(h for h in signal_hits if sentence[h.start] in region)
             or tuple(h for h in signal_hits if h.start < matched_to),
         )
+
+    def _denied(self, words: list[str], clause: list[int], clause_asks: list[bool]) -> frozenset[int]:
+        """Words of statements that deny ("I'm not diabetic", "I haven't missed a dose but ..."): a clause,
+        or its part before "but", that opens with a negation within its first words and asks nothing,
+        in a message where another clause asks."""
+        if not any(clause_asks[c] for c in set(clause[: len(words)])):
+            return frozenset()
+        units: list[list[int]] = []
+        for i, w in enumerate(words):
+            if not units or clause[i] != clause[units[-1][-1]] or w in DENIAL_ENDS:
+                units.append([])
+            units[-1].append(i)
+        out: set[int] = set()
+        for unit in units:
+            if clause_asks[clause[unit[0]]] and (unit[-1] + 1 == len(words) or clause[unit[-1] + 1] != clause[unit[0]]):
+                continue  # the part that asks: a clause's last part, in a clause that asks
+            head = unit[:DENIAL_OPENS]
+            if any(_is_cue(self._negation, words, i) for i in head):
+                out.update(unit)
+        return frozenset(out)
 
     def _unknown_drugs(self, words: list[str]) -> tuple[str, ...]:
         endings = self.catalog.understanding.drug_endings
@@ -784,3 +816,8 @@ def _sentences(text: str) -> list[tuple[int, str, bool]]:
     if text[start:].strip():
         out.append((start, text[start:], False))
     return out
+
+
+def _is_cue(negation: Negation, words: list[str], i: int) -> bool:
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return any(tuple(words[i : i + len(c)]) == c for c in negation.cues) and after not in negation.not_after

@@ -326,3 +326,15 @@ def test_what_was_read_or_heard_is_no_emergency_but_a_report_beside_it_is(
 def test_i_dont_think_is_a_doubt_not_a_denial(router: Router, text: str) -> None:
     """negation.not_after: "don't think" doubts what follows; it does not deny it (safer to send help)."""
     assert route(router, text).kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("he is not diabetic, but can steroids raise his sugar?", "blood-sugar"),
+        ("no I don't have a fever, just tired, is that the prednisone?", "side-effects"),
+        ("what happens if I don't take my prednisone", "stopping"),  # the question itself is negative: kept
+    ],
+)
+def test_what_a_clause_denies_is_not_the_topic_when_another_clause_asks(router: Router, text: str, card: str) -> None:
+    assert route(router, text).card == card, text
