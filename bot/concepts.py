@@ -74,6 +74,7 @@ class Negation:
         self.inside = self.cues - _phrases(u.not_inside, norm)
         self.breaks = _phrases(u.negation_breaks, norm)
         self.not_after = frozenset(t for p in _phrases(u.not_negation, norm) for t in p[:1])
+        self.not_before = frozenset(t for p in _phrases(u.not_before, norm) for t in p[-1:])
         self.window = u.negation_window
 
     def cue_inside(self, words: Sequence[str], start: int, end: int, used: frozenset[int]) -> tuple[str, int] | None:
@@ -102,7 +103,8 @@ class Negation:
             cue = _at(words, i, self.cues)
             if cue is not None and i + len(cue) <= start and i not in owned:
                 after = words[i + len(cue)] if i + len(cue) < len(words) else ""
-                if after not in self.not_after:
+                before = words[i - 1] if i > 0 else ""
+                if after not in self.not_after and before not in self.not_before:
                     return " ".join(cue), i
         return None
 

@@ -151,6 +151,7 @@ class Router:
             *u.negation,
             *u.negation_breaks,
             *u.not_negation,
+            *u.not_before,
             *u.question_words,
             *u.question_phrases,
             *(n for d in u.drugs for n in d.names),

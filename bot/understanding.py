@@ -65,6 +65,7 @@ class Understanding:
     negation_window: int = 3
     negation_breaks: tuple[str, ...] = ()
     not_negation: tuple[str, ...] = ()  # words after a cue that make it no negation ("not sure", "can't stop")
+    not_before: tuple[str, ...] = ()  # words before a cue that make it a question, not a denial ("why not")
     not_inside: tuple[str, ...] = ()  # cues that negate nothing between a pattern's words ("60mg instead of 6mg")
     question_words: tuple[str, ...] = ()
     question_phrases: tuple[str, ...] = ()
@@ -174,7 +175,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     neg = section("negation")
     nf = _Fields(neg, where, "negation", problems)
-    nf.unknown(("cues", "window", "breaks", "not_after", "not_inside"))
+    nf.unknown(("cues", "window", "breaks", "not_after", "not_before", "not_inside"))
     q = section("questions")
     _Fields(q, where, "questions", problems).unknown(("words", "phrases"))
 
@@ -254,6 +255,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         negation_window=number(nf, "window", 3, 1, 10),
         negation_breaks=words(neg, "breaks", "negation"),
         not_negation=words(neg, "not_after", "negation"),
+        not_before=words(neg, "not_before", "negation"),
         not_inside=words(neg, "not_inside", "negation"),
         question_words=words(q, "words", "questions"),
         question_phrases=words(q, "phrases", "questions"),

@@ -339,3 +339,8 @@ def test_i_dont_think_is_a_doubt_not_a_denial(router: Router, text: str) -> None
 )
 def test_what_a_clause_denies_is_not_the_topic_when_another_clause_asks(router: Router, text: str, card: str) -> None:
     assert route(router, text).card == card, text
+
+
+def test_why_not_asks_about_the_condition_rather_than_denying_it(router: Router) -> None:
+    d = route(router, "so why not for ALS?", "how does prednisone help in LEMS")
+    assert d.condition == "als" and d.card is not None and d.card.startswith("als"), d.reason
