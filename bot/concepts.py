@@ -89,6 +89,11 @@ class Negation:
                     return " ".join(cue), i
         return None
 
+    def opens_at(self, words: Sequence[str], i: int) -> bool:
+        """A negation cue starts at word `i` ("not diabetic"), not one that is no negation ("not sure")."""
+        cue = _at(words, i, self.cues)
+        return cue is not None and (words[i + len(cue)] if i + len(cue) < len(words) else "") not in self.not_after
+
     def cue_before(
         self, words: Sequence[str], sentence: Sequence[int], start: int, owned: frozenset[int] = frozenset()
     ) -> tuple[str, int] | None:

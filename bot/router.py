@@ -376,7 +376,7 @@ class Router:
             if clause_asks[clause[unit[0]]] and (unit[-1] + 1 == len(words) or clause[unit[-1] + 1] != clause[unit[0]]):
                 continue  # the part that asks: a clause's last part, in a clause that asks
             head = unit[:DENIAL_OPENS]
-            if any(_is_cue(self._negation, words, i) for i in head):
+            if any(self._negation.opens_at(words, i) for i in head):
                 out.update(unit)
         return frozenset(out)
 
@@ -817,8 +817,3 @@ def _sentences(text: str) -> list[tuple[int, str, bool]]:
     if text[start:].strip():
         out.append((start, text[start:], False))
     return out
-
-
-def _is_cue(negation: Negation, words: list[str], i: int) -> bool:
-    after = words[i + 1] if i + 1 < len(words) else ""
-    return any(tuple(words[i : i + len(c)]) == c for c in negation.cues) and after not in negation.not_after
