@@ -177,7 +177,8 @@ class ConceptIndex:
                     if len(spots) < MAX_PLACES:
                         spots.append((i, i + len(key) - 1))
         placed: list[tuple[int, int, int, frozenset[int]]] = []  # (pattern, start, end, words its slots use)
-        for pi, p in enumerate(self.patterns):
+        for pi in sorted({pi for pi, _ in places}):  # only patterns with a word here: a message touches few
+            p = self.patterns[pi]
             slots = [places.get((pi, s)) for s in range(p.slots)]
             if all(slots):
                 span = _place([s for s in slots if s], p.window)
@@ -226,16 +227,24 @@ class ConceptIndex:
         urgent is still no emergency when it is over ("years ago, well for a long time"); a hypothetical one
         ("if I ever ...") is one: its advice is what the asker needs."""
         k = sentence[start]
-        # "is it a side effect if my stool is black?": my stool, now; not a question about stools
-        near = words[max(0, start - REPORT_REACH) : end + 1]
-        personal_near = any(w in self.personal for w in near)
-        about_allowed = not always and not personal_near
+        asked: tuple[str, ...] | None = None  # the nearest "about" phrase before the hit, in its clause
+        asked_at = start
         i = start - 1
-        while about_allowed and i >= 0 and clause[i] == clause[start]:
-            found = _at(words, i, self.about)
-            if found is not None:
-                return " ".join(found)
+        while not always and i >= 0 and clause[i] == clause[start]:
+            asked = _at(words, i, self.about)
+            if asked is not None:
+                asked_at = i
+                break
             i -= 1
+        # "is it a side effect if my stool is black?": my stool, now; not a question about stools. The about
+        # phrase's own words are not a person: the "i" of "how do i spot sepsis" reports nothing
+        asked_end = asked_at + len(asked) if asked is not None else asked_at
+        lo = max(0, start - REPORT_REACH)
+        personal_near = any(
+            w in self.personal for j, w in enumerate(words[lo : end + 1], lo) if not asked_at <= j < asked_end
+        )
+        if asked is not None and not personal_near:
+            return " ".join(asked)
         mine = [w for j, w in enumerate(words) if sentence[j] == k]
         first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
@@ -255,7 +264,7 @@ class ConceptIndex:
                 # is what to do one day
                 if not personal_near or "if" in between:
                     return " ".join(found)
-        if about_allowed and asks[clause[start]] and not any(w in self.personal for w in mine):
+        if not always and not personal_near and asks[clause[start]] and not any(w in self.personal for w in mine):
             return "a general question (nobody's symptom)"
         return None
 

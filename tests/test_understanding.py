@@ -58,7 +58,12 @@ EMERGENCIES = {
     "sepsis": ["she has a rash that doesn't fade under a glass and a fever", "haven't peed all day and feel awful"],
     "heart": ["pain in my left arm and jaw and I'm sweaty"],
     "skin": ["blistering rash all over and a fever"],
-    "stroke": ["I can't get my words out, it came on suddenly"],
+    "stroke": ["I can't get my words out, it came on suddenly",
+               "his smile has gone crooked and his left hand has gone numb",
+               "my vision went in one eye all of a sudden"],
+    "new confusion": ["grandpa keeps talking to people who aren't there",
+                      "she doesn't recognise her own husband tonight"],
+    "worsening weakness": ["the weakness is creeping up from her legs towards her chest"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
 }  # fmt: skip
 
@@ -84,6 +89,9 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "my hands are peeling and sore",
         "is ALS getting worse rapidly normal",
         "he spat out blood after brushing his teeth",
+        "how do I spot a stroke in someone with ALS?",  # the "I" of an "about" phrase reports nothing
+        "my knee is killing me, can I take something for it with prednisone?",  # figurative
+        "took a double dose by mistake last monday, I was fine, should I tell the GP?",  # over
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
