@@ -473,7 +473,7 @@ async def test_reload_and_stats_speak_for_every_live_replica(stack: Stack, tg: B
     # one question on each replica, and one nobody can answer (for /missed)
     for n in range(3):
         await stack.ask(USER + 20 + n, "what is ALS?", stack.replica_url(n))
-    await stack.ask(USER + 30, "zebra quantum accordion", stack.replica_url(1))
+    await stack.ask(USER + 30, "zebra quantum xylophone", stack.replica_url(1))
 
     def summed() -> bool:
         text = latest_admin_text()
@@ -487,7 +487,7 @@ async def test_reload_and_stats_speak_for_every_live_replica(stack: Stack, tg: B
         assert time.monotonic() < end, latest_admin_text()
         await admin("/stats", stack.replica_url(2))
     assert "fallback  1" in latest_admin_text()
-    assert "zebra quantum accordion" in await admin("/missed", stack.replica_url(0))  # asked on replica 1
+    assert "zebra quantum xylophone" in await admin("/missed", stack.replica_url(0))  # asked on replica 1
 
     stack.bots[2].kill()
     assert "Reloaded on 2 of 2 replicas." in await admin("/reload", stack.replica_url(0))
