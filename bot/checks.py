@@ -403,7 +403,7 @@ def leave_one_out(router: Router, exs: list[Example], everything: list[Example])
     base = Matcher(rows, router.matcher.ignore, router.matcher.conditions, topic_of=router.matcher.topic_of)
     for ex in exs:
         drop = [n for n, o in enumerate(everything) if o.key == ex.key]
-        yield ex, base.without(drop).match(ex.normalised, ex.named)
+        yield ex, base.left_out(drop).match(ex.normalised, ex.named)
 
 
 def alike(catalog: Catalog, a: str, b: str) -> bool:

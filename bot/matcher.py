@@ -114,34 +114,55 @@ class Matcher:
         other = Matcher.__new__(Matcher)
         other.ignore, other.conditions = self.ignore, self.conditions
         rows = [r for n, r in enumerate(self._rows) if n not in gone]
-        other._build(rows, self.topic_of, self._vectorize_from)
+        # the word counts, less the rows left out: a recount over every row is most of a rebuild's time
+        df, by_topic = dict(self._df), dict(self._by_topic)
+        for n in gone:
+            _, c, _, words, _ = self._rows[n]
+            topic = self.topic_of.get(c, c)
+            for w in words:
+                df[w] -= 1
+                counts = by_topic[w] = dict(by_topic[w])
+                counts[topic] -= 1
+                if not counts[topic]:
+                    del counts[topic]
+                if not df[w]:
+                    del df[w], by_topic[w]
+        other._build(rows, self.topic_of, self._vectorize_from, counted=(df, by_topic))
         return other
+
+    def left_out(self, drop: Iterable[int]) -> LeftOut:
+        """What `without(drop)` gives, for `match` only, without building an index: `check` asks each of
+        a hundred or more examples how the catalog reads it without that example, and a rebuild each time
+        was most of `check`'s time. tests/test_matcher_equivalence.py holds it to `without`."""
+        return LeftOut(self, drop)
 
     def _build(
         self,
         rows: list[tuple[str, str, str, frozenset[str], int]],
         topic_of: Mapping[str, str] | None,
         vectorize_from: int,
+        counted: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None,
     ) -> None:
+        """`counted`: each word's examples, in all and per topic, when the caller has them (`without`)."""
         self._rows, self._vectorize_from = rows, vectorize_from
-        df: dict[str, int] = {}
-        for _, _, _, words, _ in rows:
-            for w in words:
-                df[w] = df.get(w, 0) + 1
+        topics = self.topic_of = dict(topic_of or {})
+        if counted is None:
+            df: dict[str, int] = {}
+            by_topic: dict[str, dict[str, int]] = {}
+            for _, c, _, words, _ in rows:
+                topic = topics.get(c, c)
+                for w in words:
+                    df[w] = df.get(w, 0) + 1
+                    counts = by_topic.setdefault(w, {})
+                    counts[topic] = counts.get(topic, 0) + 1
+        else:
+            df, by_topic = counted
+        self._df, self._by_topic = df, by_topic
         n = max(len(rows), 1)
         # A word weighs for how rare it is AND how well it tells topics apart: "prednisone" is in every
         # topic's examples and says little; "bone" is only in side effects. A word seen once is no proof of
         # a topic, so purity is smoothed: (examples in its main topic) / (all its examples + 1).
-        topics = self.topic_of = dict(topic_of or {})
-        by_topic: dict[str, dict[str, int]] = {}
-        for _, c, _, words, _ in rows:
-            for w in words:
-                counts = by_topic.setdefault(w, {})
-                counts[topics.get(c, c)] = counts.get(topics.get(c, c), 0) + 1
-        self.idf = {
-            w: math.log(1 + n / k) * (PURITY_FLOOR + (1 - PURITY_FLOOR) * max(by_topic[w].values()) / (k + 1))
-            for w, k in df.items()
-        }
+        self.idf = {w: _idf(n, k, max(by_topic[w].values())) for w, k in df.items()}
         self.unknown_idf = UNKNOWN_WORD_IDF_SHARE * max(self.idf.values(), default=1.0)
         self.condition_weight = CONDITION_WEIGHT_SHARE * self.unknown_idf
         self.examples = tuple(
@@ -308,3 +329,69 @@ class Matcher:
         if ratio and blended >= RATIO_FLOOR:
             blended = max(blended, fuzz.ratio(text, ex.text))
         return blended
+
+
+def _idf(n: int, k: int, in_main_topic: int) -> float:
+    """A word's weight: rarity (`k` of `n` examples) times purity (`in_main_topic` of them in one topic)."""
+    return math.log(1 + n / k) * (PURITY_FLOOR + (1 - PURITY_FLOOR) * in_main_topic / (k + 1))
+
+
+class LeftOut:
+    """A matcher less some rows, scored the slow, exact way: every example that shares a word, its weight
+    summed again from the changed word weights (one row fewer changes every word's rarity)."""
+
+    def __init__(self, base: Matcher, drop: Iterable[int]) -> None:
+        self.base = base
+        gone = set(drop)
+        rows = base._rows
+        df = dict(base._df)
+        main = {w: max(t.values()) for w, t in base._by_topic.items()}
+        touched = {w for n in gone for w in rows[n][3]}
+        per_topic = {w: dict(base._by_topic[w]) for w in touched}
+        for n in gone:
+            _, c, _, words, _ = rows[n]
+            topic = base.topic_of.get(c, c)
+            for w in words:
+                df[w] -= 1
+                per_topic[w][topic] -= 1
+        for w in touched:
+            if df[w]:
+                main[w] = max(per_topic[w].values())
+            else:
+                del df[w], main[w]
+        n_rows = max(len(rows) - len(gone), 1)
+        self.idf = {w: _idf(n_rows, k, main[w]) for w, k in df.items()}
+        self.unknown_idf = UNKNOWN_WORD_IDF_SHARE * max(self.idf.values(), default=1.0)
+        self.condition_weight = CONDITION_WEIGHT_SHARE * self.unknown_idf
+        # the dropped rows' examples, by position in base.examples (a row without content words has none)
+        with_words = [n for n, r in enumerate(rows) if r[3]]
+        self._gone = frozenset(i for i, n in enumerate(with_words) if n in gone)
+
+    def match(self, text: str, conditions: int = 0) -> Match:
+        base, idf = self.base, self.idf
+        words = sorted(base.content(text))
+        known = [w for w in words if w in idf]
+        if not known:
+            return NO_MATCH
+        q_weight = sum(idf.get(w, self.unknown_idf) for w in words) + conditions * self.condition_weight
+        shared: set[int] = set()
+        for w in known:
+            shared.update(base.postings[w].tolist() if base.vectorized else base._plist[w])
+        cand = sorted(shared - self._gone)
+        winners: dict[str, tuple[float, int]] = {}
+        for idx in cand:
+            ex = base.examples[idx]
+            weight = sum(idf[w] for w in sorted(ex.words)) + ex.slots * self.condition_weight
+            overlap = 0.0
+            for w in known:
+                if w in ex.words:
+                    overlap += idf[w]
+            if conditions and ex.slots:
+                overlap += min(conditions, ex.slots) * self.condition_weight
+            final = score(overlap, weight, q_weight)
+            if final >= RATIO_FLOOR:
+                final = max(final, fuzz.ratio(text, ex.text))
+            prev = winners.get(ex.card)
+            if prev is None or final > prev[0]:  # ascending positions: a tie keeps the earlier example
+                winners[ex.card] = (final, idx)
+        return base._top(winners.values())

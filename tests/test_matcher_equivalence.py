@@ -121,6 +121,24 @@ def test_same_as_reference_on_a_larger_synthetic_catalog(tmp_path: Path, path: s
     assert assert_same(router, texts, path) > 100
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_left_out_reads_a_message_as_the_index_rebuilt_without_those_rows(catalog: Catalog, path: str) -> None:
+    """`check`'s leave-one-out asks `left_out` instead of rebuilding; it must answer what the rebuild does,
+    for each example read without itself (and without a second row, so two rows leave together)."""
+    router = Router(catalog)
+    rows = [(i.id, i.card, router.normalize(e)) for i in catalog.intents for e in i.examples]
+    matcher = Matcher(rows, router.matcher.ignore, router.matcher.conditions, vectorize_from=PATHS[path])
+    rng = random.Random(3)
+    compared = 0
+    for n in rng.sample(range(len(rows)), 60):
+        drop = [n, rng.randrange(len(rows))]
+        for conditions in (0, 1):
+            want = matcher.without(drop).match(rows[n][2], conditions)
+            assert matcher.left_out(drop).match(rows[n][2], conditions) == want, (rows[n][2], conditions)
+            compared += bool(want.candidates)
+    assert compared > 100
+
+
 def test_no_shared_word_is_no_match(catalog: Catalog) -> None:
     matcher = Router(catalog).matcher
     assert matcher.match("") == NO_MATCH
