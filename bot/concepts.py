@@ -177,25 +177,32 @@ class ConceptIndex:
                     if len(spots) < MAX_PLACES:
                         spots.append((i, i + len(key) - 1))
         placed: list[tuple[int, int, int, frozenset[int]]] = []  # (pattern, start, end, words its slots use)
+        others: dict[int, list[tuple[int, int, frozenset[int]]]] = {}  # a pattern's looser placements
         for pi in sorted({pi for pi, _ in places}):  # only patterns with a word here: a message touches few
             p = self.patterns[pi]
             slots = [places.get((pi, s)) for s in range(p.slots)]
             if all(slots):
-                span = _place([s for s in slots if s], p.window)
-                if span is not None:
-                    placed.append((pi, *span))
+                spans = _place([s for s in slots if s], p.window)
+                if spans:
+                    placed.append((pi, *spans[0]))
+                    others[pi] = spans[1:]
         found: list[tuple[int, Hit]] = []
         negating: dict[int, str] = {}  # position of a cue that negated a hit → the cue
-        for pi, start, end, used in placed:
+        for pi, first, last, words_used in placed:
             p = self.patterns[pi]
             concept = self.concepts[p.concept]
-            # a cue that is another match's own word, apart from this one, is that match's, not a negation of
-            # this one: "he's not breathing and not responding"
-            owned = frozenset(i for qi, s2, e2, u2 in placed if qi != pi and (e2 < start or s2 > end) for i in u2)
-            cue = self.negation.cue_before(words, clause, start, owned) or self.negation.cue_inside(
-                words, start, end, used
-            )
-            about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
+            # "does prednisone make you choke? because I'm choking now": a pattern found twice is urgent if
+            # either place is, so a question about the symptom cannot hide the report after it
+            for start, end, used in [(first, last, words_used), *others[pi]]:
+                # a cue that is another match's own word, apart from this one, is that match's, not a negation
+                # of this one: "he's not breathing and not responding"
+                owned = frozenset(i for qi, s2, e2, u2 in placed if qi != pi and (e2 < start or s2 > end) for i in u2)
+                cue = self.negation.cue_before(words, clause, start, owned) or self.negation.cue_inside(
+                    words, start, end, used
+                )
+                about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
+                if not cue and not about:
+                    break
             if cue:
                 negating[cue[1]] = cue[0]
             found.append((p.concept, Hit(concept.id, p.text, start, end, cue[0] if cue else None, about)))
@@ -269,10 +276,10 @@ class ConceptIndex:
         return None
 
 
-def _place(slots: list[list[tuple[int, int]]], window: int) -> tuple[int, int, frozenset[int]] | None:
-    """The tightest placement of one occurrence per slot, none overlapping, within `window` words: the
-    first and last word, and the words the slots use."""
-    best: tuple[int, int, frozenset[int]] | None = None
+def _place(slots: list[list[tuple[int, int]]], window: int) -> list[tuple[int, int, frozenset[int]]]:
+    """Placements of one occurrence per slot, none overlapping, within `window` words, the tightest first
+    (then the earliest): the first and last word, and the words the slots use. At most one per first word."""
+    found: dict[int, tuple[int, int, frozenset[int]]] = {}
     for combo in product(*slots):
         used: set[int] = set()
         ok = True
@@ -287,9 +294,10 @@ def _place(slots: list[list[tuple[int, int]]], window: int) -> tuple[int, int, f
         start, end = min(s for s, _ in combo), max(e for _, e in combo)
         if end - start + 1 > window + sum(e - s for s, e in combo):  # phrases do not eat the window
             continue
+        best = found.get(start)
         if best is None or end - start < best[1] - best[0]:
-            best = (start, end, frozenset(used))
-    return best
+            found[start] = (start, end, frozenset(used))
+    return sorted(found.values(), key=lambda f: (f[1] - f[0], f[0]))
 
 
 def _phrases(texts: Sequence[str], norm: Callable[[str], str]) -> frozenset[tuple[str, ...]]:

@@ -92,10 +92,18 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "how do I spot a stroke in someone with ALS?",  # the "I" of an "about" phrase reports nothing
         "my knee is killing me, can I take something for it with prednisone?",  # figurative
         "took a double dose by mistake last monday, I was fine, should I tell the GP?",  # over
+        "I got all choked up at the clinic today, is crying a lot normal on prednisone?",  # a figure of speech
+        "my physio said to ring 999 if he ever chokes and cannot cough, should we learn first aid?",  # one day
+        "my uncle once had a stomach bleed on steroids, does that run in families?",  # someone else, then
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
     assert route(router, text).kind != "urgent", text
+
+
+def test_a_question_about_a_symptom_does_not_hide_the_same_symptom_reported_after_it(router: Router) -> None:
+    d = route(router, "can steroids cause chest pain? because I have crushing chest pain right now")
+    assert d.kind == "urgent" and d.concept == "chest"
 
 
 def test_negation_belongs_to_the_pattern_when_it_is_one_of_its_words(router: Router) -> None:
