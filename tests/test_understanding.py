@@ -101,6 +101,11 @@ def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
     assert route(router, text).kind != "urgent", text
 
 
+def test_asking_whether_to_take_is_not_having_taken_but_a_report_after_it_is(router: Router) -> None:
+    assert route(router, "can I take all my tablets at once or should I split them?").kind != "urgent"
+    assert route(router, "should I take him to A&E? he took 20 of his tablets an hour ago").kind == "urgent"
+
+
 def test_a_question_about_a_symptom_does_not_hide_the_same_symptom_reported_after_it(router: Router) -> None:
     d = route(router, "can steroids cause chest pain? because I have crushing chest pain right now")
     assert d.kind == "urgent" and d.concept == "chest"
@@ -263,6 +268,12 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("my wife is on steroids and so snappy with the kids lately", "sleep-mood"),
         ("could prednisone be making his eyesight go fuzzy", "eyes"),
         ("prednisone and glucose readings, anything to know?", "blood-sugar"),
+        ("is 40mg of pred a high dose for someone my size", "dosing"),
+        ("my wife wants to taper her steroids down, how is that done", "stopping"),
+        ("will dad end up needing a wheelchair with his MND", "prognosis"),
+        ("what happens if mum is given the placebo", "trials"),
+        ("my son brought his pred back up at breakfast, does he take another", "missed-dose"),
+        ("does the dentist have to be told I'm on steroids", "adrenal"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
@@ -286,7 +297,7 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
     asked = "i am pregnant, can i stop taking prednisone?"
     assert brain.turn(asked, "k", 0.0).reply.card == "pregnancy"
     assert brain.turn("can i stop taking prednisone?", "j", 0.0).reply.card == "stopping"
-    listed = "  over_guards: [pregnancy, blood-sugar, eyes, sleep-mood, infections]\n"
+    listed = "  over_guards: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal]\n"
     write_understanding(catalog_copy, listed, "  over_guards: []\n")
     result = load(catalog_copy)
     assert result.catalog is not None, result.problems
