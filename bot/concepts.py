@@ -155,6 +155,7 @@ class ConceptIndex:
         self.hypothetical = _phrases(u.hypothetical, norm)
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
+        self.now = _phrases(u.now, norm)
         self.asks_reach = max((len(p) for p in self.asks_whether), default=0)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
         self.negation = Negation(u, norm)
@@ -236,11 +237,12 @@ class ConceptIndex:
         urgent is still no emergency when it is over ("years ago, well for a long time"); a hypothetical one
         ("if I ever ...") is one: its advice is what the asker needs."""
         k = sentence[start]
-        # "can I take all my tablets at once?": asking whether to, when the match begins inside the asking
-        # words or right after them ("should I take him to A&E, he took 20 tablets" is still a report)
-        for i in range(max(0, start - self.asks_reach), start + 1):
+        # "can I take all my tablets at once?", "if I forget one, should I take an extra one?": asking whether
+        # to, when the asking words are inside the match or right before it ("should I take him to A&E, he
+        # took 20 tablets" is still a report)
+        for i in range(max(0, start - self.asks_reach), end + 1):
             whether = None if always else _at(words, i, self.asks_whether)
-            if whether is not None and i <= start <= i + len(whether) and clause[i] == clause[start]:
+            if whether is not None and start <= i + len(whether) and clause[i] == clause[start]:
                 return " ".join(whether)
         asked: tuple[str, ...] | None = None  # the nearest "about" phrase before the hit, in its clause
         asked_at = start
@@ -273,11 +275,16 @@ class ConceptIndex:
             # "the leaflet says to get help if you vomit blood": words read or heard, nobody's symptom now; in
             # the hit's own clause only ("I read the leaflet and now I can't breathe" is happening)
             found = _at(mine, j, self.reported)
-            if found is not None and not start <= first + j <= end and clause[first + j] == clause[start]:
+            if found is None or start <= first + j <= end:
+                continue
+            # "my friend's dad had an adrenal crisis when he stopped, how common is that?": a sentence that opens
+            # with someone else's story is theirs, whoever "he" is, unless it says it is happening now
+            opens = j < REPORT_REACH and first + j < start and not any(_at(mine, n, self.now) for n in range(len(mine)))
+            if clause[first + j] == clause[start] or opens:
                 between = words[min(first + j, start) : max(first + j, start)]
                 # "I read the leaflet and now I can't breathe" is a report; "said to ring 999 if I can't breathe"
                 # is what to do one day
-                if not personal_near or "if" in between:
+                if not personal_near or "if" in between or opens:
                     return " ".join(found)
         if not always and not personal_near and asks[clause[start]] and not any(w in self.personal for w in mine):
             return "a general question (nobody's symptom)"

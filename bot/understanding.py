@@ -60,6 +60,7 @@ class Understanding:
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     asks_whether: tuple[str, ...] = ()  # "can I take", "should I double": asking whether to, not having done it
+    now: tuple[str, ...] = ()  # "right now", "just": a story told by someone else that is happening now
     personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
     asked_about: str = ""  # the topic that answers questions about emergencies in general ("what are the signs?")
     negation: tuple[str, ...] = ()
@@ -125,8 +126,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     em = section("emergencies")
     ef = _Fields(em, where, "emergencies", problems)
-    fields = ("window", "about", "not_now", "hypothetical", "reported", "asks_whether", "personal", "asked_about")
-    ef.unknown((*fields, "concepts"))
+    fields = ("window", "about", "not_now", "hypothetical", "reported", "asks_whether", "now", "personal")
+    ef.unknown((*fields, "asked_about", "concepts"))
     window = number(ef, "window", 6, 1, 20)
     concepts: list[Concept] = []
     raw = em.get("concepts")
@@ -252,6 +253,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         hypothetical=words(em, "hypothetical", "emergencies"),
         reported=words(em, "reported", "emergencies"),
         asks_whether=words(em, "asks_whether", "emergencies"),
+        now=words(em, "now", "emergencies"),
         personal=words(em, "personal", "emergencies"),
         asked_about=ef.text("asked_about", required=False),
         negation=words(neg, "cues", "negation"),

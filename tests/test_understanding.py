@@ -95,10 +95,16 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "I got all choked up at the clinic today, is crying a lot normal on prednisone?",  # a figure of speech
         "my physio said to ring 999 if he ever chokes and cannot cough, should we learn first aid?",  # one day
         "my uncle once had a stomach bleed on steroids, does that run in families?",  # someone else, then
+        "a friend said her husband choked at dinner, how can we make meals safer?",  # someone else's story
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
     assert route(router, text).kind != "urgent", text
+
+
+def test_someone_elses_story_is_calm_unless_it_is_happening_now(router: Router) -> None:
+    assert route(router, "my neighbour says pred gave her a stomach bleed, should I worry?").kind != "urgent"
+    assert route(router, "my friend said her dad is choking right now, what do we do").kind == "urgent"
 
 
 def test_asking_whether_to_take_is_not_having_taken_but_a_report_after_it_is(router: Router) -> None:
