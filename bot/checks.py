@@ -24,10 +24,9 @@ from pathlib import Path
 from bot.adapters.telegram.format import MAX_CHARS as TELEGRAM_MAX_CHARS
 from bot.adapters.telegram.format import telegram_html
 from bot.catalog import Card, Catalog, Intent, LoadResult, Problem, load
-from bot.context import MemoryContextStore
 from bot.matcher import Match, Matcher
 from bot.render import render_card
-from bot.router import ANSWER_BAR, UNSCOPED_BAR, Decision, Router
+from bot.router import ANSWER_BAR, UNSCOPED_BAR, Decision, Router, Scan
 
 MAX_GRADE = 8.0
 MIN_EXAMPLES = 5
@@ -50,6 +49,7 @@ class Example:
     conditions: frozenset[str]  # what the router reads as the condition
     named: int  # conditions named in words, which the matcher counts as part of the phrasing
     phrase: bool  # an urgent or guard phrase decides it before any matching, for paraphrases too
+    scan: Scan  # the router's reading of it, kept so that `misrouted` does not read it again
 
     @property
     def key(self) -> tuple[str, int]:
@@ -260,7 +260,7 @@ def examples(catalog: Catalog, router: Router) -> list[Example]:
             # the router's own order: urgent first, a guard when the message is about our drug or a condition
             phrase = scan.urgent is not None or (scan.guard is not None and (scan.in_scope or bool(scan.conditions)))
             words = router.matcher.content(scan.text)
-            out.append(Example(intent, n, text, scan.text, words, scan.conditions, named, phrase))
+            out.append(Example(intent, n, text, scan.text, words, scan.conditions, named, phrase, scan))
     return out
 
 
@@ -320,7 +320,7 @@ def misrouted(router: Router, exs: list[Example], everything: list[Example]) -> 
     catalog = router.catalog
     found = []
     for ex in exs:
-        decision = router.route(ex.text, "check", MemoryContextStore(), 0.0)
+        decision = router.decide_scanned(ex.scan, None, 0.0).decision  # as typed in a new chat
         if answers(catalog, decision, ex.intent.card):
             continue
         if ex.phrase:

@@ -82,7 +82,7 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class _Scan:
+class Scan:
     """What a message says, before any intent matching."""
 
     text: str  # normalised: the sentence(s) the topic is decided on (the whole message when it asks once)
@@ -215,7 +215,7 @@ class Router:
 
     # --- reading a message ---------------------------------------------------------------------------
 
-    def scan(self, text: str) -> _Scan:
+    def scan(self, text: str) -> Scan:
         truncated = len(text) > MAX_TEXT_CHARS
         words: list[str] = []
         sentence: list[int] = []  # each word's sentence
@@ -328,7 +328,7 @@ class Router:
                 w for w in text[:MAX_MATCH_CHARS].split() if not self._names.intersection(basic(w).split())
             )
             language = detect(plain, tuple(n for n, _ in self.catalog.understanding.languages))
-        return _Scan(
+        return Scan(
             text=topic_text,
             conditions=named or implied,
             named=bool(named),
@@ -428,7 +428,10 @@ class Router:
         """The reply to one message given what the conversation remembers (`ctx`), and what to remember next.
 
         Pure: the caller gets and saves the context (the Brain, from a sync or an async store)."""
-        s = self.scan(text)
+        return self.decide_scanned(self.scan(text), ctx, now)
+
+    def decide_scanned(self, s: Scan, ctx: ChatContext | None, now: float) -> Routed:
+        """`decide` for a message already read with `scan` (`check` reads every example once)."""
         if s.emergency is not None:
             urgent = Decision(
                 "urgent",
@@ -456,7 +459,7 @@ class Router:
         decision = Decision(kind, card=card.id, topic=card.topic, condition=_cond(card), reason="button")
         return Routed(decision, self._remember(decision, now, None))
 
-    def _decide(self, s: _Scan, ctx: ChatContext | None) -> Decision:
+    def _decide(self, s: Scan, ctx: ChatContext | None) -> Decision:
         exact = self._verbatim.get(s.text)
         if exact is not None and not s.conditions and self.catalog.cards[exact].condition == "general":
             # typed exactly as an example, even one made only of stop words ("what can you do")
@@ -581,7 +584,7 @@ class Router:
         ]
         return Match(tuple(sorted(scored, key=lambda c: -c.score)))
 
-    def _signal(self, s: _Scan, scoped: bool) -> Hit | None:
+    def _signal(self, s: Scan, scoped: bool) -> Hit | None:
         """The one topic the message's words point to (topics.signals), when exactly one does; a specific
         topic beside the general side effects is the one ("sleep problems on prednisone")."""
         anywhere = self.catalog.understanding.anywhere
@@ -591,7 +594,7 @@ class Router:
             topics -= GENERIC_TOPICS
         return next(h for h in hits if h.concept in topics) if len(topics) == 1 else None
 
-    def _over_guard(self, s: _Scan) -> Hit | None:
+    def _over_guard(self, s: Scan) -> Hit | None:
         """A topic's own words that outweigh a fixed phrase ("come off it" + "trying for a baby" is a
         pregnancy question, not a stopping one): exactly one of topics.over_guards, other than the guard's."""
         if not s.guard:
@@ -604,7 +607,7 @@ class Router:
     def _has_topic(self, topic: str) -> bool:
         return any(c.topic == topic for c in self.catalog.cards.values())
 
-    def _asked_about(self, s: _Scan, d: Decision) -> Decision:
+    def _asked_about(self, s: Scan, d: Decision) -> Decision:
         """A question about a serious symptom ("can prednisone cause chest pain?"), with nothing more specific
         to answer it, gets the card on which symptoms need help now (emergencies.asked_about)."""
         asked = self.catalog.understanding.asked_about
@@ -618,14 +621,14 @@ class Router:
         why = f"a question about {self.concept_label(about.concept)}, not a report of it ({about.about})"
         return Decision("answer", card=info.id, topic=info.topic, condition=d.condition, reason=why)
 
-    def _other_subject(self, s: _Scan) -> Drug | None:
+    def _other_subject(self, s: Scan) -> Drug | None:
         """Another drug the question is about, when it does not name prednisone or a steroid."""
         subject = [self._drugs[d] for d in s.subject if d in self._drugs]
         if not subject or any(d.ours for d in subject):
             return None
         return subject[0]
 
-    def _other_drug(self, drug: Drug, s: _Scan, topic: str) -> Decision:
+    def _other_drug(self, drug: Drug, s: Scan, topic: str) -> Decision:
         """A question about another drug: where it fits among the treatments, and, for its side effects,
         dose or stopping, who can answer them."""
         why = f"the question is about {drug.label}, not prednisone: no prednisone card for its {topic}"
@@ -646,7 +649,7 @@ class Router:
         return self.catalog.cards[c.card].topic in ("welcome", "smalltalk")
 
     def _confident(
-        self, s: _Scan, ctx: ChatContext | None, named: str | None, best: Candidate, candidates: tuple[Candidate, ...]
+        self, s: Scan, ctx: ChatContext | None, named: str | None, best: Candidate, candidates: tuple[Candidate, ...]
     ) -> bool:
         """Is the best match good enough to answer its topic? The bar rises when nothing says "ours"."""
         topic = self.catalog.cards[best.card].topic
@@ -667,7 +670,7 @@ class Router:
         return next((c.score for c in candidates if self.catalog.cards[c.card].topic != topic), 0.0)
 
     def _without_topic(
-        self, s: _Scan, ctx: ChatContext | None, named: str | None, cond: str | None, match: Match
+        self, s: Scan, ctx: ChatContext | None, named: str | None, cond: str | None, match: Match
     ) -> Decision:
         """No confident topic: a condition switch ("and for LEMS?"), the condition's overview, or the fallback."""
         if (
