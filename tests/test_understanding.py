@@ -64,6 +64,8 @@ EMERGENCIES = {
     "new confusion": ["grandpa keeps talking to people who aren't there",
                       "she doesn't recognise her own husband tonight"],
     "worsening weakness": ["the weakness is creeping up from her legs towards her chest"],
+    "goodbyes": ["my brother sent everyone a goodbye message and won't pick up"],
+    "wrong way": ["a tablet went down the wrong way and she is coughing and turning purple"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
 }  # fmt: skip
 
@@ -280,6 +282,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("what happens if mum is given the placebo", "trials"),
         ("my son brought his pred back up at breakfast, does he take another", "missed-dose"),
         ("does the dentist have to be told I'm on steroids", "adrenal"),
+        ("can my dad have the flu shot while he is on prednisone", "infections"),
+        ("y would they try pred in als", "als-mechanism"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
