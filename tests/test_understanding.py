@@ -177,6 +177,11 @@ def test_another_drugs_dose_side_effects_or_stopping_never_get_a_prednisone_card
     assert "pharmacist" in reply and d.drug is not None and d.drug in reply
 
 
+def test_a_steroid_sparing_drug_is_that_drugs_question(router: Router) -> None:
+    d = route(router, "the neuro wants to start a steroid-sparing drug for my LEMS, how does that work?")
+    assert d.card == "lems-alternatives", d.reason
+
+
 def test_prednisone_named_beside_another_drug_is_still_about_prednisone(router: Router) -> None:
     assert route(router, "I take riluzole, how much prednisone should I take for ALS?").card == "dosing"
 
