@@ -75,8 +75,9 @@ def test_real_questions(router: Router) -> None:
     cases = evaluate.parse_cases(yaml.safe_load(REAL.read_text(encoding="utf-8")))
     report = evaluate.run(router, cases)
     # strict labels predate the care cards: a forgotten dose, the outlook for ALS or why not stop "cold turkey"
-    # now get their own card (the prognosis and adrenal cards), which the strict labels count as misses
-    assert report.share >= 0.87, f"{report.share:.1%}"
+    # now get their own card (missed-dose, prognosis, adrenal), which the strict labels count as misses; the
+    # relabelled figure below is the one that must hold
+    assert report.share >= 0.86, f"{report.share:.1%}"
     assert report.urgent_caught == len(report.urgent_cases) > 0
     assert report.wrong_condition == ()
     newer = evaluate.parse_newer_cards(yaml.safe_load(NEWER_CARDS.read_text(encoding="utf-8")), cases)
