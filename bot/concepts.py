@@ -242,7 +242,7 @@ class ConceptIndex:
         # took 20 tablets" is still a report)
         for i in range(max(0, start - self.asks_reach), end + 1):
             whether = None if always else _at(words, i, self.asks_whether)
-            if whether is not None and start <= i + len(whether) and clause[i] == clause[start]:
+            if whether is not None and start <= i + len(whether) and clause[i] in (clause[start], clause[end]):
                 return " ".join(whether)
         asked: tuple[str, ...] | None = None  # the nearest "about" phrase before the hit, in its clause
         asked_at = start

@@ -65,6 +65,9 @@ EMERGENCIES = {
                       "she doesn't recognise her own husband tonight"],
     "worsening weakness": ["the weakness is creeping up from her legs towards her chest"],
     "goodbyes": ["my brother sent everyone a goodbye message and won't pick up"],
+    "a plan with tablets": ["all my pills are counted out on the table, how many would it take"],
+    "in pregnancy": ["I'm 20 weeks pregnant and bleeding heavily right now"],
+    "an adrenaline pen": ["I used my epipen and I'm still struggling"],
     "wrong way": ["a tablet went down the wrong way and she is coughing and turning purple"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
 }  # fmt: skip
@@ -98,6 +101,8 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "my physio said to ring 999 if he ever chokes and cannot cough, should we learn first aid?",  # one day
         "my uncle once had a stomach bleed on steroids, does that run in families?",  # someone else, then
         "a friend said her husband choked at dinner, how can we make meals safer?",  # someone else's story
+        "I take my prednisone twice a day, is the evening dose needed?",  # a schedule, not a mistake
+        "what is an adrenal crisis? I'm fine, just reading about steroids",  # asked about, not happening
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
