@@ -190,7 +190,7 @@ class ConceptIndex:
                     placed.append((pi, *spans[0]))
                     others[pi] = spans[1:]
         found: list[tuple[int, Hit]] = []
-        negating: dict[int, str] = {}  # position of a cue that negated a hit → the cue
+        negating: dict[int, tuple[str, int, int]] = {}  # a cue's position → the cue, and the match it negated
         for pi, first, last, words_used in placed:
             p = self.patterns[pi]
             concept = self.concepts[p.concept]
@@ -207,13 +207,16 @@ class ConceptIndex:
                 if not cue and not about:
                     break
             if cue:
-                negating[cue[1]] = cue[0]
+                negating[cue[1]] = (cue[0], start, end)
             found.append((p.concept, Hit(concept.id, p.text, start, end, cue[0] if cue else None, about)))
         hits: dict[int, Hit] = {}
         for ci, hit in found:
             # "I'm not having trouble breathing": the cue that negates one pattern ("trouble + breathe") is
-            # not another's own word ("not + breathe")
-            other = next((c for pos, c in negating.items() if hit.start <= pos <= hit.end), None)
+            # not another's own word ("not + breathe"); unless that other match is the cue and the symptom side by
+            # side ("he's not breathing and I can't feel a pulse": "can't ... breath" is no denial of it)
+            other = next((c for pos, (c, _, _) in negating.items() if hit.start <= pos <= hit.end), None)
+            if hit.end - hit.start <= 1 and hit.start in negating:
+                other = None
             if hit.urgent and other is not None:
                 hit = Hit(hit.concept, hit.pattern, hit.start, hit.end, other, hit.about)
             old = hits.get(ci)
@@ -279,7 +282,13 @@ class ConceptIndex:
                 continue
             # "my friend's dad had an adrenal crisis when he stopped, how common is that?": a sentence that opens
             # with someone else's story is theirs, whoever "he" is, unless it says it is happening now
-            opens = j < REPORT_REACH and first + j < start and not any(_at(mine, n, self.now) for n in range(len(mine)))
+            # (never for a concept that is always urgent: "my wife told me she is going to kill herself")
+            opens = (
+                not always
+                and j < REPORT_REACH
+                and first + j < start
+                and not any(_at(mine, n, self.now) for n in range(len(mine)))
+            )
             if clause[first + j] == clause[start] or opens:
                 between = words[min(first + j, start) : max(first + j, start)]
                 # "I read the leaflet and now I can't breathe" is a report; "said to ring 999 if I can't breathe"

@@ -112,6 +112,13 @@ def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
 def test_someone_elses_story_is_calm_unless_it_is_happening_now(router: Router) -> None:
     assert route(router, "my neighbour says pred gave her a stomach bleed, should I worry?").kind != "urgent"
     assert route(router, "my friend said her dad is choking right now, what do we do").kind == "urgent"
+    # someone else's words about self-harm are never calmed: the crisis line is what is needed
+    assert route(router, "my sister told me she is going to kill herself tonight").kind == "urgent"
+
+
+def test_a_denial_word_that_is_part_of_the_symptom_stays_urgent(router: Router) -> None:
+    assert route(router, "she's not breathing and I can't find a pulse").kind == "urgent"
+    assert route(router, "i'm not having trouble breathing, can prednisone affect the lungs?").kind != "urgent"
 
 
 def test_asking_whether_to_take_is_not_having_taken_but_a_report_after_it_is(router: Router) -> None:
