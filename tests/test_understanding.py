@@ -69,6 +69,8 @@ EMERGENCIES = {
                             "how much prednisolone would be enough to die"],
     "in pregnancy": ["I'm 20 weeks pregnant and bleeding heavily right now"],
     "an adrenaline pen": ["I used my epipen and I'm still struggling"],
+    # how long someone has taken prednisone is not how long the symptom has lasted
+    "on steroids for months": ["I've been on pred for months and tonight I'm throwing up blood"],
     "wrong way": ["a tablet went down the wrong way and she is coughing and turning purple"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
 }  # fmt: skip
