@@ -188,7 +188,9 @@ class ConceptIndex:
                 spans = _place([s for s in slots if s], p.window)
                 if spans:
                     placed.append((pi, *spans[0]))
-                    others[pi] = spans[1:]
+                    # a looser place counts only within one clause: "not having any chest pain, but can steroids
+                    # cause heart problems?" is no "pain ... heart" report
+                    others[pi] = [sp for sp in spans[1:] if clause[sp[0]] == clause[sp[1]]]
         found: list[tuple[int, Hit]] = []
         negating: dict[int, tuple[str, int, int]] = {}  # a cue's position → the cue, and the match it negated
         for pi, first, last, words_used in placed:

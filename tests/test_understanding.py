@@ -72,6 +72,7 @@ EMERGENCIES = {
     # how long someone has taken prednisone is not how long the symptom has lasted
     "on steroids for months": ["I've been on pred for months and tonight I'm throwing up blood"],
     "wrong way": ["a tablet went down the wrong way and she is coughing and turning purple"],
+    "a limb gone dead": ["his right arm and leg just went dead, out of nowhere"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
 }  # fmt: skip
 
@@ -105,6 +106,8 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "my uncle once had a stomach bleed on steroids, does that run in families?",  # someone else, then
         "a friend said her husband choked at dinner, how can we make meals safer?",  # someone else's story
         "I take my prednisone twice a day, is the evening dose needed?",  # a schedule, not a mistake
+        "no chest pain at all, but can steroids be bad for the heart?",  # a denial, then a question
+        "I'm breathless with excitement about the new trial",  # a figure of speech
         "what is an adrenal crisis? I'm fine, just reading about steroids",  # asked about, not happening
     ],
 )
