@@ -73,6 +73,9 @@ EMERGENCIES = {
     "on steroids for months": ["I've been on pred for months and tonight I'm throwing up blood"],
     "wrong way": ["a tablet went down the wrong way and she is coughing and turning purple"],
     "a limb gone dead": ["his right arm and leg just went dead, out of nowhere"],
+    # "over the last hour" is happening now; only "over the last few weeks/months" is a slow change
+    "within the hour": ["she suddenly can't lift her arms, it came on over the last hour"],
+    "a rope": ["I have a rope with me and can't see the point of carrying on"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
 }  # fmt: skip
 
