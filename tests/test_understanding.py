@@ -110,7 +110,7 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "a friend said her husband choked at dinner, how can we make meals safer?",  # someone else's story
         "I take my prednisone twice a day, is the evening dose needed?",  # a schedule, not a mistake
         "no chest pain at all, but can steroids be bad for the heart?",  # a denial, then a question
-        "I'm breathless with excitement about the new trial",  # a figure of speech
+        "in breathless anticipation of my scan results, is pred ok with vitamin D?",  # a figure of speech
         "what is an adrenal crisis? I'm fine, just reading about steroids",  # asked about, not happening
     ],
 )
