@@ -106,28 +106,13 @@ class Matcher:
         self._build([(i, c, t, self.content(t), self.slots(t)) for i, c, t in examples], topic_of, vectorize_from)
 
     def without(self, drop: Iterable[int]) -> Matcher:
-        """The same index built without the rows at positions `drop` (of the examples given, in order).
-
-        For `check`'s leave-one-out: the other rows' words and condition slots are reused, not read again.
-        """
+        """The same index built without the rows at positions `drop` (of the examples given, in order): the
+        reference `left_out` is held to (the other rows' words and condition slots are reused, not read again)."""
         gone = set(drop)
         other = Matcher.__new__(Matcher)
         other.ignore, other.conditions = self.ignore, self.conditions
         rows = [r for n, r in enumerate(self._rows) if n not in gone]
-        # the word counts, less the rows left out: a recount over every row is most of a rebuild's time
-        df, by_topic = dict(self._df), dict(self._by_topic)
-        for n in gone:
-            _, c, _, words, _ = self._rows[n]
-            topic = self.topic_of.get(c, c)
-            for w in words:
-                df[w] -= 1
-                counts = by_topic[w] = dict(by_topic[w])
-                counts[topic] -= 1
-                if not counts[topic]:
-                    del counts[topic]
-                if not df[w]:
-                    del df[w], by_topic[w]
-        other._build(rows, self.topic_of, self._vectorize_from, counted=(df, by_topic))
+        other._build(rows, self.topic_of, self._vectorize_from)
         return other
 
     def left_out(self, drop: Iterable[int]) -> LeftOut:
@@ -141,23 +126,18 @@ class Matcher:
         rows: list[tuple[str, str, str, frozenset[str], int]],
         topic_of: Mapping[str, str] | None,
         vectorize_from: int,
-        counted: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None,
     ) -> None:
-        """`counted`: each word's examples, in all and per topic, when the caller has them (`without`)."""
         self._rows, self._vectorize_from = rows, vectorize_from
         topics = self.topic_of = dict(topic_of or {})
-        if counted is None:
-            df: dict[str, int] = {}
-            by_topic: dict[str, dict[str, int]] = {}
-            for _, c, _, words, _ in rows:
-                topic = topics.get(c, c)
-                for w in words:
-                    df[w] = df.get(w, 0) + 1
-                    counts = by_topic.setdefault(w, {})
-                    counts[topic] = counts.get(topic, 0) + 1
-        else:
-            df, by_topic = counted
-        self._df, self._by_topic = df, by_topic
+        df: dict[str, int] = {}
+        by_topic: dict[str, dict[str, int]] = {}
+        for _, c, _, words, _ in rows:
+            topic = topics.get(c, c)
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+                counts = by_topic.setdefault(w, {})
+                counts[topic] = counts.get(topic, 0) + 1
+        self._df, self._by_topic = df, by_topic  # kept for `left_out`
         n = max(len(rows), 1)
         # A word weighs for how rare it is AND how well it tells topics apart: "prednisone" is in every
         # topic's examples and says little; "bone" is only in side effects. A word seen once is no proof of
