@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.cluster import listening as listening  # re-exported: one copy, shared with the benchmarks
 from tests.botapi import BotApiDouble
 from tests.conftest import ROOT
 
@@ -79,12 +79,3 @@ async def wait_for(predicate: Callable[[], object], timeout: float, what: str) -
         if time.monotonic() > end:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
-
-
-def listening(port: int) -> bool:
-    """Something accepts connections on 127.0.0.1:port."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False

@@ -8,7 +8,6 @@ a later "sentinel" message answered), never on fixed sleeps.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from telegram import Update
 
+from bench.cluster import free_port as free_port  # re-exported: one copy, shared with the benchmarks
 from bot.adapters.telegram.app import build
 from bot.adapters.telegram.handlers import ALLOWED_UPDATES, App, post_init
 from bot.adapters.telegram.polling import Poller
@@ -176,9 +176,3 @@ def check_every_message(tg: BotApiDouble, catalog: Catalog) -> int:
                 assert_disclaimer(str(result["input_message_content"]["message_text"]), catalog)
                 checked += 1
     return checked
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

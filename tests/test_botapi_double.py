@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -37,6 +36,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from bench.cluster import free_port
 from tests.botapi import BotApiDouble, ErrorReply, UploadedFile
 
 USER = 4242
@@ -439,12 +439,6 @@ async def test_webhook_registration_blocks_polling(bot: Bot, tg: BotApiDouble) -
     assert await bot.get_updates() == ()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_updates_posted_to_a_ptb_webhook_server(tg: BotApiDouble) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -452,7 +446,7 @@ async def test_updates_posted_to_a_ptb_webhook_server(tg: BotApiDouble) -> None:
 
     app = Application.builder().token(tg.token).base_url(tg.base_url).build()
     app.add_handler(CommandHandler("start", start))
-    port = _free_port()
+    port = free_port()
     async with app:
         assert app.updater is not None
         await app.updater.start_webhook(

@@ -216,6 +216,19 @@ async def stack(tg: BotApiDouble, tmp_path: Path, request: pytest.FixtureRequest
     assert "Traceback" not in running.logs()
 
 
+async def answering(
+    stack: Stack, tg: BotApiDouble, chat: int, text: str, *, replica: int, seconds: float
+) -> tuple[JSON, asyncio.Future[int]]:
+    """An update posted to one replica whose reply the Bot API holds for `seconds`: (the update, its POST),
+    returned once the reply is on its way, so the update is in hand on that replica."""
+    tg.inject_slow("sendMessage", seconds, chat_id=chat)
+    update = tg.push_message(chat, chat, text, queue=False)
+    assert update is not None
+    posted = asyncio.ensure_future(stack.post(stack.replica_url(replica), update))
+    await wait_for(lambda: any(c.params.get("chat_id") == chat for c in tg.calls_to("sendMessage")), 10, "a reply")
+    return update, posted
+
+
 async def test_follow_ups_work_when_each_message_lands_on_another_replica(stack: Stack, catalog: Catalog) -> None:
     chat = USER + 1
     assert is_card(await stack.ask(chat, "does prednisone help ALS?", stack.replica_url(0)), catalog, "als-evidence")
@@ -239,11 +252,7 @@ async def test_an_update_delivered_twice_or_to_two_replicas_at_once_is_answered_
 
     # the same update at two replicas at once, while the first is still answering
     chat = USER + 4
-    tg.inject_slow("sendMessage", 1.5, chat_id=chat)
-    update = tg.push_message(chat, chat, "what is ALS?", queue=False)
-    assert update is not None
-    first = asyncio.ensure_future(stack.post(stack.replica_url(0), update))
-    await wait_for(lambda: any(c.params.get("chat_id") == chat for c in tg.calls_to("sendMessage")), 10, "a reply")
+    update, first = await answering(stack, tg, chat, "what is ALS?", replica=0, seconds=1.5)
     assert await stack.post(stack.replica_url(1), update) == 503  # in hand on a live replica: try later
     assert await first == 200
     assert await stack.deliver(update, stack.replica_url(1)) == [200]  # the later try: done, acknowledged
@@ -444,11 +453,7 @@ async def test_a_replica_stopping_says_so_and_hands_new_updates_to_the_others(
     stack: Stack, tg: BotApiDouble, catalog: Catalog
 ) -> None:
     held_chat = USER + 70
-    tg.inject_slow("sendMessage", 2, chat_id=held_chat)
-    held = tg.push_message(held_chat, held_chat, "what is LEMS?", queue=False)
-    assert held is not None
-    holding = asyncio.ensure_future(stack.post(stack.replica_url(0), held))
-    await wait_for(lambda: any(c.params.get("chat_id") == held_chat for c in tg.calls_to("sendMessage")), 10, "x")
+    _, holding = await answering(stack, tg, held_chat, "what is LEMS?", replica=0, seconds=2)
     stack.bots[0].proc.send_signal(signal.SIGTERM)  # docker stop, mid-answer
     await wait_for(lambda: not healthy(stack.ports[0]), 5, "/healthz saying the replica is stopping")
     late = tg.push_message(USER + 71, USER + 71, "what is ALS?", queue=False)
