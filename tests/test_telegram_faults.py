@@ -217,3 +217,17 @@ async def test_restart_keeps_context_and_neither_replays_nor_loses_updates(
     ] * 2
     assert group[1]["reply_to_message"]["from"]["id"] == OTHER
     assert tg.pending_updates == []
+
+
+async def test_a_telegram_that_never_answers_the_last_confirm_cannot_hold_up_a_stop(
+    tg: BotApiDouble, catalog: Catalog, tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    """Docker kills a container 10 s after SIGTERM: the confirm on the way down gives up in time and says so."""
+    async with RunningBot(tg, catalog, bot_settings(tg, tmp_path, request_timeout=30.0)) as bot:
+        assert is_card(await ask(tg, USER, USER, QUESTION), catalog, CARD)
+        tg.inject_slow("getUpdates", 30, times=10)
+        started = time.monotonic()
+        await bot.poller.stop(grace=1)
+        took = time.monotonic() - started
+    assert took < 3, took
+    assert messages(logs, "could not confirm the last updates")

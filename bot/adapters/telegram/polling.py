@@ -39,6 +39,7 @@ BUSY_INTERVAL = 0.25
 MIN_SPACING = 0.02  # between getUpdates calls while updates are in hand
 MAX_ERROR_DELAY = 30.0
 CONFIRM_ATTEMPTS = 4
+CONFIRM_SECONDS = 1.5  # all attempts together: a stop must end inside Docker's 10 s, however slow the confirm
 
 
 class Poller:
@@ -103,10 +104,17 @@ class Poller:
         offset = self.offset
         if offset is None:
             return
+        try:
+            async with asyncio.timeout(CONFIRM_SECONDS):
+                await self._confirm_at(offset)
+        except TimeoutError:
+            log.warning("could not confirm the last updates in %.1f s: they will be answered again", CONFIRM_SECONDS)
+
+    async def _confirm_at(self, offset: int) -> None:
         for attempt in range(CONFIRM_ATTEMPTS):
             try:
                 await self.app.bot.get_updates(
-                    offset=offset, limit=1, timeout=0, allowed_updates=self.allowed_updates, pool_timeout=2
+                    offset=offset, limit=1, timeout=0, allowed_updates=self.allowed_updates, pool_timeout=0.5
                 )
                 return
             except TelegramError as exc:  # the cancelled long poll may still hold the one polling connection
