@@ -89,6 +89,7 @@ def lint(catalog: Catalog) -> list[Problem]:
     router = Router(catalog)
     exs = examples(catalog, router)
     problems = [*render_length(catalog), *reading_grade(catalog), *few_examples(catalog), *unreachable(catalog)]
+    problems += unknown_topics(catalog)
     same = pairs(catalog, exs, exact=True)
     in_same = {e.key for pair in same for e in pair}
     alike_words = [pair for pair in pairs(catalog, exs, exact=False) if pair[0].key not in in_same]
@@ -224,6 +225,22 @@ def unreachable(catalog: Catalog) -> list[Problem]:
             )
         )
     return problems
+
+
+def unknown_topics(catalog: Catalog) -> list[Problem]:
+    """A topic named under `topics` in understanding.yaml that no card has: its words would never answer."""
+    u = catalog.understanding
+    known = {c.topic for c in catalog.cards.values()}
+    return [
+        Problem(
+            u.file,
+            line,
+            f"topics: {name!r} is no card's topic, so its words can never lead to a card",
+            hint="use a topic a card has (the `topic:` of a card in content/), or remove it",
+        )
+        for name, line in u.topic_names
+        if name not in known
+    ]
 
 
 def _swappable(catalog: Catalog, card: Card) -> bool:

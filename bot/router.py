@@ -289,7 +289,13 @@ class Router:
             spots = [(r, st) for r, st in spots if not negatable or live(st)]
             return min(spots)[0] if spots else None
 
-        signal_hits = [h for h in self._signals.find(masked, clause, sentence, clause_asks) if h.negated_by is None]
+        topic_hits = self._signals.find(masked, clause, sentence, clause_asks)
+        # a topic's words count when not negated; when every one is, the denied words of topics.denied_count
+        # still say what the question is about ("she's never had chickenpox", "not pregnant yet, but trying")
+        denied_count = self.catalog.understanding.denied_count
+        signal_hits = [h for h in topic_hits if h.negated_by is None] or [
+            h for h in topic_hits if h.concept in denied_count
+        ]
         picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
         if region != told and not any(sentence[h.start] in region for h in signal_hits):
             probe = self.matcher.match(" ".join(picked), conditions=len(named))

@@ -79,6 +79,8 @@ class Understanding:
     anywhere: tuple[str, ...] = ()  # topics whose words count even when the message names no drug or condition
     strong: tuple[str, ...] = ()  # topics whose words beat any example scoring under STRONG_SIGNAL
     over_guards: tuple[str, ...] = ()  # topics whose words beat a fixed phrase (a guard: "stop taking")
+    denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
+    topic_names: tuple[tuple[str, int], ...] = ()  # every topic named under `topics`, with its line: for check
     file: str = ""
 
 
@@ -225,7 +227,9 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             )
     tp = section("topics")
     tf = _Fields(tp, where, "topics", problems)
-    tf.unknown(("window", "signals", "anywhere", "strong", "over_guards"))
+    lists = ("anywhere", "strong", "over_guards", "denied_count")
+    tf.unknown(("window", "signals", *lists))
+    named = [(w, ln) for key in lists for w, ln in _Fields(tp, where, "topics", problems).strings(key, required=False)]
     topic_window = number(tf, "window", 6, 1, 20)
     signals: list[Concept] = []
     raw_signals = tp.get("signals")
@@ -237,6 +241,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 if not p.slots:
                     problems.append(Problem(where, p.line, f"topic {topic!r}: pattern {p.text!r} has an empty slot"))
             line = raw_signals.key_lines.get(topic, raw_signals.line)
+            named.append((str(topic), line))
             ok = tuple(p for p in patterns if p.slots)
             signals.append(Concept(str(topic), str(topic), "", ok, topic_window, True, line))
     elif raw_signals is not None:
@@ -246,6 +251,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         anywhere=words(tp, "anywhere", "topics"),
         strong=words(tp, "strong", "topics"),
         over_guards=words(tp, "over_guards", "topics"),
+        denied_count=words(tp, "denied_count", "topics"),
+        topic_names=tuple(named),
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),

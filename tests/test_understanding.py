@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -339,6 +340,26 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
     assert result.catalog is not None, result.problems
     brain.swap(result.catalog)
     assert brain.turn(asked, "m", 0.0).reply.card == "stopping"
+
+
+def test_denied_topic_words_still_name_the_topic_and_the_list_is_yaml(catalog_copy: Path) -> None:
+    """topics.denied_count: "he has never had measles" still asks about infections on steroids; taking the
+    topic off the list makes the same words count for nothing again."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    asked = "my son has never had measles, does that matter now he takes prednisone?"
+    assert brain.turn(asked, "k", 0.0).reply.card == "infections"
+    write_understanding(catalog_copy, "  denied_count: [pregnancy, infections,", "  denied_count: [pregnancy,")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn(asked, "m", 0.0).reply.card != "infections"
+
+
+def test_check_reports_a_topic_no_card_has_with_file_and_line(catalog_copy: Path) -> None:
+    write_understanding(catalog_copy, "  denied_count: [pregnancy,", "  denied_count: [pregnancyy,")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 1
+    assert re.search(r"intents/understanding\.yaml:\d+: error: topics: 'pregnancyy' is no card's topic", out.getvalue())
 
 
 @pytest.mark.parametrize(
