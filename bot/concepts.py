@@ -41,6 +41,7 @@ NUMBER_WORDS = frozenset(
     ]
 )
 REPORT_REACH = 3  # words before a match where "my", "his", "I" ... make it a report of one's own symptom
+CALM = "told calmly: "  # how a calm hit's reason starts (shown by `why`)
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
 
 
@@ -159,6 +160,7 @@ class ConceptIndex:
         self.asks_reach = max((len(p) for p in self.asks_whether), default=0)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
         self.negation = Negation(u, norm)
+        self.calm = {c.id: (_phrases(c.calm, norm), _phrases(c.not_calm, norm)) for c in self.concepts if c.calm}
 
     def find(
         self, words: Sequence[str], clause: Sequence[int], sentence: Sequence[int], asks: Sequence[bool]
@@ -206,6 +208,7 @@ class ConceptIndex:
                     words, start, end, used
                 )
                 about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
+                about = about or self._calm(words, clause, concept.id)
                 if not cue and not about:
                     break
             if cue:
@@ -225,6 +228,20 @@ class ConceptIndex:
             if old is None or (hit.urgent and not old.urgent):
                 hits[ci] = hit
         return sorted(hits.values(), key=lambda h: (not h.urgent, h.start))
+
+    def _calm(self, words: Sequence[str], clause: Sequence[int], concept: str) -> str | None:
+        """A concept's calm words anywhere in the message, not denied, and none of its not_calm words: "took my
+        tablet twice by mistake, I feel fine" asks what to do; "... and now I feel awful" is still urgent."""
+        if concept not in self.calm:
+            return None
+        calm, not_calm = self.calm[concept]
+        if any(_at(words, i, not_calm) for i in range(len(words))):
+            return None
+        for i in range(len(words)):
+            found = _at(words, i, calm)
+            if found is not None and self.negation.cue_before(words, clause, i) is None:
+                return CALM + " ".join(found)
+        return None
 
     def _about(
         self,

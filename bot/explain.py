@@ -9,6 +9,7 @@ mean to follow a conversation.
 
 from __future__ import annotations
 
+from bot.concepts import CALM
 from bot.context import ContextStore, MemoryContextStore
 from bot.router import ANSWER_BAR, UNSCOPED_BAR, Decision, Router
 
@@ -40,7 +41,12 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
     for hit in scan.hits:
         if not hit.urgent:
             label = router.concept_label(hit.concept)
-            why = f"negated by {hit.negated_by!r}" if hit.negated_by else f"not a report of it: {hit.about}"
+            if hit.negated_by:
+                why = f"negated by {hit.negated_by!r}"
+            elif hit.about and hit.about.startswith(CALM):
+                why = f"{hit.about}, with no word of feeling unwell"
+            else:
+                why = f"not a report of it: {hit.about}"
             lines.append(f"  not urgent: {label} ({why})")
     drugs = {d.id: d for d in u.drugs}
     if scan.drugs:

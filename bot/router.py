@@ -528,6 +528,8 @@ class Router:
             if signal is not None and signal.concept in self.catalog.understanding.strong
             else SIGNAL_OVERRIDE
         )
+        if signal is not None and signal.negated_by is not None:  # topics.denied_count: a plain hint, never strong
+            bar, generic = SIGNAL_OVERRIDE, False
         if signal is not None and (not confident or generic or (best is not None and best.score < bar)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
             if card is not None and (

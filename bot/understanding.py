@@ -39,6 +39,8 @@ class Concept:
     window: int
     always: bool  # questions about it ("can prednisone cause ...") are still treated as urgent
     line: int
+    calm: tuple[str, ...] = ()  # "I feel fine", "is that bad?": anywhere in the message, no emergency after all
+    not_calm: tuple[str, ...] = ()  # "awful", "drowsy": anywhere in the message, the calm words count for nothing
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 problems.append(Problem(where, line, "emergencies: each concept is a mapping (id, label, patterns)"))
                 continue
             cf = _Fields(item, where, "concept", problems)
-            cf.unknown(("id", "label", "advice", "like", "patterns", "window", "always"))
+            cf.unknown(("id", "label", "advice", "like", "patterns", "window", "always", "calm", "not_calm"))
             like = cf.text("like", required=False)
             if like and like not in seen:
                 cf.err("like", f"'like' names {like!r}, which is not a concept above this one")
@@ -173,6 +175,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     window=number(cf, "window", window, 1, 20),
                     always=always,
                     line=line,
+                    calm=tuple(w for w, _ in cf.strings("calm", required=False)),
+                    not_calm=tuple(w for w, _ in cf.strings("not_calm", required=False)),
                 )
             )
     elif raw is not None:

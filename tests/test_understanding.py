@@ -342,6 +342,38 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
     assert brain.turn(asked, "m", 0.0).reply.card == "stopping"
 
 
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("I swallowed an extra prednisone tablet after lunch by accident, I feel fine", "missed-dose"),
+        ("gave dad his steroid dose twice by mistake today, is that bad?", "missed-dose"),
+        ("I swallowed an extra prednisone tablet after lunch by accident", "urgent"),
+        ("I swallowed an extra prednisone tablet after lunch by accident and now I feel dizzy", "urgent"),
+        ("I don't feel fine, I took my pred twice by mistake", "urgent"),
+        ("my grandson swallowed two of my tablets, he seems fine", "urgent"),
+        ("took 9 of my steroid tablets by mistake but I'm fine", "urgent"),
+    ],
+)
+def test_one_extra_dose_told_calmly_gets_the_missed_dose_card_anything_more_is_urgent(
+    router: Router, text: str, card: str
+) -> None:
+    """The missed-dose card says to call a pharmacist or poison line now; the urgent card is for being unwell,
+    a child, or more than one extra dose, and for an extra dose told without saying how the person is."""
+    assert route(router, text).card == card, route(router, text).reason
+
+
+def test_the_calm_words_are_yaml(catalog_copy: Path) -> None:
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    told = "gave dad his steroid dose twice by mistake today, is that bad?"
+    assert brain.turn(told, "k", 0.0).decision.kind != "urgent"
+    write_understanding(catalog_copy, " is that bad, is it bad,", "")  # an admin takes the question off the list
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn(told, "m", 0.0).decision.kind == "urgent"
+    assert "told calmly" in explain(Router(result.catalog), "took my pred twice by mistake, I feel fine")
+
+
 def test_denied_topic_words_still_name_the_topic_and_the_list_is_yaml(catalog_copy: Path) -> None:
     """topics.denied_count: "he has never had measles" still asks about infections on steroids; taking the
     topic off the list makes the same words count for nothing again."""
