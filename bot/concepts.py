@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from bot.normalize import stem
-from bot.understanding import FEVER, NUMBER, Concept, Understanding
+from bot.understanding import FEVER, NUMBER, SEVERAL, Concept, Understanding
 
 NUMBER_WORDS = frozenset(
     stem(w)  # messages arrive stemmed: "twelve" is "twelv"
@@ -147,7 +147,7 @@ class ConceptIndex:
                 self.patterns.append(_Compiled(ci, text, len(slots), concept.window))
                 for si, slot in enumerate(slots):
                     for alt in slot:
-                        key = (alt,) if alt in (NUMBER, FEVER) else tuple(norm(alt).split())
+                        key = (alt,) if alt in (NUMBER, FEVER, SEVERAL) else tuple(norm(alt).split())
                         if key:
                             self.table.setdefault(key, []).append((pi, si))
         self.longest = max((len(k) for k in self.table), default=1)
@@ -174,6 +174,8 @@ class ConceptIndex:
             keys = [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
             if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
+                if (w.isdigit() and int(w) >= 3) or (w in NUMBER_WORDS and w != "two"):
+                    keys.append((SEVERAL,))
                 if _fever(w):
                     keys.append((FEVER,))
             for key in keys:

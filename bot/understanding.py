@@ -19,6 +19,7 @@ from bot.catalog import BROKEN, Problem, _Fields, _List, _Map, _rel, read_yaml
 from bot.language import known_language
 
 NUMBER = "<number>"
+SEVERAL = "<several>"  # a count of three or more, in digits ("8", "20") or words ("ten"); not a dose ("5mg")
 FEVER = "<fever>"  # a temperature that is a fever: 38 to 45 (Celsius) or 100.4 to 110 (Fahrenheit)
 CONDITIONS = ("lems", "als")
 

@@ -78,6 +78,12 @@ EMERGENCIES = {
     "within the hour": ["she suddenly can't lift her arms, it came on over the last hour"],
     "a rope": ["I have a rope with me and can't see the point of carrying on"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
+    # <several>: a count of three or more, told as "N of my/his ..." (not "4 hours late", not "5mg")
+    "a count of tablets": ["dad swallowed 10 of his prednisolone", "I took six of them at once"],
+    "a sudden fall": ["mum is too weak to get up off the floor"],
+    "one side gone": ["his left side won't move since breakfast"],
+    "confused with a sugar reading": ["dad is muddled and his blood sugar meter shows 2.1"],
+    "hallucinating now": ["my husband is hallucinating tonight"],
 }  # fmt: skip
 
 
@@ -113,6 +119,9 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "no chest pain at all, but can steroids be bad for the heart?",  # a denial, then a question
         "in breathless anticipation of my scan results, is pred ok with vitamin D?",  # a figure of speech
         "what is an adrenal crisis? I'm fine, just reading about steroids",  # asked about, not happening
+        "I took my prednisone 4 hours late today, does that matter?",  # a number, but no count of tablets
+        "he has had LEMS for 6 years, are his bones at risk on pred?",  # years, not tablets
+        "could prednisone make someone hallucinate?",  # asked about
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
