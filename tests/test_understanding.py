@@ -320,6 +320,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("does the dentist have to be told I'm on steroids", "adrenal"),
         ("can my dad have the flu shot while he is on prednisone", "infections"),
         ("y would they try pred in als", "als-mechanism"),
+        ("my hands have got a slight tremor since the prednisone", "side-effects"),
+        ("could the steroids be why i sweat so much at night", "side-effects"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
