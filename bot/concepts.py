@@ -291,7 +291,18 @@ class ConceptIndex:
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now)
             if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
-                return " ".join(found)
+                # "he was fine at breakfast but now he's turning blue": a turn ("but", "now") between an earlier
+                # "fine" and the symptom makes the symptom new; "couldn't breathe, but fine now" stays over
+                after = first + j + len(found)
+                turned = (
+                    "now" not in found
+                    and after <= start
+                    and any(  # "fine now" is the present: no turn
+                        _at(words, n, self.negation.breaks) or _at(words, n, self.now) for n in range(after, start)
+                    )
+                )
+                if not turned:
+                    return " ".join(found)
             # "if I ever get chest pain, who do I call?": one day, perhaps; a crisis line is never held back
             found = None if always else _at(mine, j, self.hypothetical)
             if found is not None and not start <= first + j <= end:

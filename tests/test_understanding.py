@@ -84,6 +84,9 @@ EMERGENCIES = {
     "one side gone": ["his left side won't move since breakfast"],
     "confused with a sugar reading": ["dad is muddled and his blood sugar meter shows 2.1"],
     "hallucinating now": ["my husband is hallucinating tonight"],
+    # an earlier "fine", then a turn: the symptom is new
+    "fine, then a turn": ["he was fine this morning but now his lips are blue",
+                          "he was fine yesterday and now he can't swallow at all"],
 }  # fmt: skip
 
 
@@ -122,6 +125,7 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "I took my prednisone 4 hours late today, does that matter?",  # a number, but no count of tablets
         "he has had LEMS for 6 years, are his bones at risk on pred?",  # years, not tablets
         "could prednisone make someone hallucinate?",  # asked about
+        "I couldn't catch my breath on the stairs yesterday but I'm fine now",  # over: "fine now" comes after
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
