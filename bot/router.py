@@ -107,6 +107,7 @@ class Scan:
     general: bool = False  # a question that names nobody it is about ("what are the signs of ...?")
     signals: tuple[Hit, ...] = ()  # topics the words of the asking sentence(s) point to (not negated)
     unknown_drugs: tuple[str, ...] = ()  # words unknown to the catalog that end like a drug name ("aclidinium")
+    addressed: bool = False  # talks to the bot ("can you", "your info", "cheers"): topics.about_me can answer
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Router:
     _phrases: PhraseIndex = field(init=False)  # all of the above, for one pass over a message's words
     _concepts: ConceptIndex = field(init=False)
     _signals: ConceptIndex = field(init=False)  # words that point to one topic
+    _addressed: frozenset[tuple[str, ...]] = field(init=False)  # words that talk to the bot (topics.addressed)
     _negation: Negation = field(init=False)
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
@@ -195,6 +197,7 @@ class Router:
             | frozenset(w for d in u.drugs for n in d.names for w in basic(n).split()),
         )
         put(self, "_signals", ConceptIndex(u, norm, concepts=u.topics))
+        put(self, "_addressed", frozenset(tuple(norm(p).split()) for p in u.addressed if norm(p).split()))
         put(self, "_drugs", {d.id: d for d in u.drugs})
         put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
         put(self, "_question_phrases", phrases(u.question_phrases))
@@ -361,6 +364,7 @@ class Router:
             language=language,
             general=any(asks) and not self._concepts.personal.intersection(words),
             unknown_drugs=self._unknown_drugs(unstemmed),
+            addressed=any(_has(words, i, self._addressed) for i in range(matched_to)),
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
             signals=tuple(h for h in signal_hits if sentence[h.start] in region)
             or tuple(h for h in signal_hits if h.start < matched_to),
@@ -661,6 +665,14 @@ class Router:
     ) -> bool:
         """Is the best match good enough to answer its topic? The bar rises when nothing says "ours"."""
         topic = self.catalog.cards[best.card].topic
+        if (
+            s.addressed
+            and topic in self.catalog.understanding.about_me
+            and not (s.conditions or s.drugs)
+            and best.score >= ANSWER_BAR
+            and best.score - self._runner_up(best, candidates) >= CLEAR_MARGIN
+        ):
+            return True  # "where do u get ur info": said to the bot, about the bot, and clearly that topic
         if topic in ("welcome", "smalltalk"):
             return best.score >= SMALLTALK_BAR
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
@@ -705,6 +717,11 @@ class Router:
             f"{score}, under the {ANSWER_BAR:.0f} an answer needs"
             if scoped
             else f"{score}; with nothing naming prednisone, a steroid, LEMS or ALS, an answer needs {UNSCOPED_BAR:.0f}"
+            + (
+                f" (or, said to me about me, {ANSWER_BAR:.0f} and {CLEAR_MARGIN:.0f} ahead of any other topic)"
+                if s.addressed
+                else ""
+            )
         )
         return self._fallback(cond, why, match.candidates, "long_question" if long else None)
 
@@ -814,6 +831,10 @@ def _cond(card: Card) -> str | None:
 
 def _replace(d: Decision, **changes: Any) -> Decision:
     return replace(d, **changes)
+
+
+def _has(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
+    return any(tuple(words[i : i + n]) in phrases for n in (1, 2, 3))
 
 
 def _sentences(text: str) -> list[tuple[int, str, bool]]:

@@ -389,6 +389,20 @@ def test_the_calm_words_are_yaml(catalog_copy: Path) -> None:
     assert "told calmly" in explain(Router(result.catalog), "took my pred twice by mistake, I feel fine")
 
 
+def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(catalog_copy: Path) -> None:
+    """topics.about_me / addressed: with nothing medical named an answer needs a near-verbatim match, except
+    for questions to the bot about the bot, which a clear plain match answers; a translation stays out."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert brain.turn("honestly, cheers for all of that", "a", 0.0).reply.card == "thanks"
+    assert brain.turn("where do u get ur facts", "b", 0.0).reply.card == "sources"
+    assert brain.turn("can you translate thanks into Italian", "c", 0.0).decision.kind == "fallback"
+    write_understanding(catalog_copy, "  about_me: [welcome, smalltalk, sources]", "  about_me: [welcome, smalltalk]")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn("where do u get ur facts", "d", 0.0).decision.kind == "fallback"
+
+
 def test_denied_topic_words_still_name_the_topic_and_the_list_is_yaml(catalog_copy: Path) -> None:
     """topics.denied_count: "he has never had measles" still asks about infections on steroids; taking the
     topic off the list makes the same words count for nothing again."""
