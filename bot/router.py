@@ -142,6 +142,8 @@ class Router:
     _question_words: frozenset[str] = field(init=False)
     _question_phrases: tuple[str, ...] = field(init=False)
     _names: frozenset[str] = field(init=False)  # drug and condition names, in `basic` form
+    _name_words: frozenset[str] = field(init=False)  # the same, as normalised message words
+    _english: frozenset[str] = field(init=False)  # words only English uses (questions.english)
     _ours: str = field(init=False)  # prednisone, normalised: added to a question that says only "it"
 
     def __post_init__(self) -> None:
@@ -198,6 +200,9 @@ class Router:
         )
         put(self, "_signals", ConceptIndex(u, norm, concepts=u.topics))
         put(self, "_addressed", frozenset(tuple(norm(p).split()) for p in u.addressed if norm(p).split()))
+        # the names as a message's words arrive (normalised, stemmed): "lems", "prednison", "syndrom"
+        put(self, "_name_words", frozenset(w for n in self._names for w in norm(n).split()))
+        put(self, "_english", frozenset(w for e in u.english for w in basic(e).split()))  # as typed: "wat" is Dutch
         put(self, "_drugs", {d.id: d for d in u.drugs})
         put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
         put(self, "_question_phrases", phrases(u.question_phrases))
@@ -331,12 +336,14 @@ class Router:
         topic_text = " ".join(picked)
         full = " ".join(words[:matched_to])
         language = None
-        if emergency is None and self._looks_foreign(words):
+        if emergency is None and self._looks_foreign(words) and not self._english.intersection(basic(text).split()):
             # drug and condition names say nothing of the language ("prednisone", "Lambert-Eaton")
             plain = " ".join(
                 w for w in text[:MAX_MATCH_CHARS].split() if not self._names.intersection(basic(w).split())
             )
-            language = detect(plain, tuple(n for n, _ in self.catalog.understanding.languages))
+            names = tuple(n for n, _ in self.catalog.understanding.languages)
+            # what is left can be short ("Was ist das ...?"): then the whole message, names and all, is read
+            language = detect(plain, names) or detect(text[:MAX_MATCH_CHARS], names)
         return Scan(
             text=topic_text,
             conditions=named or implied,
@@ -415,8 +422,9 @@ class Router:
         long = [w for w in words if len(w) > 2 and w.isalpha()]
         if len(long) < 2:
             return False
-        unknown = sum(w not in self.matcher.idf and w not in self.matcher.ignore for w in long)
-        return unknown * 2 >= len(long)
+        own = [w for w in long if w not in self._name_words]  # names are the same in any language
+        unknown = sum(w not in self.matcher.idf and w not in self.matcher.ignore for w in own)
+        return bool(own) and unknown * 2 >= len(own)
 
     # --- deciding ------------------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ class Understanding:
     not_inside: tuple[str, ...] = ()  # cues that negate nothing between a pattern's words ("60mg instead of 6mg")
     question_words: tuple[str, ...] = ()
     question_phrases: tuple[str, ...] = ()
+    english: tuple[str, ...] = ()  # words only English uses: a message with one is read as English
     drugs: tuple[Drug, ...] = ()
     drug_topics: tuple[str, ...] = ()  # topics about one drug: asked of another drug, never a prednisone card
     drug_endings: tuple[str, ...] = ()  # "-mab", "-statin": an unknown word ending so is taken for a drug
@@ -189,7 +190,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
     nf = _Fields(neg, where, "negation", problems)
     nf.unknown(("cues", "window", "breaks", "not_after", "not_before", "not_inside"))
     q = section("questions")
-    _Fields(q, where, "questions", problems).unknown(("words", "phrases"))
+    _Fields(q, where, "questions", problems).unknown(("words", "phrases", "english"))
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
@@ -280,6 +281,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         not_inside=words(neg, "not_inside", "negation"),
         question_words=words(q, "words", "questions"),
         question_phrases=words(q, "phrases", "questions"),
+        english=words(q, "english", "questions"),
         drugs=tuple(drugs),
         drug_topics=words(dr, "topics", "drugs"),
         drug_endings=words(dr, "endings", "drugs"),
