@@ -331,6 +331,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("y would they try pred in als", "als-mechanism"),
         ("my hands have got a slight tremor since the prednisone", "side-effects"),
         ("could the steroids be why i sweat so much at night", "side-effects"),
+        ("his neurologist ruled out steroids for his ALS, how come?", "als-evidence"),
+        ("should he be on steroids for his MND", "als-evidence"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
