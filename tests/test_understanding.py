@@ -333,6 +333,7 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("could the steroids be why i sweat so much at night", "side-effects"),
         ("his neurologist ruled out steroids for his ALS, how come?", "als-evidence"),
         ("should he be on steroids for his MND", "als-evidence"),
+        ("is lambert eaton a terminal illness", "prognosis"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
