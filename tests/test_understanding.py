@@ -126,6 +126,7 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "he has had LEMS for 6 years, are his bones at risk on pred?",  # years, not tablets
         "could prednisone make someone hallucinate?",  # asked about
         "I couldn't catch my breath on the stairs yesterday but I'm fine now",  # over: "fine now" comes after
+        "came off my steroids a fortnight ago and I'm a bit dizzy and worn out, is that normal?",  # adrenal card
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
@@ -334,6 +335,7 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("his neurologist ruled out steroids for his ALS, how come?", "als-evidence"),
         ("should he be on steroids for his MND", "als-evidence"),
         ("is lambert eaton a terminal illness", "prognosis"),
+        ("since coming off pred I feel dizzy and wiped out all day", "adrenal"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
