@@ -504,7 +504,15 @@ class Router:
                             context_used=True, reason="the other condition, topic from context")  # fmt: skip
         alone_in_context = s.out_of_scope in self._oos_alone and ctx is not None  # "cataracts?" after prednisone
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
-            return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
+            over = self._over_out_of_scope(s)
+            if over is None:
+                return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
+            card = self.catalog.variant(over.concept, named) or self.catalog.variant(over.concept, None)
+            if card is not None:  # "can I have the covid booster on pred?": prednisone's infections question
+                words = " ".join(s.full.split()[over.start : over.end + 1])
+                return self._resolve(card, named, Decision("answer", reason=(
+                    f"{s.out_of_scope!r} is outside what I cover, but the words {words!r} ask about prednisone "
+                    f"and point to {card.title!r}")))  # fmt: skip
         other = self._other_subject(s)
         if other is None and s.unknown_drugs and not any(self._drugs[d].ours for d in s.subject if d in self._drugs):
             # "is aclidinium a steroid?": a drug I know nothing of; what it does is its pharmacist's to say
@@ -622,6 +630,23 @@ class Router:
         guard_topic = self.catalog.cards[s.guard].topic
         over = self.catalog.understanding.over_guards
         hits = [h for h in s.signals if h.concept in over and h.concept != guard_topic and self._has_topic(h.concept)]
+        return hits[0] if len({h.concept for h in hits}) == 1 else None
+
+    def _over_out_of_scope(self, s: Scan) -> Hit | None:
+        """Another condition named in a question about prednisone's own topic ("covid booster on pred", "had
+        pneumonia, does pred make infections likelier?"): exactly one of topics.over_out_of_scope, with
+        prednisone or a steroid named. Never for another drug, nor for treating that condition ("can prednisone
+        treat covid?" has no such words)."""
+        if s.out_of_scope in self._oos_drugs or not any(self._drugs[d].ours for d in s.drugs if d in self._drugs):
+            return None
+        over = self.catalog.understanding.over_out_of_scope
+        own = set(self.normalize(s.out_of_scope or "").split())  # "hay fever": its "fever" is no infection word
+        words = s.full.split()
+        hits = [
+            h
+            for h in s.signals
+            if h.concept in over and self._has_topic(h.concept) and not set(words[h.start : h.end + 1]) <= own
+        ]
         return hits[0] if len({h.concept for h in hits}) == 1 else None
 
     def _has_topic(self, topic: str) -> bool:

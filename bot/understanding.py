@@ -84,6 +84,7 @@ class Understanding:
     strong: tuple[str, ...] = ()  # topics whose words beat any example scoring under STRONG_SIGNAL
     over_guards: tuple[str, ...] = ()  # topics whose words beat a fixed phrase (a guard: "stop taking")
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
+    over_out_of_scope: tuple[str, ...] = ()  # topics whose words beat another condition named beside prednisone
     about_me: tuple[str, ...] = ()  # topics about the bot itself: answered on a plain match when addressed
     addressed: tuple[str, ...] = ()  # words that talk to the bot: "you", "your", "this bot", "thanks"
     topic_names: tuple[tuple[str, int], ...] = ()  # every topic named under `topics`, with its line: for check
@@ -235,7 +236,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             )
     tp = section("topics")
     tf = _Fields(tp, where, "topics", problems)
-    lists = ("anywhere", "strong", "over_guards", "denied_count", "about_me")
+    lists = ("anywhere", "strong", "over_guards", "over_out_of_scope", "denied_count", "about_me")
     tf.unknown(("window", "signals", "addressed", *lists))
     named = [(w, ln) for key in lists for w, ln in _Fields(tp, where, "topics", problems).strings(key, required=False)]
     topic_window = number(tf, "window", 6, 1, 20)
@@ -261,6 +262,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         over_guards=words(tp, "over_guards", "topics"),
         denied_count=words(tp, "denied_count", "topics"),
         about_me=words(tp, "about_me", "topics"),
+        over_out_of_scope=words(tp, "over_out_of_scope", "topics"),
         addressed=words(tp, "addressed", "topics"),
         topic_names=tuple(named),
         concepts=tuple(concepts),

@@ -413,6 +413,21 @@ def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(ca
     assert brain.turn("where do u get ur facts", "d", 0.0).decision.kind == "fallback"
 
 
+def test_another_condition_beside_prednisone_is_prednisones_question_only_in_its_own_topic(catalog_copy: Path) -> None:
+    """topics.over_out_of_scope: a vaccine or an infection risk on prednisone is the infections card's question,
+    even with covid named; treating covid with prednisone, or "hay fever" (its "fever" is no infection), is not."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    jab = "is it safe to get my covid jab while on prednisolone"
+    assert brain.turn(jab, "a", 0.0).reply.card == "infections"
+    assert brain.turn("can prednisone cure pneumonia", "b", 0.0).decision.kind == "fallback"
+    assert brain.turn("prednisone for hay fever", "c", 0.0).decision.kind == "fallback"
+    write_understanding(catalog_copy, "  over_out_of_scope: [infections]", "  over_out_of_scope: []")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn(jab, "d", 0.0).decision.kind == "fallback"
+
+
 def test_denied_topic_words_still_name_the_topic_and_the_list_is_yaml(catalog_copy: Path) -> None:
     """topics.denied_count: "he has never had measles" still asks about infections on steroids; taking the
     topic off the list makes the same words count for nothing again."""
