@@ -336,6 +336,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("should he be on steroids for his MND", "als-evidence"),
         ("is lambert eaton a terminal illness", "prognosis"),
         ("since coming off pred I feel dizzy and wiped out all day", "adrenal"),
+        ("which signs mean I should ring the doctor tonight", "when-to-call"),
+        ("is a rash worth phoning the clinic about on pred", "when-to-call"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
@@ -404,13 +406,13 @@ def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(ca
     for questions to the bot about the bot, which a clear plain match answers; a translation stays out."""
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     assert brain.turn("honestly, cheers for all of that", "a", 0.0).reply.card == "thanks"
-    assert brain.turn("where do u get ur facts", "b", 0.0).reply.card == "sources"
     assert brain.turn("can you translate thanks into Italian", "c", 0.0).decision.kind == "fallback"
-    write_understanding(catalog_copy, "  about_me: [welcome, smalltalk, sources]", "  about_me: [welcome, smalltalk]")
+    assert brain.turn("where do you come from", "e", 0.0).decision.kind == "fallback"  # not about the facts
+    write_understanding(catalog_copy, "  about_me: [welcome, smalltalk]", "  about_me: [welcome]")
     result = load(catalog_copy)
     assert result.catalog is not None, result.problems
     brain.swap(result.catalog)
-    assert brain.turn("where do u get ur facts", "d", 0.0).decision.kind == "fallback"
+    assert brain.turn("honestly, cheers for all of that", "d", 0.0).decision.kind == "fallback"
 
 
 def test_another_condition_beside_prednisone_is_prednisones_question_only_in_its_own_topic(catalog_copy: Path) -> None:
