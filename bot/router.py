@@ -140,6 +140,7 @@ class Router:
     _negation: Negation = field(init=False)
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
+    _question_forms: frozenset[str] = field(init=False)  # the same as written, before stemming
     _question_phrases: tuple[str, ...] = field(init=False)
     _names: frozenset[str] = field(init=False)  # drug and condition names, in `basic` form
     _name_words: frozenset[str] = field(init=False)  # the same, as normalised message words
@@ -205,6 +206,7 @@ class Router:
         put(self, "_english", frozenset(w for e in u.english for w in basic(e).split()))  # as typed: "wat" is Dutch
         put(self, "_drugs", {d.id: d for d in u.drugs})
         put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
+        put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
         put(self, "_question_phrases", phrases(u.question_phrases))
         put(self, "_ours", next((norm(d.names[0]) for d in u.drugs if d.ours and d.names), norm("prednisone")))
         groups: dict[str, tuple[str, ...]] = {
@@ -236,21 +238,23 @@ class Router:
         clause: list[int] = []  # each word's clause: a negation reaches no further ("it's not ALS, it's LEMS")
         for k, (offset, piece, question) in enumerate(_sentences(text[:MAX_TEXT_CHARS])):
             ws = []
+            opens = ""  # the sentence's first word as written: "having chest pains" opens with no question word
             parts = _CLAUSE_END.split(piece)
             for n, part in enumerate(parts):
                 forms = self.normalize.words_of(part)  # before stemming: drug-like endings are read on these
                 cw = [stem(w) for w in forms]
                 ws += cw
+                opens = opens or (forms[0] if forms else "")
                 clause += [clauses] * len(cw)
                 clauses += 1
                 if offset < MAX_MATCH_CHARS:
                     unstemmed += forms
                 # a clause asks when a question word opens it, or it ends a sentence that ends with "?"
-                clause_asks.append(self._asks(cw) or (question and n == len(parts) - 1))
+                clause_asks.append(self._asks(cw, forms[0] if forms else "") or (question and n == len(parts) - 1))
             words += ws
             sentence += [k] * len(ws)
             raw.append(piece)
-            asks.append(question or self._asks(ws))
+            asks.append(question or self._asks(ws, opens))
             if offset < MAX_MATCH_CHARS:
                 matched_to = len(words)
         places = self._phrases.places(words)
@@ -411,8 +415,9 @@ class Router:
         found = self._concepts.by_id.get(concept)
         return found.label if found else concept
 
-    def _asks(self, words: list[str]) -> bool:
-        if words and words[0] in self._question_words:
+    def _asks(self, words: list[str], first: str | None = None) -> bool:
+        """`words` stemmed; `first` the first one as written, when known ("having" is no "have")."""
+        if words and words[0] in self._question_words and (first is None or first in self._question_forms):
             return True
         padded = f" {' '.join(words)} "
         return any(f" {p} " in padded for p in self._question_phrases)

@@ -87,6 +87,12 @@ EMERGENCIES = {
     # an earlier "fine", then a turn: the symptom is new
     "fine, then a turn": ["he was fine this morning but now his lips are blue",
                           "he was fine yesterday and now he can't swallow at all"],
+    "wishing not to wake": ["honestly I'd sooner fall asleep and never wake up",
+                            "everyone would manage better if I wasn't here anymore"],
+    "first aid not working": ["a bit of apple is lodged and back blows haven't shifted it"],
+    "a tongue swelling": ["his tongue feels thick and enormous all of a sudden"],
+    "mottled skin": ["his skin has gone mottled and he is very drowsy"],
+    "a question that starts like one": ["having chest pains right now and feel faint"],  # "having" is no "have?"
 }  # fmt: skip
 
 
