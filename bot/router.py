@@ -660,10 +660,13 @@ class Router:
     def _asked_about(self, s: Scan, d: Decision) -> Decision:
         """A question about a serious symptom ("can prednisone cause chest pain?"), with nothing more specific
         to answer it, gets the card on which symptoms need help now (emergencies.asked_about)."""
-        asked = self.catalog.understanding.asked_about
-        info = self.catalog.variant(asked, None) if asked else None
         about = next((h for h in s.hits if h.about and not h.negated_by), None)
-        if info is None or about is None:
+        if about is None:
+            return d
+        # the concept's own card when it names one ("took it twice by mistake, is that bad?": missed-dose)
+        asked = self._concepts.by_id[about.concept].asked_about or self.catalog.understanding.asked_about
+        info = self.catalog.variant(asked, None) if asked else None
+        if info is None:
             return d
         generic = d.kind == "fallback" and d.notice is None  # a card that answers stays
         if not generic or d.language:

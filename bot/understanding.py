@@ -42,6 +42,7 @@ class Concept:
     line: int
     calm: tuple[str, ...] = ()  # "I feel fine", "is that bad?": anywhere in the message, no emergency after all
     not_calm: tuple[str, ...] = ()  # "awful", "drowsy": anywhere in the message, the calm words count for nothing
+    asked_about: str = ""  # the topic that answers a question about it (else emergencies.asked_about)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,9 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 problems.append(Problem(where, line, "emergencies: each concept is a mapping (id, label, patterns)"))
                 continue
             cf = _Fields(item, where, "concept", problems)
-            cf.unknown(("id", "label", "advice", "like", "patterns", "window", "always", "calm", "not_calm"))
+            cf.unknown(
+                ("id", "label", "advice", "like", "patterns", "window", "always", "calm", "not_calm", "asked_about")
+            )
             like = cf.text("like", required=False)
             if like and like not in seen:
                 cf.err("like", f"'like' names {like!r}, which is not a concept above this one")
@@ -182,6 +185,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     line=line,
                     calm=tuple(w for w, _ in cf.strings("calm", required=False)),
                     not_calm=tuple(w for w, _ in cf.strings("not_calm", required=False)),
+                    asked_about=cf.text("asked_about", required=False),
                 )
             )
     elif raw is not None:
@@ -264,7 +268,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         about_me=words(tp, "about_me", "topics"),
         over_out_of_scope=words(tp, "over_out_of_scope", "topics"),
         addressed=words(tp, "addressed", "topics"),
-        topic_names=tuple(named),
+        topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),

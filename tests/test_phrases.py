@@ -30,14 +30,18 @@ def reference_scan(r: Router, text: str) -> tuple[object, ...]:
     norm = r.normalize(text[:MAX_MATCH_CHARS])
     padded = f" {norm} "
     named = frozenset(c for c in ("lems", "als") if c in set(norm.split()))
+    conditions = named or frozenset(c for c, p in r._condition_drugs if contains(padded, p))
+    in_scope = any(contains(padded, p) for p in r._in_scope)
+    alone = None if in_scope or conditions else next((p for p in r._oos_alone if contains(padded, p)), None)
     return (
         norm,
-        named or frozenset(c for c, p in r._condition_drugs if contains(padded, p)),
+        conditions,
         bool(named),
         next((c for c, p in r._guards if contains(padded, p)), None),
         next((p for p in r._oos_drugs if contains(padded, p)), None)
-        or next((p for p in r._oos_conditions if contains(padded, p)), None),
-        any(contains(padded, p) for p in r._in_scope),
+        or next((p for p in r._oos_conditions if contains(padded, p)), None)
+        or alone,
+        in_scope,
     )
 
 

@@ -92,6 +92,7 @@ EMERGENCIES = {
     "first aid not working": ["a bit of apple is lodged and back blows haven't shifted it"],
     "a tongue swelling": ["his tongue feels thick and enormous all of a sudden"],
     "mottled skin": ["his skin has gone mottled and he is very drowsy"],
+    "a racing heart with a red flag": ["my heart is racing and I feel like I might faint"],
     "a question that starts like one": ["having chest pains right now and feel faint"],  # "having" is no "have?"
 }  # fmt: skip
 
@@ -133,6 +134,7 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "could prednisone make someone hallucinate?",  # asked about
         "I couldn't catch my breath on the stairs yesterday but I'm fine now",  # over: "fine now" comes after
         "came off my steroids a fortnight ago and I'm a bit dizzy and worn out, is that normal?",  # adrenal card
+        "my heart has been racing a bit since I started pred",  # a known side effect, with no red flag
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
@@ -385,6 +387,7 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
         ("I don't feel fine, I took my pred twice by mistake", "urgent"),
         ("my grandson swallowed two of my tablets, he seems fine", "urgent"),
         ("took 9 of my steroid tablets by mistake but I'm fine", "urgent"),
+        ("swallowed two pred tablets by accident this morning, is that bad?", "missed-dose"),
     ],
 )
 def test_one_extra_dose_told_calmly_gets_the_missed_dose_card_anything_more_is_urgent(
