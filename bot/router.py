@@ -639,19 +639,18 @@ class Router:
 
     def _over_out_of_scope(self, s: Scan) -> Hit | None:
         """Another condition named in a question about prednisone's own topic ("covid booster on pred", "had
-        pneumonia, does pred make infections likelier?"): exactly one of topics.over_out_of_scope, with
-        prednisone or a steroid named. Never for another drug, nor for treating that condition ("can prednisone
-        treat covid?" has no such words)."""
+        pneumonia, does pred make infections likelier?", "I'm type 2 diabetic, will pred push my sugars up?"):
+        exactly one of topics.over_out_of_scope, with prednisone or a steroid named. Never for another drug
+        ("does metformin interact with prednisone?"), nor for treating that condition ("can prednisone treat
+        covid?" has no such words)."""
         if s.out_of_scope in self._oos_drugs or not any(self._drugs[d].ours for d in s.drugs if d in self._drugs):
             return None
         over = self.catalog.understanding.over_out_of_scope
         own = set(self.normalize(s.out_of_scope or "").split())  # "hay fever": its "fever" is no infection word
-        words = s.full.split()
-        hits = [
-            h
-            for h in s.signals
-            if h.concept in over and self._has_topic(h.concept) and not set(words[h.start : h.end + 1]) <= own
-        ]
+        words = [w if w not in own else "," for w in s.full.split()]
+        n = len(words)
+        found = self._signals.find(words, [0] * n, [0] * n, [True])
+        hits = [h for h in found if h.concept in over and h.negated_by is None and self._has_topic(h.concept)]
         return hits[0] if len({h.concept for h in hits}) == 1 else None
 
     def _has_topic(self, topic: str) -> bool:

@@ -346,6 +346,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("since coming off pred I feel dizzy and wiped out all day", "adrenal"),
         ("which signs mean I should ring the doctor tonight", "when-to-call"),
         ("is a rash worth phoning the clinic about on pred", "when-to-call"),
+        ("could years on prednisone do lasting damage to me", "side-effects"),
+        ("my son has been so buzzy and wired since starting steroids", "sleep-mood"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
@@ -432,7 +434,9 @@ def test_another_condition_beside_prednisone_is_prednisones_question_only_in_its
     assert brain.turn(jab, "a", 0.0).reply.card == "infections"
     assert brain.turn("can prednisone cure pneumonia", "b", 0.0).decision.kind == "fallback"
     assert brain.turn("prednisone for hay fever", "c", 0.0).decision.kind == "fallback"
-    write_understanding(catalog_copy, "  over_out_of_scope: [infections]", "  over_out_of_scope: []")
+    assert brain.turn("I'm type 2 diabetic, will prednisone push my sugars up?", "e", 0.0).reply.card == "blood-sugar"
+    assert brain.turn("does metformin clash with prednisone", "f", 0.0).decision.kind == "fallback"  # a drug's
+    write_understanding(catalog_copy, "  over_out_of_scope: [infections, blood-sugar]", "  over_out_of_scope: []")
     result = load(catalog_copy)
     assert result.catalog is not None, result.problems
     brain.swap(result.catalog)
