@@ -159,6 +159,7 @@ class ConceptIndex:
         self.now = _phrases(u.now, norm)
         self.asks_reach = max((len(p) for p in self.asks_whether), default=0)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
+        self.units = frozenset(w for p in _phrases(u.units, norm) for w in p)
         self.negation = Negation(u, norm)
         self.calm = {c.id: (_phrases(c.calm, norm), _phrases(c.not_calm, norm)) for c in self.concepts if c.calm}
 
@@ -174,8 +175,9 @@ class ConceptIndex:
             keys = [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
             if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
-                if (w.isdigit() and int(w) >= 3) or (w in NUMBER_WORDS and w != "two"):
-                    keys.append((SEVERAL,))
+                after = words[i + 1] if i + 1 < len(words) else ""
+                if ((w.isdigit() and int(w) >= 3) or (w in NUMBER_WORDS and w != "two")) and after not in self.units:
+                    keys.append((SEVERAL,))  # "took 8 of my tablets", not "took it 5 hours late"
                 if _fever(w):
                     keys.append((FEVER,))
             for key in keys:

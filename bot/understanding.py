@@ -66,6 +66,7 @@ class Understanding:
     asks_whether: tuple[str, ...] = ()  # "can I take", "should I double": asking whether to, not having done it
     now: tuple[str, ...] = ()  # "right now", "just": a story told by someone else that is happening now
     personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
+    units: tuple[str, ...] = ()  # "hours", "mg": after a number, it counts no tablets (no <several>)
     asked_about: str = ""  # the topic that answers questions about emergencies in general ("what are the signs?")
     negation: tuple[str, ...] = ()
     negation_window: int = 3
@@ -136,7 +137,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     em = section("emergencies")
     ef = _Fields(em, where, "emergencies", problems)
-    fields = ("window", "about", "not_now", "hypothetical", "reported", "asks_whether", "now", "personal")
+    fields = ("window", "about", "not_now", "hypothetical", "reported", "asks_whether", "now", "personal", "units")
     ef.unknown((*fields, "asked_about", "concepts"))
     window = number(ef, "window", 6, 1, 20)
     concepts: list[Concept] = []
@@ -278,6 +279,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         asks_whether=words(em, "asks_whether", "emergencies"),
         now=words(em, "now", "emergencies"),
         personal=words(em, "personal", "emergencies"),
+        units=words(em, "units", "emergencies"),
         asked_about=ef.text("asked_about", required=False),
         negation=words(neg, "cues", "negation"),
         negation_window=number(nf, "window", 3, 1, 10),

@@ -135,6 +135,7 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "I couldn't catch my breath on the stairs yesterday but I'm fine now",  # over: "fine now" comes after
         "came off my steroids a fortnight ago and I'm a bit dizzy and worn out, is that normal?",  # adrenal card
         "my heart has been racing a bit since I started pred",  # a known side effect, with no red flag
+        "took my tablet 5 hours late today, does it matter?",  # "5 hours" is no count of tablets
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
@@ -261,6 +262,8 @@ def test_a_complete_question_does_not_borrow_the_last_topic(router: Router) -> N
 
 def test_word_forms_text_speak_and_stretched_words(router: Router) -> None:
     assert route(router, "wat r the side efects of pred plz").card == "side-effects"
+    assert route(router, "shud i stp my steroids now").card == "stopping"
+    assert route(router, "how is it treated these days?", "what is ALS?").card == "als-alternatives"
     assert route(router, "hiiii").card == "welcome"
     assert router.normalize("helping progressing") == router.normalize("helps progressed")
 
