@@ -555,6 +555,16 @@ class Router:
         )
         if signal is not None and signal.negated_by is not None:  # topics.denied_count: a plain hint, never strong
             bar, generic = SIGNAL_OVERRIDE, False
+        elif (
+            signal is not None
+            and best is not None
+            and self.catalog.cards[best.card].topic == "alternatives"
+            and any(self._drugs[d].ours for d in s.subject if d in self._drugs)
+            and not any(h.concept == "alternatives" for h in s.signals)
+        ):
+            # "does prednisone slow ALS down?" asks about prednisone; "what can slow ALS down?" (the close
+            # example) asks what else: with prednisone the subject and no word of "else", the topic words decide
+            bar = 101.0
         if signal is not None and (not confident or generic or (best is not None and best.score < bar)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
             if card is not None and (
