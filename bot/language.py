@@ -11,7 +11,8 @@ from functools import cache
 
 from lingua import Language, LanguageDetectorBuilder
 
-CONFIDENCE = 0.75  # lingua's relative confidence of the top language
+CONFIDENCE = 0.6  # lingua's relative confidence of the top language (asked only when no English-only word is in the
+# message and most of its words, names left out, are unknown to the catalog)
 MIN_LETTERS = 12  # shorter texts ("u ok", "hiii") are too short to tell
 
 

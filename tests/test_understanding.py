@@ -280,6 +280,7 @@ def test_a_message_in_another_language_gets_a_note_in_english_and_in_that_langua
     # names are the same in every language: a short question around them is still read for its language
     assert route(router, "Was ist das Lambert-Eaton Syndrom genau?").language == "german"
     assert route(router, "La prednisona ayuda en el Lambert-Eaton?").language == "spanish"
+    assert route(router, "O que é a prednisona, afinal?").language == "portuguese"  # short: a lower bar, no English
     # an English word settles it, however mangled the rest ("questions.english")
     assert route(router, "wot r the side efects of pred 4 lems").card == "lems-side-effects"
 
