@@ -349,6 +349,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("should he be on steroids for his MND", "als-evidence"),
         ("is lambert eaton a terminal illness", "prognosis"),
         ("since coming off pred I feel dizzy and wiped out all day", "adrenal"),
+        ("the chemist says they can't get my pred in until next week, what should I do", "adrenal"),
+        ("should I wear a bracelet in case I collapse and can't say I'm on steroids", "adrenal"),  # "in case": one day
         ("which signs mean I should ring the doctor tonight", "when-to-call"),
         ("is a rash worth phoning the clinic about on pred", "when-to-call"),
         ("could years on prednisone do lasting damage to me", "side-effects"),
