@@ -135,6 +135,7 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "I couldn't catch my breath on the stairs yesterday but I'm fine now",  # over: "fine now" comes after
         "came off my steroids a fortnight ago and I'm a bit dizzy and worn out, is that normal?",  # adrenal card
         "my heart has been racing a bit since I started pred",  # a known side effect, with no red flag
+        "I get palpitations when I'm stressed, can pred make that worse?",  # lexicon.yaml lists them no more
         "took my tablet 5 hours late today, does it matter?",  # "5 hours" is no count of tablets
         "my wife's tablet was late today, she took it at lunch, is that ok?",  # her own tablet, late
     ],
