@@ -93,6 +93,9 @@ EMERGENCIES = {
     "a tongue swelling": ["his tongue feels thick and enormous all of a sudden"],
     "mottled skin": ["his skin has gone mottled and he is very drowsy"],
     "a racing heart with a red flag": ["my heart is racing and I feel like I might faint"],
+    "a dose never to wake from": ["how many of these would it take to never wake up"],
+    "asking for the number": ["can you give me the crisis line number please"],
+    "a typo in the pain": ["chst pain and sweating a lot"],
     "a question that starts like one": ["having chest pains right now and feel faint"],  # "having" is no "have?"
 }  # fmt: skip
 
