@@ -358,6 +358,7 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("which signs mean I should ring the doctor tonight", "when-to-call"),
         ("is a rash worth phoning the clinic about on pred", "when-to-call"),
         ("could years on prednisone do lasting damage to me", "side-effects"),
+        ("what kind of medication is prednisolone exactly?", "prednisone"),
         ("I'd like to understand how prednisone helps in Lambert-Eaton", "lems-mechanism"),
         ("will prednisone slow my motor neurone disease down", "als-evidence"),  # prednisone asked of, not "what else"
         ("my son has been so buzzy and wired since starting steroids", "sleep-mood"),
