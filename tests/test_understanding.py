@@ -96,6 +96,9 @@ EMERGENCIES = {
     "a dose never to wake from": ["how many of these would it take to never wake up"],
     "asking for the number": ["can you give me the crisis line number please"],
     "a typo in the pain": ["chst pain and sweating a lot"],
+    "limbs that stopped working": ["my arm has stopped working all of a sudden",
+                                   "his arms suddenly won't work and he can't hold his head up"],
+    "a whole pack, in German": ["Ich habe heute die ganze Schachtel Prednisolon genommen"],
     "a question that starts like one": ["having chest pains right now and feel faint"],  # "having" is no "have?"
 }  # fmt: skip
 
@@ -141,6 +144,8 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "I get palpitations when I'm stressed, can pred make that worse?",  # lexicon.yaml lists them no more
         "took my tablet 5 hours late today, does it matter?",  # "5 hours" is no count of tablets
         "my wife's tablet was late today, she took it at lunch, is that ok?",  # her own tablet, late
+        "Ich habe mein Prednison heute genommen, ist das okay?",  # German, her usual dose: the language note
+        "I swallowed my pride and let my son do the shopping, is tiredness normal on pred?",  # an idiom
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
