@@ -153,6 +153,7 @@ class ConceptIndex:
         self.longest = max((len(k) for k in self.table), default=1)
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
+        self.not_now_always = self.not_now - _phrases(u.recurring, norm)  # "sometimes I think of ending it"
         self.hypothetical = _phrases(u.hypothetical, norm)
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
@@ -291,7 +292,7 @@ class ConceptIndex:
         mine = [w for j, w in enumerate(words) if sentence[j] == k]
         first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
-            found = _at(mine, j, self.not_now)
+            found = _at(mine, j, self.not_now_always if always else self.not_now)
             if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
                 # "he was fine at breakfast but now he's turning blue": a turn ("but", "now") between an earlier
                 # "fine" and the symptom makes the symptom new; "couldn't breathe, but fine now" stays over

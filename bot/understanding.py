@@ -67,6 +67,7 @@ class Understanding:
     now: tuple[str, ...] = ()  # "right now", "just": a story told by someone else that is happening now
     personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
     units: tuple[str, ...] = ()  # "hours", "mg": after a number, it counts no tablets (no <several>)
+    recurring: tuple[str, ...] = ()  # "sometimes": comes and goes, so not now; never for `always` concepts
     asked_about: str = ""  # the topic that answers questions about emergencies in general ("what are the signs?")
     negation: tuple[str, ...] = ()
     negation_window: int = 3
@@ -137,7 +138,18 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     em = section("emergencies")
     ef = _Fields(em, where, "emergencies", problems)
-    fields = ("window", "about", "not_now", "hypothetical", "reported", "asks_whether", "now", "personal", "units")
+    fields = (
+        "window",
+        "about",
+        "not_now",
+        "hypothetical",
+        "reported",
+        "asks_whether",
+        "now",
+        "personal",
+        "units",
+        "recurring",
+    )
     ef.unknown((*fields, "asked_about", "concepts"))
     window = number(ef, "window", 6, 1, 20)
     concepts: list[Concept] = []
@@ -280,6 +292,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         now=words(em, "now", "emergencies"),
         personal=words(em, "personal", "emergencies"),
         units=words(em, "units", "emergencies"),
+        recurring=words(em, "recurring", "emergencies"),
         asked_about=ef.text("asked_about", required=False),
         negation=words(neg, "cues", "negation"),
         negation_window=number(nf, "window", 3, 1, 10),

@@ -99,6 +99,10 @@ EMERGENCIES = {
     "limbs that stopped working": ["my arm has stopped working all of a sudden",
                                    "his arms suddenly won't work and he can't hold his head up"],
     "a whole pack, in German": ["Ich habe heute die ganze Schachtel Prednisolon genommen"],
+    "a crash in mind": ["sometimes I think about steering into a wall on the motorway"],
+    "far more than prescribed": ["grandad has had far more of his tablets than he's meant to and seems odd"],
+    "cold turkey, grey": ["she quit her steroids cold turkey and has gone grey and shaky"],
+    "no sense now": ["he suddenly isn't making any sense at all"],
     "a question that starts like one": ["having chest pains right now and feel faint"],  # "having" is no "have?"
 }  # fmt: skip
 
@@ -146,6 +150,8 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "my wife's tablet was late today, she took it at lunch, is that ok?",  # her own tablet, late
         "Ich habe mein Prednison heute genommen, ist das okay?",  # German, her usual dose: the language note
         "I swallowed my pride and let my son do the shopping, is tiredness normal on pred?",  # an idiom
+        "can my GP give me a fit note while I'm on prednisone?",  # a note for work, not a seizure
+        "my breathing has got a bit worse over the past year with ALS, what can help?",  # a slow change
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
