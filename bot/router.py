@@ -136,7 +136,6 @@ class Router:
     _phrases: PhraseIndex = field(init=False)  # all of the above, for one pass over a message's words
     _concepts: ConceptIndex = field(init=False)
     _signals: ConceptIndex = field(init=False)  # words that point to one topic
-    _addressed: frozenset[tuple[str, ...]] = field(init=False)  # words that talk to the bot (topics.addressed)
     _negation: Negation = field(init=False)
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
@@ -200,7 +199,6 @@ class Router:
             | frozenset(w for d in u.drugs for n in d.names for w in basic(n).split()),
         )
         put(self, "_signals", ConceptIndex(u, norm, concepts=u.topics))
-        put(self, "_addressed", frozenset(tuple(norm(p).split()) for p in u.addressed if norm(p).split()))
         # the names as a message's words arrive (normalised, stemmed): "lems", "prednison", "syndrom"
         put(self, "_name_words", frozenset(w for n in self._names for w in norm(n).split()))
         put(self, "_english", frozenset(w for e in u.english for w in basic(e).split()))  # as typed: "wat" is Dutch
@@ -216,6 +214,7 @@ class Router:
             "oos_conditions": self._oos_conditions,
             "oos_alone": self._oos_alone,
             "in_scope": self._in_scope,
+            "addressed": phrases(u.addressed),  # words that talk to the bot (topics.addressed)
         }
         for condition, _ in self._condition_drugs:
             groups[f"drug:{condition}"] = tuple(p for c, p in self._condition_drugs if c == condition)
@@ -375,7 +374,7 @@ class Router:
             language=language,
             general=any(asks) and not self._concepts.personal.intersection(words),
             unknown_drugs=self._unknown_drugs(unstemmed),
-            addressed=any(_has(words, i, self._addressed) for i in range(matched_to)),
+            addressed=any(st < matched_to for _, st, _ in found.get("addressed", ())),
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
             signals=tuple(h for h in signal_hits if sentence[h.start] in region)
             or tuple(h for h in signal_hits if h.start < matched_to),
@@ -881,10 +880,6 @@ def _cond(card: Card) -> str | None:
 
 def _replace(d: Decision, **changes: Any) -> Decision:
     return replace(d, **changes)
-
-
-def _has(words: list[str], i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
-    return any(tuple(words[i : i + n]) in phrases for n in (1, 2, 3))
 
 
 def _sentences(text: str) -> list[tuple[int, str, bool]]:

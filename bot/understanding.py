@@ -255,7 +255,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
     tf = _Fields(tp, where, "topics", problems)
     lists = ("anywhere", "strong", "over_guards", "over_out_of_scope", "denied_count", "about_me")
     tf.unknown(("window", "signals", "addressed", *lists))
-    named = [(w, ln) for key in lists for w, ln in _Fields(tp, where, "topics", problems).strings(key, required=False)]
+    listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
+    named = [(w, ln) for key in lists for w, ln in listed[key]]
     topic_window = number(tf, "window", 6, 1, 20)
     signals: list[Concept] = []
     raw_signals = tp.get("signals")
@@ -274,12 +275,12 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         tf.err("signals", "'signals' must map a topic to its patterns")
     return Understanding(
         topics=tuple(signals),
-        anywhere=words(tp, "anywhere", "topics"),
-        strong=words(tp, "strong", "topics"),
-        over_guards=words(tp, "over_guards", "topics"),
-        denied_count=words(tp, "denied_count", "topics"),
-        about_me=words(tp, "about_me", "topics"),
-        over_out_of_scope=words(tp, "over_out_of_scope", "topics"),
+        anywhere=tuple(w for w, _ in listed["anywhere"]),
+        strong=tuple(w for w, _ in listed["strong"]),
+        over_guards=tuple(w for w, _ in listed["over_guards"]),
+        denied_count=tuple(w for w, _ in listed["denied_count"]),
+        about_me=tuple(w for w, _ in listed["about_me"]),
+        over_out_of_scope=tuple(w for w, _ in listed["over_out_of_scope"]),
         addressed=words(tp, "addressed", "topics"),
         topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
         concepts=tuple(concepts),
