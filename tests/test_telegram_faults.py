@@ -9,6 +9,7 @@ as the documented trade-off.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -231,3 +232,19 @@ async def test_a_telegram_that_never_answers_the_last_confirm_cannot_hold_up_a_s
         took = time.monotonic() - started
     assert took < 3, took
     assert messages(logs, "could not confirm the last updates")
+
+
+async def test_a_confirm_refused_at_first_on_the_way_down_is_tried_again_and_nothing_is_answered_twice(
+    tg: BotApiDouble, catalog: Catalog, tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    """A message in hand at SIGTERM is answered; Telegram refuses the confirm twice; the third try lands."""
+    async with RunningBot(tg, catalog, bot_settings(tg, tmp_path)) as bot:
+        tg.inject_slow("sendMessage", 1.0, chat_id=USER)  # the answer is on its way when the stop comes
+        tg.push_message(USER, USER, QUESTION)
+        on_its_way = (lambda: bool(tg.calls_to("sendMessage")), 5.0, "the answer to be on its way")
+        await asyncio.to_thread(tg.wait_until, *on_its_way)
+        tg.inject_server_error("getUpdates", times=2)
+        await bot.poller.stop(grace=4)
+        assert messages(logs, "confirmed the updates handled")
+    assert tg.pending_updates == []  # confirmed: a restart would not answer it again
+    assert [is_card(m, catalog, CARD) for m in tg.sent_messages(USER)] == [True]

@@ -69,19 +69,28 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = bytearray()
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = self.rfile.readline()
+                if not line:
+                    raise ConnectionResetError("body cut short")
+                size = int(line.split(b";")[0].strip() or b"0", 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     return bytes(chunks)
-                chunks += self.rfile.read(size)
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise ConnectionResetError("body cut short")
+                chunks += chunk
                 self.rfile.readline()
                 if len(chunks) > _MAX_BODY:
                     raise ValueError("body too large")
         length = int(self.headers.get("Content-Length") or 0)
         if length > _MAX_BODY:
             raise ValueError("body too large")
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client died mid-request (a killed replica): Telegram never sees it
+            raise ConnectionResetError("body cut short")
+        return body
 
     def _client_gone(self) -> bool:
         """True if the client closed its side (e.g. after its read timeout)."""
@@ -100,6 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_body()
         except ValueError:
             self._send(413, {"ok": False, "error_code": 413, "description": "Request Entity Too Large"})
+            return
+        except ConnectionResetError:
+            self.close_connection = True
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         reply = self.server.app(HttpRequest(verb, path, query, headers, body), self._client_gone)

@@ -74,6 +74,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.adapters.shared.cluster import ChatLocks, Claims, RedisMissedLog, Replica
 from bot.adapters.shared.keys import ConversationKeys, derive
@@ -147,6 +148,9 @@ def build_application(
                 per_second=settings.send_per_second,
             )
         )
+        # Two polling connections: the long poll cancelled at a stop can hold its connection a while after
+        # (httpcore frees it lazily), and the confirm on the way down must not wait for it.
+        .get_updates_request(HTTPXRequest(connection_pool_size=2))
         .concurrent_updates(ChatFirstProcessor(MAX_CONCURRENT_UPDATES))
         .context_types(ContextTypes(bot_data=Services))
         .updater(None)  # our own Poller and WebhookServer: confirm an update only after it was handled
@@ -340,7 +344,7 @@ def run(
     asyncio.run(serve(app, options))
 
 
-STOP_GRACE_SECONDS = 7.0  # finishing what is in hand at SIGTERM; with the confirm (1.5 s at most) and the
+STOP_GRACE_SECONDS = 8.5  # finishing what is in hand at SIGTERM and confirming it (see Poller.stop); with the
 # shutdown, inside Docker's default 10 s before SIGKILL
 
 
@@ -383,7 +387,7 @@ async def serve(app: App, webhook: dict[str, Any] | None = None, *, grace: float
             await source.start()
         await _until(stop, source)
         stopping = loop.time()
-        log.info("stopping: finishing the updates in hand (up to %.0f s)", grace)
+        log.info("stopping: finishing the updates in hand and confirming them (up to %.1f s)", grace)
         await source.stop(grace)
         log.info("updates in hand done in %.1f s", loop.time() - stopping)
         await app.stop()

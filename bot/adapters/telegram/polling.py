@@ -38,8 +38,8 @@ LONG_POLL_SECONDS = 10
 BUSY_INTERVAL = 0.25
 MIN_SPACING = 0.02  # between getUpdates calls while updates are in hand
 MAX_ERROR_DELAY = 30.0
-CONFIRM_ATTEMPTS = 4
-CONFIRM_SECONDS = 1.5  # all attempts together: a stop must end inside Docker's 10 s, however slow the confirm
+CONFIRM_SECONDS = 1.5  # the least a stop keeps for the confirm; it also gets whatever the updates in hand left
+CONFIRM_POOL_TIMEOUT = 0.5  # one attempt's wait for a free polling connection
 
 
 class Poller:
@@ -82,7 +82,13 @@ class Poller:
         self.task = asyncio.get_running_loop().create_task(self._run(), name="poller")
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Stop fetching, give what is in hand `grace` seconds to finish, and confirm what finished."""
+        """Stop fetching, let what is in hand finish, and confirm what finished, all within `grace` seconds.
+
+        The updates in hand get `grace` less `CONFIRM_SECONDS`; the confirm gets the rest, so a quick finish
+        leaves a slow Telegram (or a loaded machine) seconds, not a fixed sliver, to take the confirm.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
         self._stopping = True
         self._progress.set()
         task, self.task = self.task, None
@@ -92,37 +98,49 @@ class Poller:
                 await task
         pending = list(self._in_flight.values())
         if pending:
-            _, late = await asyncio.wait(pending, timeout=grace)
+            _, late = await asyncio.wait(pending, timeout=max(0.0, grace - CONFIRM_SECONDS))
             if late:
                 log.warning("%d update(s) still in hand at stop: Telegram will send them again", len(late))
                 for t in late:
                     t.cancel()
                 await asyncio.wait(late)
-        await self._confirm()
+        await self._confirm(max(CONFIRM_SECONDS, deadline - loop.time()))
 
-    async def _confirm(self) -> None:
+    async def _confirm(self, budget: float) -> None:
+        """Tell Telegram what is done, trying again until `budget` runs out; a failure only means repeats."""
         offset = self.offset
         if offset is None:
             return
-        try:
-            async with asyncio.timeout(CONFIRM_SECONDS):
-                await self._confirm_at(offset)
-        except TimeoutError:
-            log.warning("could not confirm the last updates in %.1f s: they will be answered again", CONFIRM_SECONDS)
-
-    async def _confirm_at(self, offset: int) -> None:
-        for attempt in range(CONFIRM_ATTEMPTS):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + budget
+        attempts, why = 0, "no time left"
+        while (left := deadline - loop.time()) > 0:
+            attempts += 1
             try:
-                await self.app.bot.get_updates(
-                    offset=offset, limit=1, timeout=0, allowed_updates=self.allowed_updates, pool_timeout=0.5
-                )
-                return
-            except TelegramError as exc:  # the cancelled long poll may still hold the one polling connection
-                if attempt + 1 == CONFIRM_ATTEMPTS:
-                    kind = type(exc).__name__
-                    log.warning("could not confirm the last updates (%s): they will be answered again", kind)
-                else:
-                    await asyncio.sleep(0.2 * (attempt + 1))
+                async with asyncio.timeout(left):
+                    await self.app.bot.get_updates(
+                        offset=offset,
+                        limit=1,
+                        timeout=0,
+                        allowed_updates=self.allowed_updates,
+                        pool_timeout=min(CONFIRM_POOL_TIMEOUT, left),
+                    )
+            except TimeoutError:
+                why = "no answer in time"
+                break
+            except TelegramError as exc:
+                why = type(exc).__name__
+                await asyncio.sleep(min(0.1 * attempts, max(0.0, deadline - loop.time())))
+                continue
+            log.info("confirmed the updates handled, in %.1f s (attempt %d)", loop.time() - started, attempts)
+            return
+        log.warning(
+            "could not confirm the last updates in %.1f s (%d attempt(s), %s): they will be answered again",
+            loop.time() - started,
+            attempts,
+            why,
+        )
 
     async def _run(self) -> None:
         errors = 0

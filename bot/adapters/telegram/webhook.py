@@ -245,7 +245,8 @@ class WebhookServer:
             self._server.stop()  # no new connections
         pending = list(self.handled.in_hand)
         if pending:
-            _, late = await asyncio.wait(pending, timeout=grace)
+            # a second of `grace` kept for closing connections and handing claims back
+            _, late = await asyncio.wait(pending, timeout=max(0.0, grace - 1.0))
             if late:
                 log.warning("%d update(s) still in hand at stop: Telegram will send them again", len(late))
         if self.claims is not None:
