@@ -91,6 +91,7 @@ def lint(catalog: Catalog) -> list[Problem]:
     exs = examples(catalog, router)
     problems = [*render_length(catalog), *reading_grade(catalog), *few_examples(catalog), *unreachable(catalog)]
     problems += unknown_topics(catalog)
+    problems += unknown_statements(catalog)
     same = pairs(catalog, exs, exact=True)
     in_same = {e.key for pair in same for e in pair}
     alike_words = [pair for pair in pairs(catalog, exs, exact=False) if pair[0].key not in in_same]
@@ -247,6 +248,16 @@ def unknown_topics(catalog: Catalog) -> list[Problem]:
         )
         for name, line in u.topic_names
         if name not in known
+    ]
+
+
+def unknown_statements(catalog: Catalog) -> list[Problem]:
+    """A card under `topics.statements` that does not exist: a typo that would leave it answering questions."""
+    u = catalog.understanding
+    return [
+        Problem(u.file, line, f"topics statements: {name!r} is not a card", hint="use a card id from content/")
+        for name, line in u.statement_lines
+        if name not in catalog.cards
     ]
 
 

@@ -139,6 +139,9 @@ class Router:
     _negation: Negation = field(init=False)
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
+    _statements: frozenset[str] = field(init=False)
+    _refers: frozenset[str] = field(init=False)  # words that stand for a drug already meant ("does it help?")
+    _our_names: frozenset[str] = field(init=False)  # prednisone's names, as normalised words
     _question_forms: frozenset[str] = field(init=False)  # the same as written, before stemming
     _question_phrases: tuple[str, ...] = field(init=False)
     _names: frozenset[str] = field(init=False)  # drug and condition names, in `basic` form
@@ -204,6 +207,9 @@ class Router:
         put(self, "_english", frozenset(w for e in u.english for w in basic(e).split()))  # as typed: "wat" is Dutch
         put(self, "_drugs", {d.id: d for d in u.drugs})
         put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
+        put(self, "_statements", frozenset(u.statements))
+        put(self, "_our_names", frozenset(norm(n) for d in u.drugs if d.ours for n in d.names))
+        put(self, "_refers", frozenset(norm(w) for w in u.drug_refers))
         put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
         put(self, "_question_phrases", phrases(u.question_phrases))
         put(self, "_ours", next((norm(d.names[0]) for d in u.drugs if d.ours and d.names), norm("prednisone")))
@@ -537,6 +543,8 @@ class Router:
         # a drug used for one condition sets it, but does not stand in for naming it ("tell me about tofersen")
         known = len(s.conditions) if s.named else int(not s.conditions and cond is not None)
         match = self._rerank(self.matcher.match(s.text, conditions=known), s.text)
+        if self._statements and self._asks(s.text.split()):  # "what can you help with?" is no thanks
+            match = Match(tuple(c for c in match.candidates if c.card not in self._statements))
         best = match.best
         greeting = None
         if best is not None and (s.conditions or s.in_scope) and self._small_talk(best):
@@ -605,6 +613,17 @@ class Router:
         ):
             # "what about ALS?" after a side-effects answer: the topic carries over, the condition switches
             card = self.catalog.variant(ctx.topic, named) or card
+        elif (
+            named
+            and ctx is None
+            and card.topic == "evidence"
+            and not (s.drugs or s.unknown_drugs)
+            and not set(s.text.split()) & self._refers
+            and self._names_ours(best.example)
+        ):
+            # "is there a cure for ALS?" matched "can prednisone cure ALS?": no drug named or referred to, so it
+            # asks what treats the condition, not whether prednisone does
+            card = self.catalog.variant("alternatives", named) or card
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
             card = self.catalog.variant("alternatives", named) or card
@@ -700,6 +719,9 @@ class Router:
                 return Decision("answer", card=card.id, topic=card.topic, condition=drug.condition,
                                 notice=note, drug=drug.label, reason=why)  # fmt: skip
         return replace(self._fallback(drug.condition, why), drug=drug.label)
+
+    def _names_ours(self, example: str) -> bool:
+        return not self._our_names.isdisjoint(example.split())
 
     def _follow_up_form(self, text: str) -> bool:
         """ "and for LEMS?", "what about ALS": a message that needs the last topic to mean anything."""

@@ -81,6 +81,7 @@ class Understanding:
     drugs: tuple[Drug, ...] = ()
     drug_topics: tuple[str, ...] = ()  # topics about one drug: asked of another drug, never a prednisone card
     drug_endings: tuple[str, ...] = ()  # "-mab", "-statin": an unknown word ending so is taken for a drug
+    drug_refers: tuple[str, ...] = ()  # "it", "the tablets", "the studies": a drug meant without its name
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
     topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
     anywhere: tuple[str, ...] = ()  # topics whose words count even when the message names no drug or condition
@@ -89,6 +90,8 @@ class Understanding:
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
     over_out_of_scope: tuple[str, ...] = ()  # topics whose words beat another condition named beside prednisone
     about_me: tuple[str, ...] = ()  # topics about the bot itself: answered on a plain match when addressed
+    statements: tuple[str, ...] = ()  # cards that answer something said ("thanks"), never a question
+    statement_lines: tuple[tuple[str, int], ...] = ()  # each with its line: for check
     addressed: tuple[str, ...] = ()  # words that talk to the bot: "you", "your", "this bot", "thanks"
     topic_names: tuple[tuple[str, int], ...] = ()  # every topic named under `topics`, with its line: for check
     file: str = ""
@@ -212,7 +215,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
-    df.unknown(("topics", "known", "endings"))
+    df.unknown(("topics", "known", "endings", "refer"))
     drugs: list[Drug] = []
     known = dr.get("known")
     if isinstance(known, _Map):
@@ -254,7 +257,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
     tp = section("topics")
     tf = _Fields(tp, where, "topics", problems)
     lists = ("anywhere", "strong", "over_guards", "over_out_of_scope", "denied_count", "about_me")
-    tf.unknown(("window", "signals", "addressed", *lists))
+    tf.unknown(("window", "signals", "addressed", "statements", *lists))
+    statements = tf.strings("statements", required=False)
     listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
     named = [(w, ln) for key in lists for w, ln in listed[key]]
     topic_window = number(tf, "window", 6, 1, 20)
@@ -280,6 +284,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         over_guards=tuple(w for w, _ in listed["over_guards"]),
         denied_count=tuple(w for w, _ in listed["denied_count"]),
         about_me=tuple(w for w, _ in listed["about_me"]),
+        statements=tuple(w for w, _ in statements),
+        statement_lines=tuple(statements),
         over_out_of_scope=tuple(w for w, _ in listed["over_out_of_scope"]),
         addressed=words(tp, "addressed", "topics"),
         topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
@@ -307,6 +313,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         drugs=tuple(drugs),
         drug_topics=words(dr, "topics", "drugs"),
         drug_endings=words(dr, "endings", "drugs"),
+        drug_refers=words(dr, "refer", "drugs"),
         languages=languages,
         file=where,
     )

@@ -451,6 +451,43 @@ def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(ca
     assert brain.turn("honestly, cheers for all of that", "d", 0.0).decision.kind == "fallback"
 
 
+def test_a_question_to_the_bot_never_gets_the_reply_to_thanks(catalog_copy: Path) -> None:
+    """topics.statements: "how could you help me" shares "help" with "that helped", but asks; thanks still do."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert brain.turn("how could you help me", "a", 0.0).reply.card == "welcome"
+    assert brain.turn("which things can you help with", "b", 0.0).reply.card == "welcome"
+    assert brain.turn("thanks, that helped a lot", "c", 0.0).reply.card == "thanks"
+    write_understanding(catalog_copy, "  statements: [thanks]", "  statements: []")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn("how could you help me", "d", 0.0).reply.card == "thanks"
+
+
+def test_a_cure_asked_for_with_no_drug_meant_is_the_question_of_what_treats_the_condition(catalog_copy: Path) -> None:
+    """drugs.refer: "is there any cure for LEMS" names no drug, so it asks what treats LEMS (its closest example
+    is about prednisone); with prednisone named, or meant ("it", "the research"), it stays prednisone's evidence."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert brain.turn("is there any cure for LEMS", "a", 0.0).reply.card == "lems-alternatives"
+    assert brain.turn("anything that can cure ALS?", "b", 0.0).reply.card == "als-alternatives"
+    assert brain.turn("can prednisone cure LEMS", "c", 0.0).reply.card == "lems-evidence"
+    assert brain.turn("does it cure ALS", "d", 0.0).reply.card == "als-evidence"
+    assert brain.turn("what did the research find in ALS", "e", 0.0).reply.card == "als-evidence"
+    write_understanding(catalog_copy, " study, studies, research,", " study, studies,")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn("what did the research find in ALS", "f", 0.0).reply.card == "als-alternatives"
+
+
+def test_check_reports_a_statement_card_that_does_not_exist(catalog_copy: Path) -> None:
+    write_understanding(catalog_copy, "  statements: [thanks]", "  statements: [thankss]")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 1
+    wanted = r"intents/understanding\.yaml:\d+: error: topics statements: 'thankss' is not a card"
+    assert re.search(wanted, out.getvalue())
+
+
 def test_another_condition_beside_prednisone_is_prednisones_question_only_in_its_own_topic(catalog_copy: Path) -> None:
     """topics.over_out_of_scope: a vaccine or an infection risk on prednisone is the infections card's question,
     even with covid named; treating covid with prednisone, or "hay fever" (its "fever" is no infection), is not."""
