@@ -72,7 +72,7 @@ class Negation:
 
     def __init__(self, u: Understanding, norm: Callable[[str], str]) -> None:
         self.cues = _phrases(u.negation, norm)
-        self.inside = self.cues - _phrases(u.not_inside, norm)
+        self.inside = _without(self.cues, _phrases(u.not_inside, norm))
         self.breaks = _phrases(u.negation_breaks, norm)
         self.not_after = frozenset(t for p in _phrases(u.not_negation, norm) for t in p[:1])
         self.not_before = frozenset(t for p in _phrases(u.not_before, norm) for t in p[-1:])
@@ -153,8 +153,10 @@ class ConceptIndex:
         self.longest = max((len(k) for k in self.table), default=1)
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
-        self.not_now_always = self.not_now - _phrases(u.recurring, norm)  # "sometimes I think of ending it"
+        self.not_now_always = _without(self.not_now, _phrases(u.recurring, norm))  # "sometimes I think of ending it"
         self.hypothetical = _phrases(u.hypothetical, norm)
+        self.figurative = _phrases(u.figurative, norm)
+        self.figure_reach = max((len(p) for p in self.figurative), default=0)
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
         self.now = _phrases(u.now, norm)
@@ -264,6 +266,11 @@ class ConceptIndex:
         urgent is still no emergency when it is over ("years ago, well for a long time"); a hypothetical one
         ("if I ever ...") is one: its advice is what the asker needs."""
         k = sentence[start]
+        # "the bill nearly gave me a heart attack": the whole match inside a figure of speech
+        for i in range(max(0, start - self.figure_reach), start + 1):
+            figure = _at(words, i, self.figurative)
+            if figure is not None and i + len(figure) > end:
+                return " ".join(figure)
         # "can I take all my tablets at once?", "if I forget one, should I take an extra one?": asking whether
         # to, when the asking words are inside the match or right before it ("should I take him to A&E, he
         # took 20 tablets" is still a report)
@@ -359,13 +366,28 @@ def _place(slots: list[list[tuple[int, int]]], window: int) -> list[tuple[int, i
     return sorted(found.values(), key=lambda f: (f[1] - f[0], f[0]))
 
 
-def _phrases(texts: Sequence[str], norm: Callable[[str], str]) -> frozenset[tuple[str, ...]]:
-    return frozenset(t for t in (tuple(norm(x).split()) for x in texts) if t)
+class Phrases(frozenset[tuple[str, ...]]):
+    """Phrases as word tuples, with the lengths they come in: `_at` tries only those, longest first."""
+
+    lengths: tuple[int, ...]
 
 
-def _at(words: Sequence[str], i: int, phrases: frozenset[tuple[str, ...]]) -> tuple[str, ...] | None:
-    """The longest of `phrases` that starts at word `i`."""
-    for n in (4, 3, 2, 1):
+def _phrases(texts: Sequence[str], norm: Callable[[str], str]) -> Phrases:
+    return _with_lengths(Phrases(t for t in (tuple(norm(x).split()) for x in texts) if t))
+
+
+def _with_lengths(found: Phrases) -> Phrases:
+    found.lengths = tuple(sorted({len(p) for p in found}, reverse=True))
+    return found
+
+
+def _without(phrases: Phrases, other: Phrases) -> Phrases:
+    return _with_lengths(Phrases(phrases - other))
+
+
+def _at(words: Sequence[str], i: int, phrases: Phrases) -> tuple[str, ...] | None:
+    """The longest of `phrases` that starts at word `i` (any length: "over the last couple of months")."""
+    for n in phrases.lengths:
         key = tuple(words[i : i + n])
         if len(key) == n and key in phrases:
             return key

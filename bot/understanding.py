@@ -62,6 +62,7 @@ class Understanding:
     about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
     not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
+    figurative: tuple[str, ...] = ()  # "the bill gave me a heart attack": a figure of speech, no symptom
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     asks_whether: tuple[str, ...] = ()  # "can I take", "should I double": asking whether to, not having done it
     now: tuple[str, ...] = ()  # "right now", "just": a story told by someone else that is happening now
@@ -146,6 +147,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "about",
         "not_now",
         "hypothetical",
+        "figurative",
         "reported",
         "asks_whether",
         "now",
@@ -294,6 +296,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         about=words(em, "about", "emergencies"),
         not_now=words(em, "not_now", "emergencies"),
         hypothetical=words(em, "hypothetical", "emergencies"),
+        figurative=words(em, "figurative", "emergencies"),
         reported=words(em, "reported", "emergencies"),
         asks_whether=words(em, "asks_whether", "emergencies"),
         now=words(em, "now", "emergencies"),

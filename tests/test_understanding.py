@@ -480,6 +480,21 @@ def test_a_cure_asked_for_with_no_drug_meant_is_the_question_of_what_treats_the_
     assert brain.turn("what did the research find in ALS", "f", 0.0).reply.card == "als-alternatives"
 
 
+def test_a_figure_of_speech_is_no_emergency_and_the_real_thing_still_is(catalog_copy: Path) -> None:
+    """emergencies.figurative, phrases of five words included: only a match wholly inside the figure is calmed."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    bill = "the pharmacy bill nearly gave me a heart attack"
+    assert brain.turn(bill, "a", 0.0).decision.kind != "urgent"
+    assert brain.turn("we choked with laughter at the clinic, what is LEMS", "b", 0.0).reply.card == "lems"
+    assert brain.turn("I think my dad is having a heart attack", "c", 0.0).decision.kind == "urgent"
+    assert brain.turn("he choked on his food and can't breathe", "d", 0.0).decision.kind == "urgent"
+    write_understanding(catalog_copy, "    - gave me a heart attack\n", "")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn(bill, "e", 0.0).decision.kind == "urgent"
+
+
 def test_check_reports_a_statement_card_that_does_not_exist(catalog_copy: Path) -> None:
     write_understanding(catalog_copy, "  statements: [thanks]", "  statements: [thankss]")
     out = io.StringIO()
@@ -532,6 +547,8 @@ def test_check_reports_a_topic_no_card_has_with_file_and_line(catalog_copy: Path
         ("if i ever feel suicidal who do i call", True),  # a crisis line is never held back
         ("my husband nearly passed out and his stools are black", True),  # "nearly" is no recovery
         ("he has gone floppy and won't wake up", True),
+        ("her face went lopsided and she can't talk, it came on ten minutes ago", True),  # FAST, sudden
+        ("ALS has slowed his speech, we saw the neuro an hour ago: does prednisone help?", False),  # no change now
     ],
 )
 def test_what_may_happen_one_day_is_no_emergency_but_a_near_collapse_is(
