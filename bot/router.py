@@ -107,6 +107,7 @@ class Scan:
     general: bool = False  # a question that names nobody it is about ("what are the signs of ...?")
     signals: tuple[Hit, ...] = ()  # topics the words of the asking sentence(s) point to (not negated)
     unknown_drugs: tuple[str, ...] = ()  # words unknown to the catalog that end like a drug name ("aclidinium")
+    by_class: bool = False  # prednisone named only by its kind ("is aclidinium a steroid?"), never by name
     addressed: bool = False  # talks to the bot ("can you", "your info", "cheers"): topics.about_me can answer
 
 
@@ -140,6 +141,7 @@ class Router:
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
     _statements: frozenset[str] = field(init=False)
+    _class_words: frozenset[str] = field(init=False)  # names that say only what kind of drug: "steroid"
     _refers: frozenset[str] = field(init=False)  # words that stand for a drug already meant ("does it help?")
     _our_names: frozenset[str] = field(init=False)  # prednisone's names, as normalised words
     _question_forms: frozenset[str] = field(init=False)  # the same as written, before stemming
@@ -210,6 +212,7 @@ class Router:
         put(self, "_statements", frozenset(u.statements))
         put(self, "_our_names", frozenset(norm(n) for d in u.drugs if d.ours for n in d.names))
         put(self, "_refers", frozenset(norm(w) for w in u.drug_refers))
+        put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
         put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
         put(self, "_question_phrases", phrases(u.question_phrases))
         put(self, "_ours", next((norm(d.names[0]) for d in u.drugs if d.ours and d.names), norm("prednisone")))
@@ -380,6 +383,11 @@ class Router:
             language=language,
             general=any(asks) and not self._concepts.personal.intersection(words),
             unknown_drugs=self._unknown_drugs(unstemmed),
+            by_class=all(
+                " ".join(words[st : st + n]) in self._class_words
+                for g, _, st, n in places
+                if g.startswith("name:") and g[5:] in self._drugs and self._drugs[g[5:]].ours
+            ),
             addressed=any(st < matched_to for _, st, _ in found.get("addressed", ())),
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
             signals=tuple(h for h in signal_hits if sentence[h.start] in region)
@@ -524,7 +532,8 @@ class Router:
                     f"{s.out_of_scope!r} is outside what I cover, but the words {words!r} ask about prednisone "
                     f"and point to {card.title!r}")))  # fmt: skip
         other = self._other_subject(s)
-        if other is None and s.unknown_drugs and not any(self._drugs[d].ours for d in s.subject if d in self._drugs):
+        ours = any(self._drugs[d].ours for d in s.subject if d in self._drugs)
+        if other is None and s.unknown_drugs and (not ours or s.by_class):
             # "is aclidinium a steroid?": a drug I know nothing of; what it does is its pharmacist's to say
             return self._fallback(named, f"about {s.unknown_drugs[0]!r}, a medicine I do not cover")
         cond = named if s.conditions else (ctx.condition if ctx else None)

@@ -82,6 +82,7 @@ class Understanding:
     drugs: tuple[Drug, ...] = ()
     drug_topics: tuple[str, ...] = ()  # topics about one drug: asked of another drug, never a prednisone card
     drug_endings: tuple[str, ...] = ()  # "-mab", "-statin": an unknown word ending so is taken for a drug
+    drug_class_words: tuple[str, ...] = ()  # "steroid": our drug's kind, not its name
     drug_refers: tuple[str, ...] = ()  # "it", "the tablets", "the studies": a drug meant without its name
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
     topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
@@ -217,7 +218,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
-    df.unknown(("topics", "known", "endings", "refer"))
+    df.unknown(("topics", "known", "endings", "refer", "class_words"))
     drugs: list[Drug] = []
     known = dr.get("known")
     if isinstance(known, _Map):
@@ -317,6 +318,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         drug_topics=words(dr, "topics", "drugs"),
         drug_endings=words(dr, "endings", "drugs"),
         drug_refers=words(dr, "refer", "drugs"),
+        drug_class_words=words(dr, "class_words", "drugs"),
         languages=languages,
         file=where,
     )

@@ -495,6 +495,28 @@ def test_a_figure_of_speech_is_no_emergency_and_the_real_thing_still_is(catalog_
     assert brain.turn(bill, "e", 0.0).decision.kind == "urgent"
 
 
+def test_a_drug_i_do_not_know_asked_about_as_a_steroid_is_that_drugs_question(catalog_copy: Path) -> None:
+    """drugs.class_words: "is aclidinium a corticosteroid?" names no prednisone, only its kind: the question is
+    about aclidinium, which the bot does not cover, so a pharmacist answers it, not the eyes card."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    asked = "is aclidinium a corticosteroid, I need eye surgery soon"
+    assert brain.turn(asked, "a", 0.0).decision.kind == "fallback"
+    assert brain.turn("my steroids and eye surgery, anything to know?", "b", 0.0).reply.card == "eyes"
+    listed = "class_words: [steroid, steroids, corticosteroid, corticosteroids, glucocorticoid, glucocorticoids]"
+    write_understanding(catalog_copy, listed, "class_words: []")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    assert brain.turn(asked, "c", 0.0).reply.card == "eyes"
+
+
+def test_a_dosage_in_passing_is_no_question_about_the_dose(catalog: Catalog) -> None:
+    """lexicon guards: "once the dosage comes down" tells when; "what dosage" asks."""
+    brain = Brain(catalog)
+    assert brain.turn("will the hunger ease once the dosage comes down?", "a", 0.0).reply.card == "side-effects"
+    assert brain.turn("what is the usual dosage of prednisone", "b", 0.0).reply.card == "dosing"
+
+
 def test_check_reports_a_statement_card_that_does_not_exist(catalog_copy: Path) -> None:
     write_understanding(catalog_copy, "  statements: [thanks]", "  statements: [thankss]")
     out = io.StringIO()
