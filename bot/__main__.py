@@ -260,6 +260,12 @@ def cmd_eval_scope(brain: Brain, path: Path, out: TextIO) -> int:
         f"({100 * scope.share:.2f}%)",
         file=out,
     )
+    mid = evaluate.run_out_of_scope(brain.router, requests, after=evaluate.MID_CONVERSATION)
+    print(
+        f"the same, each asked after {evaluate.MID_CONVERSATION!r} in the same chat: {len(mid.answered)}/{mid.total} "
+        f"({100 * mid.share:.2f}%)",
+        file=out,
+    )
     return 0
 
 

@@ -257,12 +257,20 @@ def parse_requests(data: Any) -> list[tuple[str, str]]:
     return [(t, i) for rows in data.values() for t, i in rows if i not in SMALL_TALK_INTENTS]
 
 
-def run_out_of_scope(router: Router, requests: Iterable[tuple[str, str]]) -> ScopeReport:
+MID_CONVERSATION = "does prednisone help LEMS?"  # asked first, for the out-of-scope figure mid-conversation
+
+
+def run_out_of_scope(router: Router, requests: Iterable[tuple[str, str]], after: str | None = None) -> ScopeReport:
+    """`after`: asked first in the same chat, so each request comes mid-conversation (where the last answer's
+    condition and topic could make an unrelated request look like a follow-up)."""
     answered = []
     total = 0
     for text, label in requests:
         total += 1
-        d = router.route(text, "oos", MemoryContextStore(), 0.0)
+        store = MemoryContextStore()
+        if after is not None:
+            router.route(after, "oos", store, 0.0)
+        d = router.route(text, "oos", store, 1.0)
         if d.kind == "answer" and d.card and router.catalog.cards[d.card].is_content:
             answered.append((text, label, d.card))
     return ScopeReport(total, tuple(answered))

@@ -67,9 +67,11 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
     else:
         lines.append("  condition:  none named")
     if ctx is not None:
-        used = "used" if decision.context_used else "not used"
+        used = "used here" if decision.context_used else "not used here"
+        if router.stands_alone(scan):
+            used = "not used: the message names nothing I cover and does not follow on, so I read it on its own"
         topic = cards[ctx.card].title if ctx.card and ctx.card in cards else (ctx.topic or "-")
-        lines.append(f"  before:     the last answer was {topic!r} ({used} here)")
+        lines.append(f"  before:     the last answer was {topic!r} ({used})")
     if scan.guard:
         lines.append(f"  fixed phrase: the message has words listed for {cards[scan.guard].title!r}")
     if scan.out_of_scope:

@@ -141,6 +141,7 @@ class Router:
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
     _statements: frozenset[str] = field(init=False)
+    _back: frozenset[str] = field(init=False)  # words that point back in a conversation: "it", "that", "she"
     _class_words: frozenset[str] = field(init=False)  # names that say only what kind of drug: "steroid"
     _refers: frozenset[str] = field(init=False)  # words that stand for a drug already meant ("does it help?")
     _our_names: frozenset[str] = field(init=False)  # prednisone's names, as normalised words
@@ -213,6 +214,7 @@ class Router:
         put(self, "_our_names", frozenset(norm(n) for d in u.drugs if d.ours for n in d.names))
         put(self, "_refers", frozenset(norm(w) for w in u.drug_refers))
         put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
+        put(self, "_back", frozenset(norm(w) for w in u.back))
         put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
         put(self, "_question_phrases", phrases(u.question_phrases))
         put(self, "_ours", next((norm(d.names[0]) for d in u.drugs if d.ours and d.names), norm("prednisone")))
@@ -478,12 +480,30 @@ class Router:
             )
             return Routed(urgent, None)
         ctx = ctx if ctx is not None and ctx.fresh(now) else None
+        kept = ctx
+        if ctx is not None and self.stands_alone(s):
+            ctx = None  # "can you recommend a pasta recipe?" mid-conversation is no follow-up
         decision = self._decide(s, ctx)
         if s.in_scope or s.conditions or ctx is not None:  # "the high temperature tomorrow" is weather
             decision = self._asked_about(s, decision)
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
-        return Routed(decision, self._remember(decision, now, ctx))
+        return Routed(decision, self._remember(decision, now, kept))
+
+    def stands_alone(self, s: Scan) -> bool:
+        """A message that names nothing of ours, has a word no example knows, and points back to nothing
+        ("it", "that", "she") is a question of its own: the conversation so far does not make it ours."""
+        if s.in_scope or s.conditions or s.drugs or s.unknown_drugs:
+            return False
+        words = s.text.split()
+        if self._follow_up_form(s.text) or not self._back.isdisjoint(words):
+            return False
+        if s.signals:  # a topic's own words: "and the shingles jab?"
+            return False
+        if any(w not in self.matcher.idf for w in self.matcher.content(s.text)):
+            return True
+        alone = self.matcher.match(s.text).best  # without the condition the conversation would lend it
+        return alone is None or alone.score < ANSWER_BAR
 
     def pressed(self, card_id: str, now: float) -> Routed:
         """A button press: that card, or a short note when the catalog no longer has it."""

@@ -82,6 +82,7 @@ class Understanding:
     drugs: tuple[Drug, ...] = ()
     drug_topics: tuple[str, ...] = ()  # topics about one drug: asked of another drug, never a prednisone card
     drug_endings: tuple[str, ...] = ()  # "-mab", "-statin": an unknown word ending so is taken for a drug
+    back: tuple[str, ...] = ()  # "it", "that", "she": words that point back in a conversation
     drug_class_words: tuple[str, ...] = ()  # "steroid": our drug's kind, not its name
     drug_refers: tuple[str, ...] = ()  # "it", "the tablets", "the studies": a drug meant without its name
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
@@ -214,7 +215,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
     nf = _Fields(neg, where, "negation", problems)
     nf.unknown(("cues", "window", "breaks", "not_after", "not_before", "not_inside"))
     q = section("questions")
-    _Fields(q, where, "questions", problems).unknown(("words", "phrases", "english"))
+    _Fields(q, where, "questions", problems).unknown(("words", "phrases", "english", "back"))
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
@@ -314,6 +315,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         question_words=words(q, "words", "questions"),
         question_phrases=words(q, "phrases", "questions"),
         english=words(q, "english", "questions"),
+        back=words(q, "back", "questions"),
         drugs=tuple(drugs),
         drug_topics=words(dr, "topics", "drugs"),
         drug_endings=words(dr, "endings", "drugs"),

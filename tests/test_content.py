@@ -104,6 +104,15 @@ def test_out_of_scope_requests_get_the_fallback(router: Router) -> None:
     assert report.share <= 0.01, report.answered[:10]
 
 
+@pytest.mark.skipif(not CLINC.exists(), reason="the CLINC150 tuning splits (../shared/data) are not here")
+def test_out_of_scope_requests_mid_conversation_rarely_borrow_its_topic(router: Router) -> None:
+    """After a LEMS answer, "help me move my money" is no follow-up: 18% got a LEMS card before the conversation
+    was kept for messages that follow on from it (7% now: the ones with "it", "how much" ... still borrow)."""
+    requests = evaluate.parse_requests(json.loads(CLINC.read_text(encoding="utf-8")))
+    report = evaluate.run_out_of_scope(router, requests, after=evaluate.MID_CONVERSATION)
+    assert report.share <= 0.08, report.answered[:10]
+
+
 def test_dockerfile_copies_and_runs_what_exists() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     for line in dockerfile.splitlines():

@@ -203,3 +203,25 @@ def test_the_other_one_switches_to_the_other_condition(catalog: Catalog) -> None
     assert brain.reply("same question for the other condition", "k", 1.0).card == "lems-evidence"
     assert brain.reply("side effects in LEMS", "j", 0.0).card == "lems-side-effects"
     assert brain.reply("what about the other side effects", "j", 1.0).card != "als-side-effects"
+
+
+@pytest.mark.parametrize(
+    ("earlier", "text", "card"),
+    [
+        ("does prednisone help LEMS", "can you recommend a good pasta recipe", None),  # a question of its own
+        ("does prednisone help LEMS", "how do I get my car fixed", None),
+        ("does prednisone help LEMS", "will it make me put on weight?", "lems-side-effects"),  # "it": prednisone
+        ("does prednisone help LEMS", "what if I forget one?", "missed-dose"),  # "one": a dose
+        ("side effects of prednisone in LEMS", "and for ALS?", "als-side-effects"),  # starts as a follow-up
+        ("what is LEMS", "what are the treatments", "lems-alternatives"),  # matches an example on its own
+    ],
+)
+def test_only_a_message_that_follows_on_borrows_the_conversation(
+    router: Router, earlier: str, text: str, card: str | None
+) -> None:
+    """questions.back: mid-conversation, a message naming nothing of ours is read on its own unless it points
+    back, starts like a follow-up, holds a topic's words or matches an example by itself."""
+    decision = ask(router, earlier, text)
+    assert decision.card == card, decision
+    if card is None:
+        assert decision.kind == "fallback"

@@ -517,6 +517,20 @@ def test_a_dosage_in_passing_is_no_question_about_the_dose(catalog: Catalog) -> 
     assert brain.turn("what is the usual dosage of prednisone", "b", 0.0).reply.card == "dosing"
 
 
+def test_the_words_that_point_back_decide_whether_a_message_borrows_the_conversation(catalog_copy: Path) -> None:
+    """questions.back: "is it worth the hassle?" has words no example knows; its "it" is what lets it
+    lean on the conversation (the last answer's condition and topic); without "it" in the list it stands alone."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    brain.turn("does prednisone help LEMS", "a", 0.0)
+    assert brain.turn("is it worth the hassle?", "a", 1.0).decision.condition == "lems"  # leaned on it
+    write_understanding(catalog_copy, "  back: [it, its,", "  back: [")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+    brain.turn("does prednisone help LEMS", "b", 0.0)
+    assert brain.turn("is it worth the hassle?", "b", 1.0).decision.kind == "fallback"
+
+
 def test_check_reports_a_statement_card_that_does_not_exist(catalog_copy: Path) -> None:
     write_understanding(catalog_copy, "  statements: [thanks]", "  statements: [thankss]")
     out = io.StringIO()
