@@ -225,3 +225,9 @@ def test_only_a_message_that_follows_on_borrows_the_conversation(
     assert decision.card == card, decision
     if card is None:
         assert decision.kind == "fallback"
+
+
+def test_what_the_studies_found_is_the_evidence_and_finding_a_trial_is_the_trials_card(router: Router) -> None:
+    """topics.signals trials: "find" counts only as finding one ("find a trial", "find one near me")."""
+    assert ask(router, "does prednisone help ALS", "what did the studies actually find?").card == "als-evidence"
+    assert ask(router, "is there a clinical trial for ALS", "how do I find one near me?").card == "trials"
