@@ -319,6 +319,14 @@ def write_understanding(root: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def reread(brain: Brain, root: Path, old: str, new: str) -> None:
+    """Edit understanding.yaml as an admin would, and swap the brain to the catalog read again (as /reload does)."""
+    write_understanding(root, old, new)
+    result = load(root)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)
+
+
 def test_check_reports_a_broken_pattern_and_an_unknown_language_with_file_and_line(catalog_copy: Path) -> None:
     write_understanding(catalog_copy, "        - choke | choking | choked\n", "        - choke | choking +\n")
     write_understanding(catalog_copy, "  spanish: >-", "  klingon: Qapla.\n  spanish: >-")
@@ -397,10 +405,7 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
     assert brain.turn(asked, "k", 0.0).reply.card == "pregnancy"
     assert brain.turn("can i stop taking prednisone?", "j", 0.0).reply.card == "stopping"
     listed = "  over_guards: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials]\n"
-    write_understanding(catalog_copy, listed, "  over_guards: []\n")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, listed, "  over_guards: []\n")
     assert brain.turn(asked, "m", 0.0).reply.card == "stopping"
 
 
@@ -429,12 +434,9 @@ def test_the_calm_words_are_yaml(catalog_copy: Path) -> None:
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     told = "gave dad his steroid dose twice by mistake today, is that bad?"
     assert brain.turn(told, "k", 0.0).decision.kind != "urgent"
-    write_understanding(catalog_copy, " is that bad, is it bad,", "")  # an admin takes the question off the list
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, " is that bad, is it bad,", "")  # an admin takes the question off the list
     assert brain.turn(told, "m", 0.0).decision.kind == "urgent"
-    assert "told calmly" in explain(Router(result.catalog), "took my pred twice by mistake, I feel fine")
+    assert "told calmly" in explain(brain.router, "took my pred twice by mistake, I feel fine")
 
 
 def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(catalog_copy: Path) -> None:
@@ -444,10 +446,7 @@ def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(ca
     assert brain.turn("honestly, cheers for all of that", "a", 0.0).reply.card == "thanks"
     assert brain.turn("can you translate thanks into Italian", "c", 0.0).decision.kind == "fallback"
     assert brain.turn("where do you come from", "e", 0.0).decision.kind == "fallback"  # not about the facts
-    write_understanding(catalog_copy, "  about_me: [welcome, smalltalk]", "  about_me: [welcome]")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, "  about_me: [welcome, smalltalk]", "  about_me: [welcome]")
     assert brain.turn("honestly, cheers for all of that", "d", 0.0).decision.kind == "fallback"
 
 
@@ -457,10 +456,7 @@ def test_a_question_to_the_bot_never_gets_the_reply_to_thanks(catalog_copy: Path
     assert brain.turn("how could you help me", "a", 0.0).reply.card == "welcome"
     assert brain.turn("which things can you help with", "b", 0.0).reply.card == "welcome"
     assert brain.turn("thanks, that helped a lot", "c", 0.0).reply.card == "thanks"
-    write_understanding(catalog_copy, "  statements: [thanks]", "  statements: []")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, "  statements: [thanks]", "  statements: []")
     assert brain.turn("how could you help me", "d", 0.0).reply.card == "thanks"
 
 
@@ -473,10 +469,7 @@ def test_a_cure_asked_for_with_no_drug_meant_is_the_question_of_what_treats_the_
     assert brain.turn("can prednisone cure LEMS", "c", 0.0).reply.card == "lems-evidence"
     assert brain.turn("does it cure ALS", "d", 0.0).reply.card == "als-evidence"
     assert brain.turn("what did the research find in ALS", "e", 0.0).reply.card == "als-evidence"
-    write_understanding(catalog_copy, " study, studies, research,", " study, studies,")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, " study, studies, research,", " study, studies,")
     assert brain.turn("what did the research find in ALS", "f", 0.0).reply.card == "als-alternatives"
 
 
@@ -488,10 +481,7 @@ def test_a_figure_of_speech_is_no_emergency_and_the_real_thing_still_is(catalog_
     assert brain.turn("we choked with laughter at the clinic, what is LEMS", "b", 0.0).reply.card == "lems"
     assert brain.turn("I think my dad is having a heart attack", "c", 0.0).decision.kind == "urgent"
     assert brain.turn("he choked on his food and can't breathe", "d", 0.0).decision.kind == "urgent"
-    write_understanding(catalog_copy, "    - gave me a heart attack\n", "")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, "    - gave me a heart attack\n", "")
     assert brain.turn(bill, "e", 0.0).decision.kind == "urgent"
 
 
@@ -503,10 +493,7 @@ def test_a_drug_i_do_not_know_asked_about_as_a_steroid_is_that_drugs_question(ca
     assert brain.turn(asked, "a", 0.0).decision.kind == "fallback"
     assert brain.turn("my steroids and eye surgery, anything to know?", "b", 0.0).reply.card == "eyes"
     listed = "class_words: [steroid, steroids, corticosteroid, corticosteroids, glucocorticoid, glucocorticoids]"
-    write_understanding(catalog_copy, listed, "class_words: []")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, listed, "class_words: []")
     assert brain.turn(asked, "c", 0.0).reply.card == "eyes"
 
 
@@ -523,10 +510,7 @@ def test_the_words_that_point_back_decide_whether_a_message_borrows_the_conversa
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     brain.turn("does prednisone help LEMS", "a", 0.0)
     assert brain.turn("is it worth the hassle?", "a", 1.0).decision.condition == "lems"  # leaned on it
-    write_understanding(catalog_copy, "  back: [it, its,", "  back: [")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, "  back: [it, its,", "  back: [")
     brain.turn("does prednisone help LEMS", "b", 0.0)
     assert brain.turn("is it worth the hassle?", "b", 1.0).decision.kind == "fallback"
 
@@ -549,10 +533,7 @@ def test_another_condition_beside_prednisone_is_prednisones_question_only_in_its
     assert brain.turn("prednisone for hay fever", "c", 0.0).decision.kind == "fallback"
     assert brain.turn("I'm type 2 diabetic, will prednisone push my sugars up?", "e", 0.0).reply.card == "blood-sugar"
     assert brain.turn("does metformin clash with prednisone", "f", 0.0).decision.kind == "fallback"  # a drug's
-    write_understanding(catalog_copy, "  over_out_of_scope: [infections, blood-sugar]", "  over_out_of_scope: []")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, "  over_out_of_scope: [infections, blood-sugar]", "  over_out_of_scope: []")
     assert brain.turn(jab, "d", 0.0).decision.kind == "fallback"
 
 
@@ -562,10 +543,7 @@ def test_denied_topic_words_still_name_the_topic_and_the_list_is_yaml(catalog_co
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     asked = "my son has never had measles, does that matter now he takes prednisone?"
     assert brain.turn(asked, "k", 0.0).reply.card == "infections"
-    write_understanding(catalog_copy, "  denied_count: [pregnancy, infections,", "  denied_count: [pregnancy,")
-    result = load(catalog_copy)
-    assert result.catalog is not None, result.problems
-    brain.swap(result.catalog)
+    reread(brain, catalog_copy, "  denied_count: [pregnancy, infections,", "  denied_count: [pregnancy,")
     assert brain.turn(asked, "m", 0.0).reply.card != "infections"
 
 
