@@ -307,8 +307,12 @@ class ConceptIndex:
                 turned = (
                     "now" not in found
                     and after <= start
-                    and any(  # "fine now" is the present: no turn
-                        _at(words, n, self.negation.breaks) or _at(words, n, self.now) for n in range(after, start)
+                    and (
+                        any(  # "fine now" is the present: no turn
+                            _at(words, n, self.negation.breaks) or _at(words, n, self.now) for n in range(after, start)
+                        )
+                        # "fine this morning, now he can't stand", "fine this morning and I can't breathe now"
+                        or any(_at(words, n, self.now) for n in range(start, min(end + 2, first + len(mine))))
                     )
                 )
                 if not turned:

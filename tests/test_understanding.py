@@ -515,6 +515,25 @@ def test_the_words_that_point_back_decide_whether_a_message_borrows_the_conversa
     assert brain.turn("is it worth the hassle?", "b", 1.0).decision.kind == "fallback"
 
 
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("I was fine earlier and I can't breathe now", True),  # "now" after the symptom: a turn, not over
+        ("she was fine this morning, now she can't stand up", True),  # "now" inside the match
+        ("couldn't breathe this morning but I'm fine now", False),  # over
+        ("I want it all to stop, I'm going to swallow every tablet I have", True),  # crisis, in any wording
+        ("her eyelids droop and her mouth is dry, what is LEMS?", False),  # LEMS itself, not a stroke
+        ("his mouth is drooping on one side", True),
+        ("I passed out once years ago giving blood, is prednisone ok for me?", False),  # no "passing blood"
+        ("headache for three days on pred, paracetamol helps", False),  # days, not a count of tablets
+        ("I took 12 paracetamol today", True),
+    ],
+)
+def test_safety_fixes_from_the_first_run_of_blind_26(brain: Brain, text: str, urgent: bool) -> None:
+    """Kinds blind-26's first run showed misread (our own wordings, not the set's), beside what must stay urgent."""
+    assert (brain.turn(text, "s", 0.0).decision.kind == "urgent") is urgent
+
+
 def test_check_reports_a_statement_card_that_does_not_exist(catalog_copy: Path) -> None:
     write_understanding(catalog_copy, "  statements: [thanks]", "  statements: [thankss]")
     out = io.StringIO()
