@@ -653,6 +653,9 @@ class Router:
             # "is there a cure for ALS?" matched "can prednisone cure ALS?": no drug named or referred to, so it
             # asks what treats the condition, not whether prednisone does
             card = self.catalog.variant("alternatives", named) or card
+            base = _replace(base, reason=(
+                f"closest to an example about prednisone ({self.typed.get(best.example, best.example)!r}), but the "
+                f"message names no medicine, so it asks what treats {named.upper()}"))  # fmt: skip
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
             card = self.catalog.variant("alternatives", named) or card

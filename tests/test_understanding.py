@@ -465,6 +465,7 @@ def test_a_cure_asked_for_with_no_drug_meant_is_the_question_of_what_treats_the_
     is about prednisone); with prednisone named, or meant ("it", "the research"), it stays prednisone's evidence."""
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     assert brain.turn("is there any cure for LEMS", "a", 0.0).reply.card == "lems-alternatives"
+    assert "names no medicine, so it asks what treats LEMS" in explain(brain.router, "is there any cure for LEMS")
     assert brain.turn("anything that can cure ALS?", "b", 0.0).reply.card == "als-alternatives"
     assert brain.turn("can prednisone cure LEMS", "c", 0.0).reply.card == "lems-evidence"
     assert brain.turn("does it cure ALS", "d", 0.0).reply.card == "als-evidence"
