@@ -256,7 +256,7 @@ def unknown_statements(catalog: Catalog) -> list[Problem]:
     u = catalog.understanding
     return [
         Problem(u.file, line, f"topics statements: {name!r} is not a card", hint="use a card id from content/")
-        for name, line in u.statement_lines
+        for name, line in u.statements
         if name not in catalog.cards
     ]
 

@@ -103,7 +103,7 @@ def _because(router: Router, d: Decision) -> str:
         a, b = cards[best], cards[d.card]
         if a.topic == b.topic and b.condition != "general":
             return f"{reason}; you asked about {b.condition.upper()}, so I showed the {b.condition.upper()} version"
-        if b.title in reason or "so it asks" in reason:  # the reason already says which card, and why
+        if b.title in reason:  # the reason already says which card, and why
             return reason
         return f"{reason}; then I answered {b.title!r} instead of {a.title!r}"
     return reason

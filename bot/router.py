@@ -210,7 +210,7 @@ class Router:
         put(self, "_english", frozenset(w for e in u.english for w in basic(e).split()))  # as typed: "wat" is Dutch
         put(self, "_drugs", {d.id: d for d in u.drugs})
         put(self, "_question_words", frozenset(norm(w) for w in u.question_words))
-        put(self, "_statements", frozenset(u.statements))
+        put(self, "_statements", frozenset(name for name, _ in u.statements))
         put(self, "_our_names", frozenset(norm(n) for d in u.drugs if d.ours for n in d.names))
         put(self, "_refers", frozenset(norm(w) for w in u.drug_refers))
         put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
@@ -655,7 +655,7 @@ class Router:
             card = self.catalog.variant("alternatives", named) or card
             base = _replace(base, reason=(
                 f"closest to an example about prednisone ({self.typed.get(best.example, best.example)!r}), but the "
-                f"message names no medicine, so it asks what treats {named.upper()}"))  # fmt: skip
+                f"message names no medicine, so it asks what treats {named.upper()}: {card.title!r}"))  # fmt: skip
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
             card = self.catalog.variant("alternatives", named) or card

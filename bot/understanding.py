@@ -93,8 +93,7 @@ class Understanding:
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
     over_out_of_scope: tuple[str, ...] = ()  # topics whose words beat another condition named beside prednisone
     about_me: tuple[str, ...] = ()  # topics about the bot itself: answered on a plain match when addressed
-    statements: tuple[str, ...] = ()  # cards that answer something said ("thanks"), never a question
-    statement_lines: tuple[tuple[str, int], ...] = ()  # each with its line: for check
+    statements: tuple[tuple[str, int], ...] = ()  # cards that answer something said ("thanks"), with their lines
     addressed: tuple[str, ...] = ()  # words that talk to the bot: "you", "your", "this bot", "thanks"
     topic_names: tuple[tuple[str, int], ...] = ()  # every topic named under `topics`, with its line: for check
     file: str = ""
@@ -288,8 +287,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         over_guards=tuple(w for w, _ in listed["over_guards"]),
         denied_count=tuple(w for w, _ in listed["denied_count"]),
         about_me=tuple(w for w, _ in listed["about_me"]),
-        statements=tuple(w for w, _ in statements),
-        statement_lines=tuple(statements),
+        statements=tuple(statements),
         over_out_of_scope=tuple(w for w, _ in listed["over_out_of_scope"]),
         addressed=words(tp, "addressed", "topics"),
         topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
