@@ -179,7 +179,12 @@ class ConceptIndex:
             if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
                 after = words[i + 1] if i + 1 < len(words) else ""
-                if ((w.isdigit() and int(w) >= 3) or (w in NUMBER_WORDS and w != "two")) and after not in self.units:
+                if (
+                    ((w.isdigit() and int(w) >= 3) or (w in NUMBER_WORDS and w != "two"))
+                    and after not in self.units
+                    and not after[:1].isdigit()  # "3,4-DAP" names a drug; "3 4 tablets" counts on its "4"
+                    and not _at_most_double(words, i)
+                ):
                     keys.append((SEVERAL,))  # "took 8 of my tablets", not "took it 5 hours late"
                 if _fever(w):
                     keys.append((FEVER,))
@@ -402,3 +407,15 @@ def _fever(word: str) -> bool:
     digits = "".join(c for c in word[:3] if c.isdigit())
     value = int(digits) if digits else 0
     return 38 <= value <= 45 or 101 <= value <= 110
+
+
+def _at_most_double(words: Sequence[str], i: int) -> bool:
+    """ "took 4 tablets instead of 2": a number at most twice the one it replaces is one extra dose, which the
+    calm reading of a dosing mistake handles, not a count of tablets ("10 instead of 1" still counts); the
+    number replaced ("2") is no count either."""
+    if list(words[max(0, i - 2) : i]) == ["instead", "of"]:
+        return True  # the number replaced is no count of what was taken
+    for j in range(i + 1, min(i + 4, len(words) - 2)):
+        if words[j : j + 2] == ["instead", "of"] and words[j + 2].isdigit() and words[i].isdigit():
+            return int(words[i]) <= 2 * int(words[j + 2])
+    return False

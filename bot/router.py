@@ -484,8 +484,7 @@ class Router:
         if ctx is not None and self.stands_alone(s):
             ctx = None  # "can you recommend a pasta recipe?" mid-conversation is no follow-up
         decision = self._decide(s, ctx)
-        if s.in_scope or s.conditions or ctx is not None:  # "the high temperature tomorrow" is weather
-            decision = self._asked_about(s, decision)
+        decision = self._asked_about(s, decision, s.in_scope or bool(s.conditions) or ctx is not None)
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
         return Routed(decision, self._remember(decision, now, kept))
@@ -716,19 +715,30 @@ class Router:
     def _has_topic(self, topic: str) -> bool:
         return any(c.topic == topic for c in self.catalog.cards.values())
 
-    def _asked_about(self, s: Scan, d: Decision) -> Decision:
+    def _asked_about(self, s: Scan, d: Decision, scoped: bool) -> Decision:
         """A question about a serious symptom ("can prednisone cause chest pain?"), with nothing more specific
-        to answer it, gets the card on which symptoms need help now (emergencies.asked_about)."""
+        to answer it, gets the card on which symptoms need help now (emergencies.asked_about); only when the
+        message is ours (`scoped`): "the high temperature tomorrow" is weather."""
         about = next((h for h in s.hits if h.about and not h.negated_by), None)
         if about is None:
             return d
-        # the concept's own card when it names one ("took it twice by mistake, is that bad?": missed-dose)
-        asked = self._concepts.by_id[about.concept].asked_about or self.catalog.understanding.asked_about
-        info = self.catalog.variant(asked, None) if asked else None
-        if info is None:
+        # the concept's own card when it names one ("took it twice by mistake, is that bad?": missed-dose); it
+        # answers whatever the words matched, since the message is about that mistake, unless the medicine
+        # taken is another one (riluzole's pharmacist answers for riluzole)
+        own = self._concepts.by_id[about.concept].asked_about
+        # a word no example knows, outside the mistake's own words, may be another medicine ("metformin")
+        told = s.full.split()
+        rest = " ".join(told[: about.start] + told[about.end + 1 :])
+        unknown = any(w.isalpha() and w not in self.matcher.idf for w in self.matcher.content(rest))
+        if own and (self._other_subject(s) is not None or (not scoped and (s.out_of_scope or unknown))):
             return d
-        generic = d.kind == "fallback" and d.notice is None  # a card that answers stays
-        if not generic or d.language:
+        if not own and not scoped:
+            return d
+        asked = own or self.catalog.understanding.asked_about
+        info = self.catalog.variant(asked, None) if asked else None
+        if info is None or d.language or d.kind == "urgent":
+            return d
+        if not own and (d.kind != "fallback" or d.notice is not None):  # a card that answers stays
             return d
         why = f"a question about {self.concept_label(about.concept)}, not a report of it ({about.about})"
         return Decision("answer", card=info.id, topic=info.topic, condition=d.condition, reason=why)

@@ -420,6 +420,15 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
         ("my grandson swallowed two of my tablets, he seems fine", "urgent"),
         ("took 9 of my steroid tablets by mistake but I'm fine", "urgent"),
         ("swallowed two pred tablets by accident this morning, is that bad?", "missed-dose"),
+        # asking what to do is calm too: the missed-dose card says who to call now
+        ("i had my steroid tablet twice today by mistake, what should we do?", "missed-dose"),
+        ("i had my steroid tablet twice today by mistake and feel faint, what should we do?", "urgent"),
+        # a dose at the wrong hour, or a missed one, is no overdose
+        ("he had his pred at 10pm instead of 7am by mistake, does that matter?", "missed-dose"),
+        ("forgot my prednisone by accident yesterday, should i take two today?", "missed-dose"),
+        # twice the dose told as numbers is one extra dose; many tablets stays an overdose
+        ("by mistake i took 6 tablets instead of 3 this morning, does that matter?", "missed-dose"),
+        ("i swallowed 30 pred by mistake", "urgent"),
     ],
 )
 def test_one_extra_dose_told_calmly_gets_the_missed_dose_card_anything_more_is_urgent(
@@ -428,6 +437,12 @@ def test_one_extra_dose_told_calmly_gets_the_missed_dose_card_anything_more_is_u
     """The missed-dose card says to call a pharmacist or poison line now; the urgent card is for being unwell,
     a child, or more than one extra dose, and for an extra dose told without saying how the person is."""
     assert route(router, text).card == card, route(router, text).reason
+
+
+@pytest.mark.parametrize("text", ["took my metformin twice by mistake, is that bad?",
+                                  "I took my riluzole twice by mistake, is that bad?"])  # fmt: skip
+def test_another_medicines_dose_mistake_never_gets_the_prednisone_missed_dose_card(router: Router, text: str) -> None:
+    assert route(router, text).card != "missed-dose"
 
 
 def test_the_calm_words_are_yaml(catalog_copy: Path) -> None:
