@@ -684,6 +684,8 @@ class Router:
         topics = {h.concept for h in hits}
         if len(topics) > 1:
             topics -= GENERIC_TOPICS
+        if len(topics) > 1 and len(specific := topics.intersection(self.catalog.understanding.specific)) == 1:
+            topics = specific  # "pregnant ... do I need to stop it": pregnancy, over "do ... stop" (evidence)
         return next(h for h in hits if h.concept in topics) if len(topics) == 1 else None
 
     def _over_guard(self, s: Scan) -> Hit | None:

@@ -657,3 +657,14 @@ def test_what_a_clause_denies_is_not_the_topic_when_another_clause_asks(router: 
 def test_why_not_asks_about_the_condition_rather_than_denying_it(router: Router) -> None:
     d = route(router, "so why not for ALS?", "how does prednisone help in LEMS")
     assert d.condition == "als" and d.card is not None and d.card.startswith("als"), d.reason
+
+
+def test_a_situation_named_beside_a_plain_verb_decides_the_topic_and_the_rule_is_yaml(catalog_copy: Path) -> None:
+    """topics.specific: "sugar" (blood sugar) and "can ... stop" (evidence) are both topic words here; the side
+    effect says what the question is about, so the blood-sugar card answers."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    asked = "can steroids stop my sugar tests being accurate?"
+    assert brain.turn(asked, "k", 0.0).reply.card == "blood-sugar"
+    listed = "  specific: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose]\n"
+    reread(brain, catalog_copy, listed, "  specific: []\n")
+    assert brain.turn(asked, "m", 0.0).reply.card != "blood-sugar"
