@@ -4,7 +4,8 @@ Steps: Unicode NFKC, case folding, accents folded, possessive 's dropped ("Al's"
 apostrophes dropped ("can't" → "cant"), other punctuation to spaces, plurals folded; then stretched words
 ("hiii", "plsss") shrunk to a word the catalog knows, spelling and text-speak variants from the lexicon
 rewritten ("u" → "you"), and words close to a catalog word (same first letter, small edit distance)
-corrected to it. Condition names become one token each, `lems` or `als`, so "Lou Gehrig's disease" and
+corrected to it, unless it is a common English word of its own ("shopping" is no typo of "stopping").
+Condition names become one token each, `lems` or `als`, so "Lou Gehrig's disease" and
 "ALS" look alike to the matcher. Last, every word is cut to its Snowball stem ("helping", "helps" → "help";
 "weaker" stays apart from "weak" only where English says so), so one example covers a word's forms; the
 lexicon's phrases and the examples go through the same steps, so they meet the message in the same form.
@@ -12,11 +13,14 @@ lexicon's phrases and the examples go through the same steps, so they meet the m
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 import Stemmer  # PyStemmer: the Snowball stemmers compiled; ~0.3 us a word
 from rapidfuzz import fuzz, process
@@ -33,6 +37,7 @@ WORD_TYPO_CUTOFF = 88.0
 LONG_WORD = 8
 LONG_WORD_TYPO_CUTOFF = 85.0
 _STRETCH = re.compile(r"(\w)\1{2,}")  # three or more of one letter: "hiii", "plsss", "sooo"
+EVERYDAY_MIN_COUNT = 500  # an English word this common is what it says, never a typo ("shopping", "spelling")
 KEEP = frozenset({"lems", "als"})  # tokens the stemmer must not touch ("als" is not a plural of "al")
 _stemmer = Stemmer.Stemmer("english")
 
@@ -142,7 +147,8 @@ class Normalizer:
             # one wrong letter in eight ("pregnent", "evidense") scores 87.5; shorter words need to be closer
             cutoff = LONG_WORD_TYPO_CUTOFF if len(word) >= LONG_WORD else WORD_TYPO_CUTOFF
             fixed = _closest(word, self.words.get(word[0], ()), cutoff)
-        return fixed
+        # asked last, so the word list is read only when a correction is in view
+        return word if fixed != word and word in everyday_words() else fixed
 
     def __call__(self, text: str) -> str:
         return " ".join(stem(w) for w in self.words_of(text))
@@ -159,6 +165,23 @@ class Normalizer:
             if f" {variant} " in out:
                 out = out.replace(f" {variant} ", f" {canonical} ")
         return out.split()
+
+
+@cache
+def everyday_words() -> frozenset[str]:
+    """Common English words, which are never corrected: one letter from a catalog word is not a typo of it
+    when it is a word of its own ("shopping" is no "stopping", "spelling" no "swelling", "paint" no "pain").
+    Rare forms stay correctable ("eton" for "Eaton", "accidently"). From pyspellchecker's English word
+    frequency list (shipped in the package, no download); read once, at the first word that needs it. The
+    list's file is read directly (0.08 s, a third less than building a SpellChecker: `check` pays it)."""
+    packed = resources.files("spellchecker") / "resources" / "en.json.gz"
+    if packed.is_file():
+        counts: dict[str, int] = json.loads(gzip.decompress(packed.read_bytes()))
+    else:  # a release that stores it elsewhere
+        from spellchecker import SpellChecker
+
+        counts = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+    return frozenset(w for w, n in counts.items() if n >= EVERYDAY_MIN_COUNT)
 
 
 @lru_cache(maxsize=8192)

@@ -284,6 +284,17 @@ def test_word_forms_text_speak_and_stretched_words(router: Router) -> None:
     assert router.normalize("helping progressing") == router.normalize("helps progressed")
 
 
+def test_a_common_english_word_is_never_taken_for_a_typo_of_a_catalog_word(router: Router) -> None:
+    """ "shopping" is one letter from "stopping", "spelling" from "swelling", "paint" from "pain": each is a word
+    of its own, so a request about it stays a request about it, even mid-conversation."""
+    for word, not_this in [("shopping", "stopping"), ("spelling", "swelling"), ("paint", "pain")]:
+        assert router.normalize(word) != router.normalize(not_this)
+    assert router.normalize("pregnent") == router.normalize("pregnant")  # a real typo is still read
+    assert router.normalize("lambert eton") == "lems"  # a rare word ("Eton") still corrects to a name we know
+    asked = "what time does the shopping centre close"
+    assert route(router, asked, "does prednisone help LEMS?").kind == "fallback"
+
+
 def test_a_message_in_another_language_gets_a_note_in_english_and_in_that_language(
     catalog: Catalog, router: Router
 ) -> None:
