@@ -392,7 +392,17 @@ class Router:
             ),
             addressed=any(st < matched_to for _, st, _ in found.get("addressed", ())),
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
-            signals=tuple(h for h in signal_hits if sentence[h.start] in region)
+            # and a situation told in the story ("she's 20 weeks pregnant. Will the steroids hurt?")
+            signals=(
+                tuple(h for h in signal_hits if sentence[h.start] in region)
+                + tuple(
+                    h
+                    for h in signal_hits
+                    if sentence[h.start] not in region
+                    and h.start < matched_to
+                    and h.concept in self.catalog.understanding.situations
+                )
+            )
             or tuple(h for h in signal_hits if h.start < matched_to),
         )
 
@@ -650,11 +660,15 @@ class Router:
             and self._names_ours(best.example)
         ):
             # "is there a cure for ALS?" matched "can prednisone cure ALS?": no drug named or referred to, so it
-            # asks what treats the condition, not whether prednisone does
-            card = self.catalog.variant("alternatives", named) or card
+            # asks what treats the condition, not whether prednisone does; or, with another topic's words ("any
+            # clinical trials for ALS?"), that topic
+            asked = signal.concept if signal is not None and signal.concept != card.topic else "alternatives"
+            card = self.catalog.variant(asked, named) or self.catalog.variant(asked, None) or card
             base = _replace(base, reason=(
                 f"closest to an example about prednisone ({self.typed.get(best.example, best.example)!r}), but the "
-                f"message names no medicine, so it asks what treats {named.upper()}: {card.title!r}"))  # fmt: skip
+                f"message names no medicine, so it asks "
+                + (f"what treats {named.upper()}" if asked == "alternatives" else "about its own words' topic")
+                + f": {card.title!r}"))  # fmt: skip
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
             card = self.catalog.variant("alternatives", named) or card

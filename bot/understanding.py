@@ -91,6 +91,7 @@ class Understanding:
     strong: tuple[str, ...] = ()  # topics whose words beat any example scoring under STRONG_SIGNAL
     over_guards: tuple[str, ...] = ()  # topics whose words beat a fixed phrase (a guard: "stop taking")
     specific: tuple[str, ...] = ()  # topics whose words, the only such, beat other topics' words in one message
+    situations: tuple[str, ...] = ()  # topics whose words count in the story too, not only in the asking sentence
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
     over_out_of_scope: tuple[str, ...] = ()  # topics whose words beat another condition named beside prednisone
     about_me: tuple[str, ...] = ()  # topics about the bot itself: answered on a plain match when addressed
@@ -260,7 +261,16 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             )
     tp = section("topics")
     tf = _Fields(tp, where, "topics", problems)
-    lists = ("anywhere", "strong", "over_guards", "specific", "over_out_of_scope", "denied_count", "about_me")
+    lists = (
+        "anywhere",
+        "strong",
+        "over_guards",
+        "specific",
+        "situations",
+        "over_out_of_scope",
+        "denied_count",
+        "about_me",
+    )
     tf.unknown(("window", "signals", "addressed", "statements", *lists))
     statements = tf.strings("statements", required=False)
     listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
@@ -287,6 +297,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         strong=tuple(w for w, _ in listed["strong"]),
         over_guards=tuple(w for w, _ in listed["over_guards"]),
         specific=tuple(w for w, _ in listed["specific"]),
+        situations=tuple(w for w, _ in listed["situations"]),
         denied_count=tuple(w for w, _ in listed["denied_count"]),
         about_me=tuple(w for w, _ in listed["about_me"]),
         statements=tuple(statements),

@@ -679,3 +679,27 @@ def test_a_situation_named_beside_a_plain_verb_decides_the_topic_and_the_rule_is
     listed = "  specific: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose]\n"
     reread(brain, catalog_copy, listed, "  specific: []\n")
     assert brain.turn(asked, "m", 0.0).reply.card != "blood-sugar"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("what happens to my data in a clinical trial?", "trials"),  # no drug or condition named
+        ("are there clinical trials for lambert eaton?", "trials"),  # not "what treats LEMS"
+        ("is there any cure for ALS?", "als-alternatives"),  # still what treats it
+        ("what warning signs matter on steroids", "when-to-call"),  # not the list of side effects
+    ],
+)
+def test_trials_and_warning_signs_are_their_own_questions(router: Router, text: str, card: str) -> None:
+    assert route(router, text).card == card, route(router, text).reason
+
+
+def test_a_situation_told_in_the_story_counts_and_the_rule_is_yaml(catalog_copy: Path) -> None:
+    """topics.situations: "she is expecting twins" is in the story, not in the sentence that asks; it still
+    says what the question is about."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    told = "My sister has LEMS and she is expecting twins. Could the steroids hurt them?"
+    assert brain.turn(told, "k", 0.0).reply.card == "pregnancy"
+    reread(brain, catalog_copy, "  situations: [pregnancy]\n", "  situations: []\n")
+    assert brain.turn(told, "m", 0.0).reply.card != "pregnancy"
+
