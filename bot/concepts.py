@@ -134,6 +134,10 @@ class ConceptIndex:
             )
         )
         self.by_id = {c.id: c for c in self.concepts}
+        # our drug's own names stand for each other in a pattern: one written with "prednisone" also finds
+        # "prednisolone" and "pred" (drugs.known, the `ours` drug's names; not class words such as "steroid")
+        classes = {norm(w) for w in u.drug_class_words}
+        ours = {n for d in u.drugs if d.ours for n in map(norm, d.names) if " " not in n and n not in classes}
         self.patterns: list[_Compiled] = []
         self.table: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # words → (pattern, slot)
         for ci, concept in enumerate(self.concepts):
@@ -148,8 +152,10 @@ class ConceptIndex:
                 for si, slot in enumerate(slots):
                     for alt in slot:
                         key = (alt,) if alt in (NUMBER, FEVER, SEVERAL) else tuple(norm(alt).split())
-                        if key:
-                            self.table.setdefault(key, []).append((pi, si))
+                        for k in _spelled(key, ours):
+                            spots = self.table.setdefault(k, [])
+                            if (pi, si) not in spots:
+                                spots.append((pi, si))
         self.longest = max((len(k) for k in self.table), default=1)
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
@@ -419,3 +425,14 @@ def _at_most_double(words: Sequence[str], i: int) -> bool:
         if words[j : j + 2] == ["instead", "of"] and words[j + 2].isdigit() and words[i].isdigit():
             return int(words[i]) <= 2 * int(words[j + 2])
     return False
+
+
+def _spelled(key: tuple[str, ...], names: set[str]) -> list[tuple[str, ...]]:
+    """A pattern's phrase, and the same with each of our drug's names in place of the one it uses."""
+    if not key:
+        return []
+    out = [key]
+    for i, w in enumerate(key):
+        if w in names:
+            out += [(*k[:i], n, *k[i + 1 :]) for k in list(out) for n in sorted(names - {w})]
+    return out

@@ -700,6 +700,12 @@ class Router:
             topics -= GENERIC_TOPICS
         if len(topics) > 1 and len(specific := topics.intersection(self.catalog.understanding.specific)) == 1:
             topics = specific  # "pregnant ... do I need to stop it": pregnancy, over "do ... stop" (evidence)
+        if len(topics) > 1:
+            # a topic found on one word alone yields to one found on several: "can't keep + prednisolone"
+            # (missed dose) says more than "bug" (infections)
+            several = {t for t in topics if any(_words_matched(h) > 1 for h in hits if h.concept == t)}
+            if len(several) == 1:
+                topics = several
         return next(h for h in hits if h.concept in topics) if len(topics) == 1 else None
 
     def _over_guard(self, s: Scan) -> Hit | None:
@@ -942,6 +948,12 @@ class Router:
         if d.kind == "clarify":
             return ChatContext(condition=None, topic=d.topic, card=None, at=now)
         return None
+
+
+def _words_matched(h: Hit) -> int:
+    """How many words a topic's hit stands on: its slots, or for a one-slot pattern the phrase's words."""
+    slots = h.pattern.count(" + ") + 1
+    return slots if slots > 1 else h.end - h.start + 1
 
 
 def _other_condition(text: str) -> bool:

@@ -703,3 +703,16 @@ def test_a_situation_told_in_the_story_counts_and_the_rule_is_yaml(catalog_copy:
     reread(brain, catalog_copy, "  situations: [pregnancy]\n", "  situations: []\n")
     assert brain.turn(told, "m", 0.0).reply.card != "pregnancy"
 
+
+def test_a_pattern_written_with_one_of_our_drugs_names_finds_the_others(router: Router) -> None:
+    """A pattern names "prednisone" or "pred"; "prednisolone" is the same medicine to the patient, so the same
+    pattern finds it (drugs.known: the names of the drug that is ours)."""
+    crisis = "he didnt double his prednisolone when ill and now he is on the floor"
+    assert route(router, crisis).kind == "urgent"
+
+
+def test_a_topic_found_on_one_word_yields_to_one_found_on_several(router: Router) -> None:
+    """ "bug" points to infections, "brought his prednisolone back up" to the missed-dose card: the topic that
+    stands on more than one word answers."""
+    asked = "my little boy has a stomach bug and brought his prednisolone back up, what now?"
+    assert route(router, asked).card == "missed-dose"
