@@ -8,7 +8,7 @@ by its words, so the cost follows the message's length, not the number of patter
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 
 from bot.normalize import stem
@@ -171,6 +171,7 @@ class ConceptIndex:
         self.units = frozenset(w for p in _phrases(u.units, norm) for w in p)
         self.negation = Negation(u, norm)
         self.calm = {c.id: (_phrases(c.calm, norm), _phrases(c.not_calm, norm)) for c in self.concepts if c.calm}
+        self.when_asked = {c.id: _phrases(c.calm_when_asked, norm) for c in self.concepts if c.calm_when_asked}
 
     def find(
         self, words: Sequence[str], clause: Sequence[int], sentence: Sequence[int], asks: Sequence[bool]
@@ -226,7 +227,9 @@ class ConceptIndex:
                     words, start, end, used
                 )
                 about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
-                about = about or self._calm(words, clause, concept.id)
+                if not about and self._asked(words, sentence, start, concept.id):
+                    # "can steroids make you suicidal? I'm fine, I read it in the leaflet": asked, and calm
+                    about = self._calm(words, clause, concept.id)
                 if not cue and not about:
                     break
             if cue:
@@ -245,7 +248,23 @@ class ConceptIndex:
             old = hits.get(ci)
             if old is None or (hit.urgent and not old.urgent):
                 hits[ci] = hit
+        # a phrase of lexicon.yaml's urgent list inside a concept's match that was read as asked about or
+        # told calmly is read the same way ("can pred make you suicidal, I'm fine": "suicidal" is in both)
+        calmed = [h for h in hits.values() if h.concept != "listed" and h.about and not h.negated_by]
+        listed = hits.get(next((ci for ci, c in enumerate(self.concepts) if c.id == "listed"), -1))
+        if listed is not None and listed.urgent:
+            cover = next((h for h in calmed if h.start <= listed.start and listed.end <= h.end), None)
+            if cover is not None:
+                hits = {ci: (replace(h, about=cover.about) if h is listed else h) for ci, h in hits.items()}
         return sorted(hits.values(), key=lambda h: (not h.urgent, h.start))
+
+    def _asked(self, words: Sequence[str], sentence: Sequence[int], start: int, concept: str) -> bool:
+        """Whether a concept's calm words may count here: always, unless it has `calm_when_asked`; then only
+        when one of those words is in the hit's sentence before it ("can steroids make you ...")."""
+        asking = self.when_asked.get(concept)
+        if asking is None:
+            return True
+        return any(_at(words, i, asking) for i in range(start) if sentence[i] == sentence[start])
 
     def _calm(self, words: Sequence[str], clause: Sequence[int], concept: str) -> str | None:
         """A concept's calm words anywhere in the message, not denied, and none of its not_calm words: "took my

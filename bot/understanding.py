@@ -43,6 +43,8 @@ class Concept:
     calm: tuple[str, ...] = ()  # "I feel fine", "is that bad?": anywhere in the message, no emergency after all
     not_calm: tuple[str, ...] = ()  # "awful", "drowsy": anywhere in the message, the calm words count for nothing
     asked_about: str = ""  # the topic that answers a question about it (else emergencies.asked_about)
+    calm_when_asked: tuple[str, ...] = ()  # if set, the calm words count only beside one of these in the hit's
+    # sentence: a question about it ("can steroids cause ...? I'm fine"), not a report ("is it normal to feel ...")
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,19 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 continue
             cf = _Fields(item, where, "concept", problems)
             cf.unknown(
-                ("id", "label", "advice", "like", "patterns", "window", "always", "calm", "not_calm", "asked_about")
+                (
+                    "id",
+                    "label",
+                    "advice",
+                    "like",
+                    "patterns",
+                    "window",
+                    "always",
+                    "calm",
+                    "not_calm",
+                    "asked_about",
+                    "calm_when_asked",
+                )
             )
             like = cf.text("like", required=False)
             if like and like not in seen:
@@ -207,6 +221,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     calm=tuple(w for w, _ in cf.strings("calm", required=False)),
                     not_calm=tuple(w for w, _ in cf.strings("not_calm", required=False)),
                     asked_about=cf.text("asked_about", required=False),
+                    calm_when_asked=tuple(w for w, _ in cf.strings("calm_when_asked", required=False)),
                 )
             )
     elif raw is not None:

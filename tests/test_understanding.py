@@ -716,3 +716,30 @@ def test_a_topic_found_on_one_word_yields_to_one_found_on_several(router: Router
     stands on more than one word answers."""
     asked = "my little boy has a stomach bug and brought his prednisolone back up, what now?"
     assert route(router, asked).card == "missed-dose"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        # asked about as a side effect, and said to be fine: the sleep and mood card (it says to get help at once)
+        ("does prednisolone ever cause suicidal feelings? i am ok, my pharmacist mentioned it", "sleep-mood"),
+        ("could pred make someone suicidal, just curious", "sleep-mood"),
+        # any word of one's own such thoughts, or a report in question form, stays urgent
+        ("does prednisolone ever cause suicidal feelings? i think i am having them", "urgent"),
+        ("is it normal to feel suicidal on pred? i'm fine apart from that", "urgent"),
+        ("i'm fine. i have been thinking about suicide.", "urgent"),
+        ("could pred make someone suicidal? I'm fine but I have pills saved up", "urgent"),
+    ],
+)
+def test_a_calm_question_about_suicidal_thoughts_as_a_side_effect_gets_the_mood_card(
+    router: Router, text: str, card: str
+) -> None:
+    assert route(router, text).card == card, route(router, text).reason
+
+
+def test_the_self_harm_calm_words_are_yaml(catalog_copy: Path) -> None:
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    asked = "could pred make someone suicidal, just curious"
+    assert brain.turn(asked, "k", 0.0).reply.card == "sleep-mood"
+    reread(brain, catalog_copy, "i am alright, just curious, only asking,", "i am alright, only asking,")
+    assert brain.turn(asked, "m", 0.0).decision.kind == "urgent"
