@@ -353,7 +353,10 @@ class Router:
         if emergency is None and self._looks_foreign(words) and not self._english.intersection(basic(text).split()):
             # drug and condition names say nothing of the language ("prednisone", "Lambert-Eaton")
             plain = " ".join(
-                w for w in text[:MAX_MATCH_CHARS].split() if not self._names.intersection(basic(w).split())
+                w
+                for w in text[:MAX_MATCH_CHARS].split()
+                if not self._names.intersection(basic(w).split())
+                and not self._name_words.issuperset(self.normalize(w).split() or ["-"])  # "síndrome", "prednisona"
             )
             names = tuple(n for n, _ in self.catalog.understanding.languages)
             # what is left can be short ("Was ist das ...?"): then the whole message, names and all, is read

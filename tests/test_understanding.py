@@ -307,6 +307,8 @@ def test_a_message_in_another_language_gets_a_note_in_english_and_in_that_langua
     assert route(router, "Was ist das Lambert-Eaton Syndrom genau?").language == "german"
     assert route(router, "La prednisona ayuda en el Lambert-Eaton?").language == "spanish"
     assert route(router, "O que é a prednisona, afinal?").language == "portuguese"  # short: a lower bar, no English
+    # a name in that language's spelling ("síndrome", "prednisona") is a name too, left out of what is read
+    assert route(router, "¿Es buena la prednisona para el síndrome de Lambert-Eaton?").language == "spanish"
     # an English word settles it, however mangled the rest ("questions.english")
     assert route(router, "wot r the side efects of pred 4 lems").card == "lems-side-effects"
 
