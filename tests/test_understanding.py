@@ -211,7 +211,11 @@ def test_emergencies_in_batch_inline_and_groups(catalog: Catalog) -> None:
 @pytest.mark.parametrize(
     "text",
     ["no puedo respirar", "je ne peux pas respirer", "ich kann nicht atmen", "não consigo respirar",
-     "non riesco a respirare", "не могу дышать", "mi madre tomó todas las pastillas"],
+     "non riesco a respirare", "не могу дышать", "mi madre tomó todas las pastillas",
+     # symptoms told in other words, in each language
+     "mi hijo tiene fiebre y escalofríos fuertes", "er hat alle seine Tabletten auf einmal geschluckt",
+     "sinto uma dor forte no peito", "mia moglie ha la febbre e i brividi", "у него опухли губы",
+     "mein Mann hat Prednisolon abgesetzt und ist schwindelig"],
 )  # fmt: skip
 def test_emergencies_in_six_languages(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
