@@ -160,6 +160,8 @@ class ConceptIndex:
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
         self.not_now_always = _without(self.not_now, _phrases(u.recurring, norm))  # "sometimes I think of ending it"
+        self.own_clause = frozenset(_phrases(u.own_clause, norm))
+        self.pleas = _phrases(u.pleas, norm)
         self.hypothetical = _phrases(u.hypothetical, norm)
         self.figurative = _phrases(u.figurative, norm)
         self.figure_reach = max((len(p) for p in self.figurative), default=0)
@@ -330,6 +332,8 @@ class ConceptIndex:
         first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now_always if always else self.not_now)
+            if found in self.own_clause and clause[first + j] > clause[end]:
+                found = None  # "coughing up blood, my calf was swollen last week": the week dates the calf
             if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
                 # "he was fine at breakfast but now he's turning blue": a turn ("but", "now") between an earlier
                 # "fine" and the symptom makes the symptom new; "couldn't breathe, but fine now" stays over
@@ -371,7 +375,13 @@ class ConceptIndex:
                 # is what to do one day
                 if not personal_near or "if" in between or opens:
                     return " ".join(found)
-        if not always and not personal_near and asks[clause[start]] and not any(w in self.personal for w in mine):
+        if (
+            not always
+            and not personal_near
+            and asks[clause[start]]
+            and not any(w in self.personal for w in mine)
+            and not any(_at(mine, n, self.pleas) for n in range(len(mine)))  # "vomiting blood pls help"
+        ):
             return "a general question (nobody's symptom)"
         return None
 

@@ -63,6 +63,8 @@ class Understanding:
     emergency_window: int = 6
     about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
     not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
+    own_clause: tuple[str, ...] = ()  # the not_now phrases that date only the clause they are in ("last week")
+    pleas: tuple[str, ...] = ()  # "please help": a symptom beside one is a report, never a general question
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
     figurative: tuple[str, ...] = ()  # "the bill gave me a heart attack": a figure of speech, no symptom
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
@@ -151,6 +153,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "window",
         "about",
         "not_now",
+        "own_clause",
+        "pleas",
         "hypothetical",
         "figurative",
         "reported",
@@ -323,6 +327,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         emergency_window=window,
         about=words(em, "about", "emergencies"),
         not_now=words(em, "not_now", "emergencies"),
+        own_clause=words(em, "own_clause", "emergencies"),
+        pleas=words(em, "pleas", "emergencies"),
         hypothetical=words(em, "hypothetical", "emergencies"),
         figurative=words(em, "figurative", "emergencies"),
         reported=words(em, "reported", "emergencies"),

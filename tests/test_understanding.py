@@ -214,7 +214,7 @@ def test_emergencies_in_batch_inline_and_groups(catalog: Catalog) -> None:
      "non riesco a respirare", "не могу дышать", "mi madre tomó todas las pastillas",
      # symptoms told in other words, in each language
      "mi hijo tiene fiebre y escalofríos fuertes", "er hat alle seine Tabletten auf einmal geschluckt",
-     "sinto uma dor forte no peito", "mia moglie ha la febbre e i brividi", "у него опухли губы",
+     "sinto uma dor forte no peito", "mia moglie ha la febbre e i brividi", "у него опухли губы",  # noqa: RUF001
      "mein Mann hat Prednisolon abgesetzt und ist schwindelig"],
 )  # fmt: skip
 def test_emergencies_in_six_languages(router: Router, text: str) -> None:
@@ -749,3 +749,20 @@ def test_the_self_harm_calm_words_are_yaml(catalog_copy: Path) -> None:
     assert brain.turn(asked, "k", 0.0).reply.card == "sleep-mood"
     reread(brain, catalog_copy, "i am alright, just curious, only asking,", "i am alright, only asking,")
     assert brain.turn(asked, "m", 0.0).decision.kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a date in a later clause dates that clause, not the symptom (emergencies.own_clause)
+        ("awful crushing chest pain, I started a new inhaler last week", "urgent"),
+        ("I had a crushing chest pain, last week, it went away", "fallback"),
+        # a plea for help is a report, not a general question (emergencies.pleas)
+        ("black tarry stools please help", "urgent"),
+        # a low oxygen reading, and a fever with little urine
+        ("her oxygen reading is 86", "urgent"),
+        ("he is burning hot, shivering and has barely passed any urine since morning", "urgent"),
+    ],
+)
+def test_emergencies_told_with_a_date_a_plea_or_a_reading(router: Router, text: str, kind: str) -> None:
+    assert route(router, text).kind == kind, route(router, text).reason
