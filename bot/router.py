@@ -38,6 +38,7 @@ WEAK_BAR = 55.0  # a condition named but only a weak topic match: answer the ove
 CLEAR_MARGIN = 12.0  # ... unless the topic leads every other topic by this much
 DRUG_TOPIC_MARGIN = 25.0  # how far behind the drug card a condition topic may score and still win
 FOLLOW_UP_MAX_WORDS = 4  # "and for LEMS?" takes the topic from context only when this short
+FOLLOW_ON_MAX_WORDS = 6  # content words: "what happens if I do it anyway?" after the stopping card (topics.follow_on)
 ONE_WORD_SHARE = 0.75  # an example sharing one word with a message of ONE_WORD_MESSAGE_MIN words or more keeps this
 ONE_WORD_MESSAGE_MIN = 3
 SIGNAL_OVERRIDE = 70.0  # a topic's own words beat a matched example scoring under this ...
@@ -141,6 +142,7 @@ class Router:
     _drugs: dict[str, Drug] = field(init=False)
     _question_words: frozenset[str] = field(init=False)
     _statements: frozenset[str] = field(init=False)
+    _follow_on: dict[str, list[tuple[str, tuple[str, ...]]]] = field(init=False)  # topics.follow_on, normalised
     _back: frozenset[str] = field(init=False)  # words that point back in a conversation: "it", "that", "she"
     _class_words: frozenset[str] = field(init=False)  # names that say only what kind of drug: "steroid"
     _refers: frozenset[str] = field(init=False)  # words that stand for a drug already meant ("does it help?")
@@ -218,6 +220,10 @@ class Router:
         put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
         put(self, "_question_phrases", phrases(u.question_phrases))
         put(self, "_ours", next((norm(d.names[0]) for d in u.drugs if d.ours and d.names), norm("prednisone")))
+        follow_on: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for after, nxt, said in u.follow_on:
+            follow_on.setdefault(after, []).append((nxt, tuple(f" {norm(p)} " for p in said if norm(p))))
+        put(self, "_follow_on", follow_on)
         groups: dict[str, tuple[str, ...]] = {
             "except": self._urgent_except,
             "guard": tuple(p for _, p in self._guards),
@@ -512,6 +518,9 @@ class Router:
             return False
         if s.signals:  # a topic's own words: "and the shingles jab?"
             return False
+        said = f" {s.full} "
+        if any(p in said for nexts in self._follow_on.values() for _, phrases in nexts for p in phrases):
+            return False  # "what happens if I do?": topics.follow_on decides whether it follows on
         if any(w not in self.matcher.idf for w in self.matcher.content(s.text)):
             return True
         alone = self.matcher.match(s.text).best  # without the condition the conversation would lend it
@@ -538,6 +547,19 @@ class Router:
                 "fallback", notice="not_english", language=s.language, options=self._defaults(None),
                 reason=f"written in {s.language}, and I read English",
             )  # fmt: skip
+        if ctx is not None and ctx.topic in self._follow_on and s.content_words <= FOLLOW_ON_MAX_WORDS:
+            # "what happens if I do?" right after the stopping card asks what the risks are (topics.follow_on)
+            said = f" {s.full} "
+            ours_only = all(self._drugs[d].ours for d in s.drugs if d in self._drugs) and not s.unknown_drugs
+            for nxt, phrases in self._follow_on[ctx.topic]:
+                hit = next((p for p in phrases if p in said), None)
+                card = self.catalog.variant(nxt, ctx.condition) or self.catalog.variant(nxt, None)
+                if hit is not None and card is not None and ours_only and not s.out_of_scope:
+                    shown = self.catalog.cards.get(ctx.card or "")
+                    before = shown.title if shown is not None else ctx.topic
+                    why = f"after {before!r}, the words {hit.strip()!r} ask {card.title!r}"
+                    return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), context_used=True,
+                                    reason=why)  # fmt: skip
         if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None

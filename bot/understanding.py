@@ -96,6 +96,8 @@ class Understanding:
     over_guards: tuple[str, ...] = ()  # topics whose words beat a fixed phrase (a guard: "stop taking")
     specific: tuple[str, ...] = ()  # topics whose words, the only such, beat other topics' words in one message
     situations: tuple[str, ...] = ()  # topics whose words count in the story too, not only in the asking sentence
+    # (after this topic, these phrases ask that topic): "what happens if I do?" after the stopping card
+    follow_on: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
     over_out_of_scope: tuple[str, ...] = ()  # topics whose words beat another condition named beside prednisone
     about_me: tuple[str, ...] = ()  # topics about the bot itself: answered on a plain match when addressed
@@ -290,7 +292,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "denied_count",
         "about_me",
     )
-    tf.unknown(("window", "signals", "addressed", "statements", *lists))
+    tf.unknown(("window", "signals", "addressed", "statements", "follow_on", *lists))
     statements = tf.strings("statements", required=False)
     listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
     named = [(w, ln) for key in lists for w, ln in listed[key]]
@@ -310,6 +312,22 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             signals.append(Concept(str(topic), str(topic), "", ok, topic_window, True, line))
     elif raw_signals is not None:
         tf.err("signals", "'signals' must map a topic to its patterns")
+    follow_on: list[tuple[str, str, tuple[str, ...]]] = []
+    raw_follow = tp.get("follow_on")
+    if isinstance(raw_follow, _Map):
+        for after in raw_follow:
+            inner = raw_follow[after]
+            line = raw_follow.key_lines.get(after, raw_follow.line)
+            named.append((str(after), line))
+            if not isinstance(inner, _Map):
+                problems.append(Problem(where, line, f"follow_on: {after!r} must map a topic to its phrases"))
+                continue
+            ff = _Fields(inner, where, f"topics follow_on {after}", problems)
+            for nxt in inner:
+                named.append((str(nxt), inner.key_lines.get(nxt, inner.line)))
+                follow_on.append((str(after), str(nxt), tuple(w for w, _ in ff.strings(nxt))))
+    elif raw_follow is not None:
+        tf.err("follow_on", "'follow_on' must map a topic to the topics that follow it")
     return Understanding(
         topics=tuple(signals),
         anywhere=tuple(w for w, _ in listed["anywhere"]),
@@ -317,6 +335,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         over_guards=tuple(w for w, _ in listed["over_guards"]),
         specific=tuple(w for w, _ in listed["specific"]),
         situations=tuple(w for w, _ in listed["situations"]),
+        follow_on=tuple(follow_on),
         denied_count=tuple(w for w, _ in listed["denied_count"]),
         about_me=tuple(w for w, _ in listed["about_me"]),
         statements=tuple(statements),

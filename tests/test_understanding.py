@@ -766,3 +766,24 @@ def test_the_self_harm_calm_words_are_yaml(catalog_copy: Path) -> None:
 )
 def test_emergencies_told_with_a_date_a_plea_or_a_reading(router: Router, text: str, kind: str) -> None:
     assert route(router, text).kind == kind, route(router, text).reason
+
+
+def test_a_short_question_after_the_stopping_card_asks_its_risks_and_the_rule_is_yaml(catalog_copy: Path) -> None:
+    """topics.follow_on: after "Can I stop taking prednisone?", "and if I did?" names nothing, but asks what
+    stopping would do: the card on why stopping suddenly is dangerous. Asked first, it is no question of ours."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert brain.turn("is it ok to stop my prednisone?", "k", 0.0).reply.card == "stopping"
+    assert brain.turn("what would happen if I did?", "k", 1.0).reply.card == "adrenal"
+    assert brain.turn("what would happen if I did?", "cold", 1.0).decision.kind == "fallback"
+    reread(
+        brain,
+        catalog_copy,
+        "    stopping:\n      adrenal: [what happens if, what would happen if,",
+        "    stopping:\n      adrenal: [",
+    )
+    brain.turn("is it ok to stop my prednisone?", "m", 0.0)
+    assert brain.turn("what would happen if I did?", "m", 1.0).reply.card != "adrenal"
+
+
+def test_why_stopping_fast_is_dangerous_gets_the_adrenal_card(router: Router) -> None:
+    assert route(router, "i have no plan to quit, but why is coming off pred too fast risky?").card == "adrenal"
