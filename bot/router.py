@@ -143,6 +143,7 @@ class Router:
     _question_words: frozenset[str] = field(init=False)
     _statements: frozenset[str] = field(init=False)
     _follow_on: dict[str, list[tuple[str, tuple[str, ...]]]] = field(init=False)  # topics.follow_on, normalised
+    _signals_several: ConceptIndex = field(init=False)
     _back: frozenset[str] = field(init=False)  # words that point back in a conversation: "it", "that", "she"
     _class_words: frozenset[str] = field(init=False)  # names that say only what kind of drug: "steroid"
     _refers: frozenset[str] = field(init=False)  # words that stand for a drug already meant ("does it help?")
@@ -207,6 +208,9 @@ class Router:
             | frozenset(w for d in u.drugs for n in d.names for w in basic(n).split()),
         )
         put(self, "_signals", ConceptIndex(u, norm, concepts=u.topics))
+        # the same topics on their patterns of two slots or more (see _over_out_of_scope)
+        several = [replace(c, patterns=tuple(p for p in c.patterns if len(p.slots) > 1)) for c in u.topics]
+        put(self, "_signals_several", ConceptIndex(u, norm, concepts=several))
         # the names as a message's words arrive (normalised, stemmed): "lems", "prednison", "syndrom"
         put(self, "_name_words", frozenset(w for n in self._names for w in norm(n).split()))
         put(self, "_english", frozenset(w for e in u.english for w in basic(e).split()))  # as typed: "wat" is Dutch
@@ -753,11 +757,19 @@ class Router:
             return None
         over = self.catalog.understanding.over_out_of_scope
         own = set(self.normalize(s.out_of_scope or "").split())  # "hay fever": its "fever" is no infection word
-        words = [w if w not in own else "," for w in s.full.split()]
-        n = len(words)
-        found = self._signals.find(words, [0] * n, [0] * n, [True])
-        hits = [h for h in found if h.concept in over and h.negated_by is None and self._has_topic(h.concept)]
-        return hits[0] if len({h.concept for h in hits}) == 1 else None
+        told = s.full.split()
+        for words, index in (
+            ([w if w not in own else "," for w in told], self._signals),
+            (told, self._signals_several),
+        ):
+            # then with the condition's own words, on a pattern of two slots or more: "catch + covid" asks
+            # about infections on prednisone; "covid" alone, or "treat covid", does not
+            n = len(words)
+            found = index.find(words, [0] * n, [0] * n, [True])
+            hits = [h for h in found if h.concept in over and h.negated_by is None and self._has_topic(h.concept)]
+            if len({h.concept for h in hits}) == 1:
+                return hits[0]
+        return None
 
     def _has_topic(self, topic: str) -> bool:
         return any(c.topic == topic for c in self.catalog.cards.values())

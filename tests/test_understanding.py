@@ -787,3 +787,18 @@ def test_a_short_question_after_the_stopping_card_asks_its_risks_and_the_rule_is
 
 def test_why_stopping_fast_is_dangerous_gets_the_adrenal_card(router: Router) -> None:
     assert route(router, "i have no plan to quit, but why is coming off pred too fast risky?").card == "adrenal"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("can steroids make me catch covid more easily?", "infections"),  # "catch + covid", not covid's treatment
+        ("I'm type 2 diabetic, will prednisone mess up my readings?", "blood-sugar"),
+        ("can prednisone treat covid?", None),  # still outside what I cover
+    ],
+)
+def test_another_condition_named_in_a_question_about_prednisones_own_effects(
+    router: Router, text: str, card: str | None
+) -> None:
+    """topics.over_out_of_scope, on a topic pattern of two slots that uses the condition's own word."""
+    assert route(router, text).card == card, route(router, text).reason
