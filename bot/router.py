@@ -744,7 +744,11 @@ class Router:
             return None
         guard_topic = self.catalog.cards[s.guard].topic
         over = self.catalog.understanding.over_guards
-        hits = [h for h in s.signals if h.concept in over and h.concept != guard_topic and self._has_topic(h.concept)]
+        hits = [
+            h
+            for h in s.signals
+            if h.concept in over and h.concept != guard_topic and h.negated_by is None and self._has_topic(h.concept)
+        ]  # a denied topic ("I haven't missed a dose, how do I come off it?") never beats the phrase
         return hits[0] if len({h.concept for h in hits}) == 1 else None
 
     def _over_out_of_scope(self, s: Scan) -> Hit | None:

@@ -802,3 +802,14 @@ def test_another_condition_named_in_a_question_about_prednisones_own_effects(
 ) -> None:
     """topics.over_out_of_scope, on a topic pattern of two slots that uses the condition's own word."""
     assert route(router, text).card == card, route(router, text).reason
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("took my pred at lunchtime instead of with breakfast, is that ok?", "missed-dose"),  # over the dose phrase
+        ("I have not skipped any doses, I just want to know how to wean off it", "stopping"),  # a denied topic
+    ],
+)
+def test_a_late_dose_is_the_missed_dose_cards_and_a_denied_one_is_not(router: Router, text: str, card: str) -> None:
+    assert route(router, text).card == card, route(router, text).reason
