@@ -589,16 +589,6 @@ def test_another_condition_beside_prednisone_is_prednisones_question_only_in_its
     assert brain.turn(jab, "d", 0.0).decision.kind == "fallback"
 
 
-def test_denied_topic_words_still_name_the_topic_and_the_list_is_yaml(catalog_copy: Path) -> None:
-    """topics.denied_count: "he has never had measles" still asks about infections on steroids; taking the
-    topic off the list makes the same words count for nothing again."""
-    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
-    asked = "my son has never had measles, does that matter now he takes prednisone?"
-    assert brain.turn(asked, "k", 0.0).reply.card == "infections"
-    reread(brain, catalog_copy, "  denied_count: [pregnancy, infections,", "  denied_count: [pregnancy,")
-    assert brain.turn(asked, "m", 0.0).reply.card != "infections"
-
-
 def test_check_reports_a_topic_no_card_has_with_file_and_line(catalog_copy: Path) -> None:
     write_understanding(catalog_copy, "  denied_count: [pregnancy,", "  denied_count: [pregnancyy,")
     out = io.StringIO()
@@ -676,17 +666,6 @@ def test_why_not_asks_about_the_condition_rather_than_denying_it(router: Router)
     assert d.condition == "als" and d.card is not None and d.card.startswith("als"), d.reason
 
 
-def test_a_situation_named_beside_a_plain_verb_decides_the_topic_and_the_rule_is_yaml(catalog_copy: Path) -> None:
-    """topics.specific: "sugar" (blood sugar) and "can ... stop" (evidence) are both topic words here; the side
-    effect says what the question is about, so the blood-sugar card answers."""
-    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
-    asked = "can steroids stop my sugar tests being accurate?"
-    assert brain.turn(asked, "k", 0.0).reply.card == "blood-sugar"
-    listed = "  specific: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose]\n"
-    reread(brain, catalog_copy, listed, "  specific: []\n")
-    assert brain.turn(asked, "m", 0.0).reply.card != "blood-sugar"
-
-
 @pytest.mark.parametrize(
     ("text", "card"),
     [
@@ -698,16 +677,6 @@ def test_a_situation_named_beside_a_plain_verb_decides_the_topic_and_the_rule_is
 )
 def test_trials_and_warning_signs_are_their_own_questions(router: Router, text: str, card: str) -> None:
     assert route(router, text).card == card, route(router, text).reason
-
-
-def test_a_situation_told_in_the_story_counts_and_the_rule_is_yaml(catalog_copy: Path) -> None:
-    """topics.situations: "she is expecting twins" is in the story, not in the sentence that asks; it still
-    says what the question is about."""
-    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
-    told = "My sister has LEMS and she is expecting twins. Could the steroids hurt them?"
-    assert brain.turn(told, "k", 0.0).reply.card == "pregnancy"
-    reread(brain, catalog_copy, "  situations: [pregnancy]\n", "  situations: []\n")
-    assert brain.turn(told, "m", 0.0).reply.card != "pregnancy"
 
 
 def test_a_pattern_written_with_one_of_our_drugs_names_finds_the_others(router: Router) -> None:
@@ -813,3 +782,29 @@ def test_another_condition_named_in_a_question_about_prednisones_own_effects(
 )
 def test_a_late_dose_is_the_missed_dose_cards_and_a_denied_one_is_not(router: Router, text: str, card: str) -> None:
     assert route(router, text).card == card, route(router, text).reason
+
+
+@pytest.mark.parametrize(
+    ("asked", "card", "listed", "unlisted"),
+    [
+        # topics.denied_count: "he has never had measles" still asks about infections on steroids
+        ("my son has never had measles, does that matter now he takes prednisone?", "infections",
+         "  denied_count: [pregnancy, infections,", "  denied_count: [pregnancy,"),
+        # topics.specific: "sugar" (blood sugar) beside "can ... stop" (evidence): the side effect decides
+        ("can steroids stop my sugar tests being accurate?", "blood-sugar",
+         "  specific: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose]\n",
+         "  specific: []\n"),
+        # topics.situations: "she is expecting twins" is in the story, not in the sentence that asks
+        ("My sister has LEMS and she is expecting twins. Could the steroids hurt them?", "pregnancy",
+         "  situations: [pregnancy]\n", "  situations: []\n"),
+    ],
+)  # fmt: skip
+def test_topic_lists_decide_the_card_and_are_yaml(
+    catalog_copy: Path, asked: str, card: str, listed: str, unlisted: str
+) -> None:
+    """Each rule answers its message with the topic's card; an admin who takes the topic off the list in
+    understanding.yaml gets another answer after /reload."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert brain.turn(asked, "k", 0.0).reply.card == card
+    reread(brain, catalog_copy, listed, unlisted)
+    assert brain.turn(asked, "m", 0.0).reply.card != card
