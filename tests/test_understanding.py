@@ -731,6 +731,9 @@ def test_the_self_harm_calm_words_are_yaml(catalog_copy: Path) -> None:
         # a low oxygen reading, and a fever with little urine
         ("her oxygen reading is 86", "urgent"),
         ("he is burning hot, shivering and has barely passed any urine since morning", "urgent"),
+        # a severe skin reaction told at length, and a limb "dead" on one side
+        ("her skin has come up in blisters all over and she has a temperature since the new tablets", "urgent"),
+        ("out of nowhere his left arm is dead", "urgent"),
     ],
 )
 def test_emergencies_told_with_a_date_a_plea_or_a_reading(router: Router, text: str, kind: str) -> None:
