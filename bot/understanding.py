@@ -12,6 +12,8 @@ message, in any order, within the concept's window of words, and is not negated 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,10 +112,32 @@ class Understanding:
 _KEYS = ("emergencies", "negation", "questions", "drugs", "languages", "topics")
 
 
-def parse_pattern(text: str, line: int) -> Pattern:
-    """ "a | b + c": slots of alternatives. A slot left empty ("a +") makes the pattern empty: an error."""
-    slots = tuple(tuple(a.strip() for a in slot.split("|") if a.strip()) for slot in text.split("+"))
+BUILT_IN = (NUMBER, SEVERAL, FEVER)
+
+
+def parse_pattern(text: str, line: int, groups: Mapping[str, tuple[str, ...]] | None = None) -> Pattern:
+    """ "a | b + c": slots of alternatives. A slot left empty ("a +") makes the pattern empty: an error.
+
+    `<name>` stands for every word of the group of that name (`emergencies.groups`), so one list of onset
+    words ("suddenly", "all at once", "this is new") serves every concept that needs one."""
+    slots = tuple(
+        tuple(
+            dict.fromkeys(
+                w
+                for a in slot.split("|")
+                if a.strip()
+                for w in (
+                    groups.get(a.strip()[1:-1], (a.strip(),)) if groups and _is_group(a.strip()) else (a.strip(),)
+                )
+            )
+        )
+        for slot in text.split("+")
+    )
     return Pattern(text=text, slots=slots if all(slots) else (), line=line)
+
+
+def _is_group(word: str) -> bool:
+    return re.fullmatch(r"<[a-z_]+>", word) is not None and word not in BUILT_IN
 
 
 def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Understanding:
@@ -166,8 +190,30 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "units",
         "recurring",
     )
-    ef.unknown((*fields, "asked_about", "concepts"))
+    ef.unknown((*fields, "asked_about", "concepts", "groups"))
     window = number(ef, "window", 6, 1, 20)
+    groups: dict[str, tuple[str, ...]] = {}
+    raw_groups = em.get("groups")
+    if isinstance(raw_groups, _Map):
+        gf = _Fields(raw_groups, where, "emergencies groups", problems)
+        for name in raw_groups:
+            groups[str(name)] = tuple(w for w, _ in gf.strings(name))
+    elif raw_groups is not None:
+        ef.err("groups", "'groups' must map a group name to its words")
+
+    def unknown_groups(p: Pattern, owner: str) -> None:
+        for slot in parse_pattern(p.text, p.line).slots:
+            for word in slot:
+                if _is_group(word) and word[1:-1] not in groups:
+                    problems.append(
+                        Problem(
+                            where,
+                            p.line,
+                            f"{owner}: pattern {p.text!r} names the group {word}, which 'emergencies: groups' lacks",
+                            hint="add the group under emergencies: groups, or use <number>, <several> or <fever>",
+                        )
+                    )
+
     concepts: list[Concept] = []
     raw = em.get("concepts")
     if isinstance(raw, _List):
@@ -199,8 +245,9 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             if cid in seen:
                 cf.err("id", f"duplicate concept id {cid!r}")
             seen.add(cid)
-            patterns = tuple(parse_pattern(t, ln) for t, ln in cf.strings("patterns"))
+            patterns = tuple(parse_pattern(t, ln, groups) for t, ln in cf.strings("patterns"))
             for p in patterns:
+                unknown_groups(p, f"concept {cid!r}")
                 if not p.slots:
                     problems.append(
                         Problem(
@@ -302,8 +349,9 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
     if isinstance(raw_signals, _Map):
         sf = _Fields(raw_signals, where, "topics signals", problems)
         for topic in raw_signals:
-            patterns = tuple(parse_pattern(t, ln) for t, ln in sf.strings(topic))
+            patterns = tuple(parse_pattern(t, ln, groups) for t, ln in sf.strings(topic))
             for p in patterns:
+                unknown_groups(p, f"topic {topic!r}")
                 if not p.slots:
                     problems.append(Problem(where, p.line, f"topic {topic!r}: pattern {p.text!r} has an empty slot"))
             line = raw_signals.key_lines.get(topic, raw_signals.line)

@@ -811,3 +811,19 @@ def test_topic_lists_decide_the_card_and_are_yaml(
     assert brain.turn(asked, "k", 0.0).reply.card == card
     reread(brain, catalog_copy, listed, unlisted)
     assert brain.turn(asked, "m", 0.0).reply.card != card
+
+
+def test_a_word_group_serves_every_pattern_that_names_it(catalog_copy: Path) -> None:
+    """`<onset>` stands for the group's words: one word added there reaches every pattern that uses it."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert brain.turn("my legs went weak all at once", "k", 0.0).decision.kind == "urgent"
+    assert brain.turn("my legs went weak over the last decade", "k", 0.0).decision.kind != "urgent"
+    reread(brain, catalog_copy, "    onset:", "    onset:\n      - over the last decade")
+    assert brain.turn("my legs went weak over the last decade", "k2", 0.0).decision.kind == "urgent"
+
+
+def test_check_names_a_group_that_does_not_exist_with_file_and_line(catalog_copy: Path) -> None:
+    write_understanding(catalog_copy, "        - choke | choking | choked\n", "        - <gulping> + choke\n")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 1
+    assert re.search(r"intents/understanding\.yaml:\d+: error: concept 'choking': .*<gulping>", out.getvalue())
