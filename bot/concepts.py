@@ -165,6 +165,7 @@ class ConceptIndex:
         self.hypothetical = _phrases(u.hypothetical, norm)
         self.figurative = _phrases(u.figurative, norm)
         self.figure_reach = max((len(p) for p in self.figurative), default=0)
+        self.figures = frozenset(" ".join(f) for f in self.figurative)  # a hit `about` one: no symptom at all
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
         self.now = _phrases(u.now, norm)

@@ -782,7 +782,9 @@ class Router:
         """A question about a serious symptom ("can prednisone cause chest pain?"), with nothing more specific
         to answer it, gets the card on which symptoms need help now (emergencies.asked_about); only when the
         message is ours (`scoped`): "the high temperature tomorrow" is weather."""
-        about = next((h for h in s.hits if h.about and not h.negated_by), None)
+        # (a figure of speech, "I'd rather die than gain more weight", asks nothing about the symptom)
+        figures = self._concepts.figures
+        about = next((h for h in s.hits if h.about and not h.negated_by and h.about not in figures), None)
         if about is None:
             return d
         # the concept's own card when it names one ("took it twice by mistake, is that bad?": missed-dose); it

@@ -518,6 +518,18 @@ def test_a_figure_of_speech_is_no_emergency_and_the_real_thing_still_is(catalog_
     assert brain.turn(bill, "e", 0.0).decision.kind == "urgent"
 
 
+def test_a_figure_of_speech_asks_nothing_about_the_symptom_it_names(router: Router) -> None:
+    """ "I'd rather die than ..." is about the weight, not a calm question about thoughts of dying."""
+    d = route(router, "honestly I would sooner die than gain any more weight on pred, does it go back down?")
+    assert d.kind != "urgent" and d.card != "sleep-mood"
+
+
+def test_emergency_numbers_keep_their_digits(router: Router) -> None:
+    """ "999" is no stretched word ("hiii"): asking when to call it is the warning-signs question."""
+    assert route(router, "which signs on steroids mean I should call 999").card == "when-to-call"
+    assert route(router, "my dad is not breathing, we need to call 999").kind == "urgent"
+
+
 def test_a_drug_i_do_not_know_asked_about_as_a_steroid_is_that_drugs_question(catalog_copy: Path) -> None:
     """drugs.class_words: "is aclidinium a corticosteroid?" names no prednisone, only its kind: the question is
     about aclidinium, which the bot does not cover, so a pharmacist answers it, not the eyes card."""
