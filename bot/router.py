@@ -129,6 +129,7 @@ class Router:
     _urgent_except: tuple[str, ...] = field(init=False)
     _guards: tuple[tuple[str, str], ...] = field(init=False)
     _oos_drugs: tuple[str, ...] = field(init=False)
+    _home_of: dict[str, str] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
     _oos_alone: tuple[str, ...] = field(init=False)
     _in_scope: tuple[str, ...] = field(init=False)
@@ -192,6 +193,7 @@ class Router:
         put(self, "_urgent_except", phrases(lex.urgent_except))
         put(self, "_guards", tuple((g.card, p) for g in lex.guards for p in phrases(g.phrases)))
         put(self, "_oos_drugs", phrases(lex.out_of_scope_drugs))
+        put(self, "_home_of", {norm(w): topic for w, topic in u.home_of})
         put(self, "_oos_conditions", phrases(lex.out_of_scope_conditions))
         put(self, "_oos_alone", phrases(lex.out_of_scope_alone))
         put(self, "_in_scope", phrases(lex.in_scope))
@@ -757,15 +759,20 @@ class Router:
         exactly one of topics.over_out_of_scope, with prednisone or a steroid named. Never for another drug
         ("does metformin interact with prednisone?"), nor for treating that condition ("can prednisone treat
         covid?" has no such words)."""
-        if s.out_of_scope in self._oos_drugs or not any(self._drugs[d].ours for d in s.drugs if d in self._drugs):
+        if not any(self._drugs[d].ours for d in s.drugs if d in self._drugs):
             return None
-        over = self.catalog.understanding.over_out_of_scope
+        # a medicine that belongs to one of our topics ("is on insulin, will her sugars go up on pred?"):
+        # that topic's words, less the medicine's own name, decide; "does metformin interact?" has none
+        home = self._home_of.get(s.out_of_scope or "")
+        if s.out_of_scope in self._oos_drugs and home is None:
+            return None
+        over = (home,) if home else self.catalog.understanding.over_out_of_scope
         own = set(self.normalize(s.out_of_scope or "").split())  # "hay fever": its "fever" is no infection word
         told = s.full.split()
-        for words, index in (
-            ([w if w not in own else "," for w in told], self._signals),
-            (told, self._signals_several),
-        ):
+        passes = [([w if w not in own else "," for w in told], self._signals)]
+        if home is None:
+            passes.append((told, self._signals_several))
+        for words, index in passes:
             # then with the condition's own words, on a pattern of two slots or more: "catch + covid" asks
             # about infections on prednisone; "covid" alone, or "treat covid", does not
             n = len(words)

@@ -102,6 +102,8 @@ class Understanding:
     follow_on: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
     over_out_of_scope: tuple[str, ...] = ()  # topics whose words beat another condition named beside prednisone
+    # out-of-scope medicines that belong to one of our topics ("insulin": blood-sugar), with that topic
+    home_of: tuple[tuple[str, str], ...] = ()
     about_me: tuple[str, ...] = ()  # topics about the bot itself: answered on a plain match when addressed
     statements: tuple[tuple[str, int], ...] = ()  # cards that answer something said ("thanks"), with their lines
     addressed: tuple[str, ...] = ()  # words that talk to the bot: "you", "your", "this bot", "thanks"
@@ -339,7 +341,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "denied_count",
         "about_me",
     )
-    tf.unknown(("window", "signals", "addressed", "statements", "follow_on", *lists))
+    tf.unknown(("window", "signals", "addressed", "statements", "follow_on", "home_of", *lists))
     statements = tf.strings("statements", required=False)
     listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
     named = [(w, ln) for key in lists for w, ln in listed[key]]
@@ -360,6 +362,15 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             signals.append(Concept(str(topic), str(topic), "", ok, topic_window, True, line))
     elif raw_signals is not None:
         tf.err("signals", "'signals' must map a topic to its patterns")
+    home_of: list[tuple[str, str]] = []
+    raw_home = tp.get("home_of")
+    if isinstance(raw_home, _Map):
+        hf = _Fields(raw_home, where, "topics home_of", problems)
+        for topic in raw_home:
+            named.append((str(topic), raw_home.key_lines.get(topic, raw_home.line)))
+            home_of.extend((w, str(topic)) for w, _ in hf.strings(topic))
+    elif raw_home is not None:
+        tf.err("home_of", "'home_of' must map a topic to the medicines that belong to it")
     follow_on: list[tuple[str, str, tuple[str, ...]]] = []
     raw_follow = tp.get("follow_on")
     if isinstance(raw_follow, _Map):
@@ -388,6 +399,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         about_me=tuple(w for w, _ in listed["about_me"]),
         statements=tuple(statements),
         over_out_of_scope=tuple(w for w, _ in listed["over_out_of_scope"]),
+        home_of=tuple(home_of),
         addressed=words(tp, "addressed", "topics"),
         topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
         concepts=tuple(concepts),

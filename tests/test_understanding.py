@@ -839,3 +839,14 @@ def test_check_names_a_group_that_does_not_exist_with_file_and_line(catalog_copy
     out = io.StringIO()
     assert cmd_check(catalog_copy, out) == 1
     assert re.search(r"intents/understanding\.yaml:\d+: error: concept 'choking': .*<gulping>", out.getvalue())
+
+
+def test_a_medicine_that_belongs_to_a_topic_is_that_topics_question_and_the_rule_is_yaml(catalog_copy: Path) -> None:
+    """topics.home_of: insulin beside prednisone, with blood-sugar words of its own, is a blood-sugar question;
+    insulin with no such word ("does it interact?") stays the honest fallback."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    sugar = "he is diabetic and on insulin, now on prednisone too. will his insulin have to change?"
+    assert brain.turn(sugar, "a", 0.0).reply.card == "blood-sugar"
+    assert brain.turn("does insulin interact with prednisone", "b", 0.0).decision.kind == "fallback"
+    reread(brain, catalog_copy, "    blood-sugar: [insulin, metformin]\n", "")
+    assert brain.turn(sugar, "c", 0.0).decision.kind == "fallback"
