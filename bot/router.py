@@ -509,6 +509,7 @@ class Router:
         if ctx is not None and self.stands_alone(s):
             ctx = None  # "can you recommend a pasta recipe?" mid-conversation is no follow-up
         decision = self._decide(s, ctx)
+        decision = self._back_to_another_drug(s, ctx, decision)
         decision = self._asked_about(s, decision, s.in_scope or bool(s.conditions) or ctx is not None)
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
@@ -814,6 +815,24 @@ class Router:
             return d
         why = f"a question about {self.concept_label(about.concept)}, not a report of it ({about.about})"
         return Decision("answer", card=info.id, topic=info.topic, condition=d.condition, reason=why)
+
+    def _back_to_another_drug(self, s: Scan, ctx: ChatContext | None, d: Decision) -> Decision:
+        """Right after the card on the other treatments ("What is riluzole?"), "what are its side effects?" or
+        "how much of it should I take?" asks about that other medicine, not prednisone: its place among the
+        treatments, and who answers its side effects and doses (messages.yaml: other_drug)."""
+        if ctx is None or ctx.topic != "alternatives" or d.kind != "answer" or not d.card or d.notice is not None:
+            return d
+        topic = self.catalog.cards[d.card].topic
+        if topic not in self.catalog.understanding.drug_topics or topic in ("evidence", "mechanism") or s.drugs:
+            return d  # "how good is the evidence?" after the other treatments asks about them all
+        if self._refers.isdisjoint(s.full.split()):
+            return d  # "and the side effects?" names nothing to point back with: prednisone's, as asked
+        card = self.catalog.variant("alternatives", ctx.condition)
+        if card is None:
+            return d
+        why = "a question about the medicine just talked about (the other treatments), not about prednisone"
+        return Decision("answer", card=card.id, topic=card.topic, condition=ctx.condition, notice="other_drug",
+                        context_used=True, reason=why)  # fmt: skip
 
     def _other_subject(self, s: Scan) -> Drug | None:
         """Another drug the question is about, when it does not name prednisone or a steroid."""

@@ -850,3 +850,21 @@ def test_a_medicine_that_belongs_to_a_topic_is_that_topics_question_and_the_rule
     assert brain.turn("does insulin interact with prednisone", "b", 0.0).decision.kind == "fallback"
     reread(brain, catalog_copy, "    blood-sugar: [insulin, metformin]\n", "")
     assert brain.turn(sugar, "c", 0.0).decision.kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("tell me about riluzole", "does it have side effects?"),
+        ("what does firdapse do", "what dose of it do people take?"),
+    ],
+)
+def test_a_pronoun_after_the_other_treatments_card_means_that_medicine_not_prednisone(
+    router: Router, first: str, then: str
+) -> None:
+    d = route(router, then, first)
+    assert d.card in ("als-alternatives", "lems-alternatives") and d.notice == "other_drug"
+    assert route(router, "and what are the side effects of prednisone?", first).card in (
+        "als-side-effects",
+        "lems-side-effects",
+    )
