@@ -17,6 +17,7 @@ import gzip
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -24,6 +25,7 @@ from importlib import resources
 
 import Stemmer  # PyStemmer: the Snowball stemmers compiled; ~0.3 us a word
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.catalog import Lexicon
 
@@ -35,6 +37,7 @@ TYPO_CUTOFF = 84.0  # towards drug and condition names
 WORD_TYPO_MIN_LEN = 6  # towards any other catalog word: longer words only, and closer
 WORD_TYPO_CUTOFF = 88.0
 LONG_WORD = 8
+EDIT_MIN_LEN = 5  # one slip of the keys is corrected in words this long: "gday" is no "gray"
 LONG_WORD_TYPO_CUTOFF = 85.0
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # three or more of one letter: "hiii", "plsss", "sooo"; never "999"
 EVERYDAY_MIN_COUNT = 500  # an English word this common is what it says, never a typo ("shopping", "spelling")
@@ -94,6 +97,8 @@ class Normalizer:
     single: dict[str, str]  # one-word variants → canonical
     vocabulary: dict[str, tuple[str, ...]]  # first letter → drug and condition words, typo targets
     words: dict[str, tuple[str, ...]]  # first letter → other catalog words, typo targets for longer words
+    # first letter → every catalog word of four letters or more: targets of one slip of the keys ("sied", "thnak")
+    edits: dict[str, tuple[str, ...]]
     known: frozenset[str]
 
     @classmethod
@@ -129,6 +134,12 @@ class Normalizer:
         for w in sorted(example_words - targets):
             if len(w) >= WORD_TYPO_MIN_LEN and w.isalpha():
                 by_letter_words.setdefault(w[0], []).append(w)
+        uses = Counter(w for p in [*phrases, *extra_words] for w in set(basic(p).split()))
+        by_letter_edits: dict[str, list[str]] = {}
+        # the words the catalog uses most come first: of two words one slip away, the likelier meant
+        for w in sorted(example_words | targets, key=lambda w: (-uses[w], w)):
+            if len(w) >= EDIT_MIN_LEN and w.isalpha():
+                by_letter_edits.setdefault(w[0], []).append(w)
         return cls(
             rewrites=multi,
             rewrite_starts=frozenset(v.split(" ", 1)[0] for v, _ in multi),
@@ -136,17 +147,24 @@ class Normalizer:
             known=known,
             vocabulary={k: tuple(v) for k, v in by_letter.items()},
             words={k: tuple(v) for k, v in by_letter_words.items()},
+            edits={k: tuple(v) for k, v in by_letter_edits.items()},
         )
 
     def correct(self, word: str) -> str:
         """A catalog word this one is a likely typo of, else the word itself."""
         if word in self.known or len(word) < TYPO_MIN_LEN or not word.isalpha():
             return word
+        if word.endswith("in") and word + "g" in self.known:
+            return word + "g"  # a dropped g: "startin", "gettin"
         fixed = _closest(word, self.vocabulary.get(word[0], ()), TYPO_CUTOFF)
         if fixed == word and len(word) >= WORD_TYPO_MIN_LEN:
             # one wrong letter in eight ("pregnent", "evidense") scores 87.5; shorter words need to be closer
             cutoff = LONG_WORD_TYPO_CUTOFF if len(word) >= LONG_WORD else WORD_TYPO_CUTOFF
             fixed = _closest(word, self.words.get(word[0], ()), cutoff)
+        if fixed == word and len(word) >= EDIT_MIN_LEN:
+            # one slip of the keys (a letter wrong, missing, extra, or two swapped: "sied", "sleap", "thnak"),
+            # two in a long word ("catarax"); of several such words, the one English uses most
+            fixed = _nearest(word, self.edits.get(word[0], ()), 2 if len(word) >= LONG_WORD else 1)
         # asked last, so the word list is read only when a correction is in view
         return word if fixed != word and word in everyday_words() else fixed
 
@@ -169,9 +187,16 @@ class Normalizer:
 
 @cache
 def everyday_words() -> frozenset[str]:
-    """Common English words, which are never corrected: one letter from a catalog word is not a typo of it
-    when it is a word of its own ("shopping" is no "stopping", "spelling" no "swelling", "paint" no "pain").
-    Rare forms stay correctable ("eton" for "Eaton", "accidently"). From pyspellchecker's English word
+    """Common English words, which are never corrected (see `word_counts`)."""
+    common = [w for w, n in word_counts().items() if n >= EVERYDAY_MIN_COUNT]
+    return frozenset([*common, *(w.replace("'", "") for w in common if "'" in w)])  # "who've" read as "whove"
+
+
+@cache
+def word_counts() -> dict[str, int]:
+    """How often English uses each word. A common word is never corrected: one letter from a catalog word is no
+    typo of it ("shopping" is no "stopping", "spelling" no "swelling", "paint" no "pain"). Rare forms stay
+    correctable ("eton" for "Eaton", "accidently"). From pyspellchecker's English word
     frequency list (shipped in the package, no download); read once, at the first word that needs it. The
     list's file is read directly (0.08 s, a third less than building a SpellChecker: `check` pays it)."""
     packed = resources.files("spellchecker") / "resources" / "en.json.gz"
@@ -181,7 +206,14 @@ def everyday_words() -> frozenset[str]:
         from spellchecker import SpellChecker
 
         counts = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
-    return frozenset(w for w, n in counts.items() if n >= EVERYDAY_MIN_COUNT)
+    return counts
+
+
+@lru_cache(maxsize=8192)
+def _nearest(word: str, candidates: tuple[str, ...], edits: int) -> str:
+    """The first of the fewest edits away: `candidates` come most used first."""
+    found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=edits, limit=None)
+    return str(min(found, key=lambda f: (f[1], f[2]))[0]) if found else word
 
 
 @lru_cache(maxsize=8192)

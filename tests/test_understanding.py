@@ -288,6 +288,23 @@ def test_word_forms_text_speak_and_stretched_words(router: Router) -> None:
     assert router.normalize("helping progressing") == router.normalize("helps progressed")
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("sleap", "sleep"), ("vison", "vision"), ("thnak", "thank"), ("wieght", "weight"), ("startin", "starting")],
+)
+def test_one_slip_of_the_keys_in_any_catalog_word_is_read_as_that_word(router: Router, typed: str, meant: str) -> None:
+    """A letter wrong, missing, extra or two swapped, in any word the catalog uses; and a dropped final g."""
+    assert router.normalize(typed) == router.normalize(meant)
+
+
+def test_a_contraction_or_a_short_word_is_never_corrected_into_another(router: Router) -> None:
+    """ "who've" is no "whole" (which would make "the whole week" an overdose), "g'day" no "gray"."""
+    assert router.normalize("who've") != router.normalize("whole")
+    assert router.normalize("g'day") != router.normalize("gray")
+    story = "her kids, who've just had chickenpox, stay with us next week. should we be worried?"
+    assert route(router, story).kind != "urgent"
+
+
 def test_a_common_english_word_is_never_taken_for_a_typo_of_a_catalog_word(router: Router) -> None:
     """ "shopping" is one letter from "stopping", "spelling" from "swelling", "paint" from "pain": each is a word
     of its own, so a request about it stays a request about it, even mid-conversation."""
