@@ -824,7 +824,7 @@ def test_a_late_dose_is_the_missed_dose_cards_and_a_denied_one_is_not(router: Ro
          "  denied_count: [pregnancy, infections,", "  denied_count: [pregnancy,"),
         # topics.specific: "sugar" (blood sugar) beside "can ... stop" (evidence): the side effect decides
         ("can steroids stop my sugar tests being accurate?", "blood-sugar",
-         "  specific: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose]\n",
+         "  specific: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose, compare]\n",
          "  specific: []\n"),
         # topics.situations: "she is expecting twins" is in the story, not in the sentence that asks
         ("My sister has LEMS and she is expecting twins. Could the steroids hurt them?", "pregnancy",
