@@ -57,6 +57,8 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
         lines.append("  negations:  " + "; ".join(scan.negated))
     if scan.asking:
         lines.append(f"  question:   decided on {scan.asking!r} (the rest of the message is the story)")
+    elif scan.vague_asking:
+        lines.append(f"  question:   {scan.vague_asking!r} says too little alone, so I read the whole message")
     if scan.language:
         lines.append(f"  language:   {scan.language}")
     if scan.conditions:

@@ -104,6 +104,9 @@ class Scan:
     subject: tuple[str, ...] = ()  # the drugs the asking sentence(s) name, else all the message names
     negated: tuple[str, ...] = ()  # what a negation switched off: "als (not)", "diabetes (not)"
     asking: str = ""  # the sentence(s) that ask, as typed, when the message tells a story first
+    # the sentence(s) that ask, when they were too vague to decide on alone ("Should she take another?"): the
+    # topic is decided on the whole story, and the message still asks a question
+    vague_asking: str = ""
     language: str | None = None
     general: bool = False  # a question that names nobody it is about ("what are the signs of ...?")
     signals: tuple[Hit, ...] = ()  # topics the words of the asking sentence(s) point to (not negated)
@@ -291,6 +294,7 @@ class Router:
         told = {sentence[i] for i in range(matched_to)}
         asking = [k for k in sorted(told) if asks[k]]
         region = set(asking) if 1 <= len(asking) < len(told) else told
+        vague = ""
         negated: list[str] = []
 
         def live(start: int, contrast: bool = False) -> bool:
@@ -338,6 +342,7 @@ class Router:
             ):
                 # "Is that normal?", "What treatments are there?" after a story: the story says what "that" is
                 # and which treatments, so the topic is decided on it all
+                vague = " ".join(raw[k].strip() for k in sorted(region))
                 picked, region = words[:matched_to], told
         denied = self._denied(words[:matched_to], clause, clause_asks)
         if denied:
@@ -397,6 +402,7 @@ class Router:
             or drugs,
             negated=tuple(dict.fromkeys(negated)),
             asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
+            vague_asking=vague,
             language=language,
             general=any(asks) and not self._concepts.personal.intersection(words),
             unknown_drugs=self._unknown_drugs(unstemmed),
@@ -623,7 +629,8 @@ class Router:
         confident = best is not None and self._confident(s, ctx, named, best, match.candidates)
         # ours, not "sugar"; and not a word in passing in a long story that asks nothing
         scoped = bool(s.in_scope or s.conditions or ctx is not None)
-        signal = self._signal(s, scoped) if (s.asking or s.story_words <= LONG_QUESTION_WORDS) else None
+        asks = s.asking or s.vague_asking or s.story_words <= LONG_QUESTION_WORDS
+        signal = self._signal(s, scoped) if asks else None
         generic = cond is None and best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
         bar = (
             STRONG_SIGNAL
@@ -914,7 +921,7 @@ class Router:
             if overview:
                 return Decision("answer", card=overview.id, topic="overview", condition=named,
                                 reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
-        long = s.story_words > LONG_QUESTION_WORDS and not s.asking
+        long = s.story_words > LONG_QUESTION_WORDS and not (s.asking or s.vague_asking)
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
         score = f"the closest example scored {best.score:.0f}" if best is not None else "no example came close"
         why = (

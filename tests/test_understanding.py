@@ -333,6 +333,11 @@ def test_a_message_in_another_language_gets_a_note_in_english_and_in_that_langua
     # an English word settles it, however mangled the rest ("questions.english")
     assert route(router, "wot r the side efects of pred 4 lems").card == "lems-side-effects"
 
+    # a mark only some languages write settles which, when the detector cannot choose ("¿", "ñ", "ß", Cyrillic)
+    assert route(router, "¿Qué es el síndrome de Lambert-Eaton?").language == "spanish"
+    assert route(router, "Что такое БАС?").language == "russian"
+    assert route(router, "Was ist ALS?").language == "german"  # a short one, above the detector's bar
+
 
 # --- why, check and reload ---------------------------------------------------------------------------
 
