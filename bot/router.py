@@ -691,8 +691,8 @@ class Router:
             # "what about ALS?" after a side-effects answer: the topic carries over, the condition switches
             card = self.catalog.variant(ctx.topic, named) or card
         elif (
-            named
-            and ctx is None
+            (cured := named or (ctx.condition if ctx is not None and ctx.topic == "overview" else None))
+            and (ctx is None or ctx.topic == "overview")
             and card.topic == "evidence"
             and not (s.drugs or s.unknown_drugs)
             and not set(s.text.split()) & self._refers
@@ -702,11 +702,12 @@ class Router:
             # asks what treats the condition, not whether prednisone does; or, with another topic's words ("any
             # clinical trials for ALS?"), that topic
             asked = signal.concept if signal is not None and signal.concept != card.topic else "alternatives"
-            card = self.catalog.variant(asked, named) or self.catalog.variant(asked, None) or card
+            # (or, right after the overview of a condition, "is there a cure?" asks it of that condition)
+            card = self.catalog.variant(asked, cured) or self.catalog.variant(asked, None) or card
             base = _replace(base, reason=(
                 f"closest to an example about prednisone ({self.typed.get(best.example, best.example)!r}), but the "
                 f"message names no medicine, so it asks "
-                + (f"what treats {named.upper()}" if asked == "alternatives" else "about its own words' topic")
+                + (f"what treats {cured.upper()}" if asked == "alternatives" else "about its own words' topic")
                 + f": {card.title!r}"))  # fmt: skip
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
@@ -832,8 +833,8 @@ class Router:
         topic = self.catalog.cards[d.card].topic
         if topic not in self.catalog.understanding.drug_topics or topic in ("evidence", "mechanism") or s.drugs:
             return d  # "how good is the evidence?" after the other treatments asks about them all
-        if self._refers.isdisjoint(s.full.split()):
-            return d  # "and the side effects?" names nothing to point back with: prednisone's, as asked
+        if self._refers.isdisjoint(s.full.split()) and not {"that", "one"} & set(s.full.split()):
+            return d  # "and the side effects?" names nothing to point back with ("it", "that one"): prednisone's
         card = self.catalog.variant("alternatives", ctx.condition)
         if card is None:
             return d
