@@ -15,6 +15,7 @@ prednisone card.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -132,6 +133,7 @@ class Router:
     _urgent_except: tuple[str, ...] = field(init=False)
     _guards: tuple[tuple[str, str], ...] = field(init=False)
     _oos_drugs: tuple[str, ...] = field(init=False)
+    _drug_asks: tuple[tuple[str, ...], ...] = field(init=False)
     _home_of: dict[str, str] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
     _oos_alone: tuple[str, ...] = field(init=False)
@@ -224,6 +226,7 @@ class Router:
         put(self, "_statements", frozenset(name for name, _ in u.statements))
         put(self, "_our_names", frozenset(norm(n) for d in u.drugs if d.ours for n in d.names))
         put(self, "_refers", frozenset(norm(w) for w in u.drug_refers))
+        put(self, "_drug_asks", tuple(tuple(norm(w).split()) for w in u.drug_asks if norm(w)))
         put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
         put(self, "_back", frozenset(norm(w) for w in u.back))
         put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
@@ -396,10 +399,7 @@ class Router:
             emergency_words=tuple(words[emergency.start : emergency.end + 1]) if emergency else (),
             hits=hits,
             drugs=drugs,
-            subject=tuple(
-                dict.fromkeys(g[5:] for g, _, st, _ in places if g.startswith("name:") and sentence[st] in region)
-            )
-            or drugs,
+            subject=self._subject(words, places, sentence, region, drugs) or drugs,
             negated=tuple(dict.fromkeys(negated)),
             asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
             vague_asking=vague,
@@ -467,6 +467,38 @@ class Router:
             return True
         padded = f" {' '.join(words)} "
         return any(f" {p} " in padded for p in self._question_phrases)
+
+    def _subject(
+        self,
+        words: Sequence[str],
+        places: Sequence[tuple[str, int, int, int]],
+        sentence: Sequence[int],
+        region: set[int],
+        live: tuple[str, ...],
+    ) -> tuple[str, ...]:
+        """The drugs the asking sentence names; of several, with a word that asks about a drug among them
+        (drugs.asks: dose, side effects, stopping), the one nearest the first such word: "what dose of
+        azathioprine is given alongside prednisone?" asks azathioprine's dose, "I take riluzole, how much
+        prednisone should I take?" prednisone's."""
+        named = [(g[5:], st) for g, _, st, _ in sorted(places, key=lambda p: p[2])
+                 if g.startswith("name:") and sentence[st] in region and g[5:] in live]  # fmt: skip
+        subject = tuple(dict.fromkeys(d for d, _ in named))
+        if len(subject) < 2:
+            return subject
+        asks = [
+            (i, len(phrase))
+            for i in range(len(words))
+            if sentence[i] in region and (phrase := _phrase_at(words, i, self._drug_asks)) is not None
+        ]
+        if not asks:
+            return subject
+        gs, n = asks[0]
+
+        def distance(st: int) -> float:  # a drug after the word ("dose of azathioprine") before one ahead of it
+            return 0 if gs <= st < gs + n else st - (gs + n - 1) if st >= gs + n else gs - st + 0.5
+
+        nearest = min(named, key=lambda d: distance(d[1]))[0]
+        return (nearest,) if nearest in self._drugs and not self._drugs[nearest].ours else subject
 
     def _looks_foreign(self, words: list[str]) -> bool:
         """Most words unknown to the catalog: worth asking the language detector."""
@@ -1025,6 +1057,10 @@ class Router:
         if d.kind == "clarify":
             return ChatContext(condition=None, topic=d.topic, card=None, at=now)
         return None
+
+
+def _phrase_at(words: Sequence[str], i: int, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    return next((p for p in phrases if tuple(words[i : i + len(p)]) == p), None)
 
 
 def _words_matched(h: Hit) -> int:

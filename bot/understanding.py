@@ -91,6 +91,7 @@ class Understanding:
     back: tuple[str, ...] = ()  # "it", "that", "she": words that point back in a conversation
     drug_class_words: tuple[str, ...] = ()  # "steroid": our drug's kind, not its name
     drug_refers: tuple[str, ...] = ()  # "it", "the tablets", "the studies": a drug meant without its name
+    drug_asks: tuple[str, ...] = ()  # "dose", "side effects", "stop": of two drugs named, the nearest is asked about
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
     topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
     anywhere: tuple[str, ...] = ()  # topics whose words count even when the message names no drug or condition
@@ -290,7 +291,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
-    df.unknown(("topics", "known", "endings", "refer", "class_words"))
+    df.unknown(("topics", "known", "endings", "refer", "class_words", "asks"))
     drugs: list[Drug] = []
     known = dr.get("known")
     if isinstance(known, _Map):
@@ -431,6 +432,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         drug_topics=words(dr, "topics", "drugs"),
         drug_endings=words(dr, "endings", "drugs"),
         drug_refers=words(dr, "refer", "drugs"),
+        drug_asks=words(dr, "asks", "drugs"),
         drug_class_words=words(dr, "class_words", "drugs"),
         languages=languages,
         file=where,

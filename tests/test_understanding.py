@@ -251,6 +251,14 @@ def test_prednisone_named_beside_another_drug_is_still_about_prednisone(router: 
     assert route(router, "I take riluzole, how much prednisone should I take for ALS?").card == "dosing"
 
 
+def test_of_two_drugs_the_one_the_dose_or_side_effects_word_points_to_is_asked_about(router: Router) -> None:
+    """drugs.asks: "what dose of azathioprine goes with prednisone?" asks azathioprine's dose: never the prednisone
+    dosing card; "the side effects of prednisone, I'm also on riluzole" asks prednisone's."""
+    d = route(router, "what dose of azathioprine do people take with their prednisone for LEMS")
+    assert d.card == "lems-alternatives" and d.notice == "other_drug"
+    assert route(router, "side effects of prednisone when you also take riluzole for ALS").card == "als-side-effects"
+
+
 # --- negation, the question inside a story, context --------------------------------------------------
 
 
