@@ -52,7 +52,9 @@ DENIAL_OPENS = 4  # words: a clause that denies has its negation among its first
 COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
 OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "welcome", "smalltalk", "sources"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
-FOLLOW_UP_STARTS = frozenset({"and", "but", "so", "also", "what about", "how about", "same for", "same with"})
+FOLLOW_UP_STARTS = frozenset(
+    {"and", "but", "so", "also", "what about", "how about", "same for", "same with", "same question", "same thing"}
+)
 # "and in the other one?" after an ALS answer: the same topic for the other of the two conditions
 OTHER_OF = {"lems": "als", "als": "lems"}
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
@@ -619,6 +621,18 @@ class Router:
         ):
             return Decision("answer", card=card.id, topic=card.topic, condition=OTHER_OF[ctx.condition],
                             context_used=True, reason="the other condition, topic from context")  # fmt: skip
+        if (
+            ctx is not None
+            and ctx.topic
+            and named
+            and s.named
+            and named != ctx.condition
+            and s.content_words <= FOLLOW_UP_MAX_WORDS
+            and " ".join(s.text.split()[:2]) in ("same question", "same thing")
+            and (card := self.catalog.variant(ctx.topic, named))
+        ):  # "same question for ALS": the last topic, for the condition named now
+            return Decision("answer", card=card.id, topic=card.topic, condition=named, context_used=True,
+                            reason="condition switch, topic from context")  # fmt: skip
         alone_in_context = s.out_of_scope in self._oos_alone and ctx is not None  # "cataracts?" after prednisone
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
             over = self._over_out_of_scope(s)
@@ -949,6 +963,12 @@ class Router:
                 return Decision("answer", card=target.id, topic=target.topic, condition=named, context_used=True,
                                 reason="condition switch, topic from context")  # fmt: skip
         best = match.best
+        if named and not s.named and (options := self.catalog.variant("alternatives", named)):
+            # only another drug says which condition ("is Firdapse the same as prednisone?"): it is one of that
+            # condition's treatments, and its card says where it fits
+            why = f"no topic, but a medicine used in {named.upper()}: where it fits"
+            return Decision("answer", card=options.id, topic=options.topic, condition=named, reason=why,
+                            candidates=match.candidates)  # fmt: skip
         if named and (s.content_words <= FOLLOW_UP_MAX_WORDS + 2 or (best is not None and best.score < WEAK_BAR)):
             overview = self.catalog.variant("overview", named)
             if overview:

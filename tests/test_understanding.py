@@ -898,3 +898,14 @@ def test_a_pronoun_after_the_other_treatments_card_means_that_medicine_not_predn
         "als-side-effects",
         "lems-side-effects",
     )
+
+
+def test_a_medicine_that_names_the_condition_gets_that_conditions_treatments_card(router: Router) -> None:
+    """No topic, no condition named, but a drug used in one: "is amifampridine like prednisone?" is LEMS's."""
+    assert route(router, "is amifampridine anything like prednisone").card == "lems-alternatives"
+
+
+def test_same_question_for_the_other_condition_keeps_the_topic(router: Router) -> None:
+    assert (
+        route(router, "same question for ALS", "what are the side effects of pred in LEMS").card == "als-side-effects"
+    )
