@@ -877,8 +877,8 @@ class Router:
         if ctx is None or ctx.topic != "alternatives" or d.kind != "answer" or not d.card or d.notice is not None:
             return d
         topic = self.catalog.cards[d.card].topic
-        if topic not in self.catalog.understanding.drug_topics or topic in ("evidence", "mechanism") or s.drugs:
-            return d  # "how good is the evidence?" after the other treatments asks about them all
+        if topic not in ("side-effects", "dosing", "stopping", "missed-dose") or s.drugs:
+            return d  # "how good is the evidence?", "safe to get pregnant on this?" ask about the treatments as a whole
         if self._refers.isdisjoint(s.full.split()) and not {"that", "one"} & set(s.full.split()):
             return d  # "and the side effects?" names nothing to point back with ("it", "that one"): prednisone's
         card = self.catalog.variant("alternatives", ctx.condition)

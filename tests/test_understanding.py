@@ -451,7 +451,7 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
     asked = "i am pregnant, can i stop taking prednisone?"
     assert brain.turn(asked, "k", 0.0).reply.card == "pregnancy"
     assert brain.turn("can i stop taking prednisone?", "j", 0.0).reply.card == "stopping"
-    listed = "  over_guards: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose]\n"
+    listed = "  over_guards: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose, prognosis]\n"
     reread(brain, catalog_copy, listed, "  over_guards: []\n")
     assert brain.turn(asked, "m", 0.0).reply.card == "stopping"
 
@@ -841,7 +841,7 @@ def test_a_late_dose_is_the_missed_dose_cards_and_a_denied_one_is_not(router: Ro
          "  specific: []\n"),
         # topics.situations: "she is expecting twins" is in the story, not in the sentence that asks
         ("My sister has LEMS and she is expecting twins. Could the steroids hurt them?", "pregnancy",
-         "  situations: [pregnancy]\n", "  situations: []\n"),
+         "  situations: [pregnancy, eyes]\n", "  situations: []\n"),
     ],
 )  # fmt: skip
 def test_topic_lists_decide_the_card_and_are_yaml(
