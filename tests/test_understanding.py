@@ -451,7 +451,8 @@ def test_a_pregnancy_question_about_stopping_gets_the_pregnancy_card_and_the_rul
     asked = "i am pregnant, can i stop taking prednisone?"
     assert brain.turn(asked, "k", 0.0).reply.card == "pregnancy"
     assert brain.turn("can i stop taking prednisone?", "j", 0.0).reply.card == "stopping"
-    listed = "  over_guards: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose, prognosis]\n"
+    listed = "  over_guards: [pregnancy, blood-sugar, eyes, sleep-mood, infections, adrenal, trials, missed-dose, "
+    listed += "prognosis]\n"
     reread(brain, catalog_copy, listed, "  over_guards: []\n")
     assert brain.turn(asked, "m", 0.0).reply.card == "stopping"
 
