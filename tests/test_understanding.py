@@ -104,6 +104,14 @@ EMERGENCIES = {
     "cold turkey, grey": ["she quit her steroids cold turkey and has gone grey and shaky"],
     "no sense now": ["he suddenly isn't making any sense at all"],
     "a question that starts like one": ["having chest pains right now and feel faint"],  # "having" is no "have?"
+    # word groups: <onset> + <cant_move>, whatever the pair
+    "weakness, new today": ["he was fine at breakfast and within half an hour he can't stand",
+                            "her legs have stopped working this evening"],
+    "in five more languages": ["Mi marido tiene la cara hinchada y le cuesta respirar",
+                               "Mon père a 39,5 de fièvre et il tremble",
+                               "Мама внезапно не может глотать",
+                               "Minha avó de repente ficou muito confusa",
+                               "Mio padre ha la febbre a 40 e trema"],
 }  # fmt: skip
 
 
