@@ -157,6 +157,7 @@ class ConceptIndex:
                             if (pi, si) not in spots:
                                 spots.append((pi, si))
         self.longest = max((len(k) for k in self.table), default=1)
+        self.starts = frozenset(k[0] for k in self.table)
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
         self.not_now_always = _without(self.not_now, _phrases(u.recurring, norm))  # "sometimes I think of ending it"
@@ -184,8 +185,13 @@ class ConceptIndex:
         `clause` and `sentence`: each word's clause and sentence; `asks`: whether each clause is a question.
         """
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, slot) → (start, end)
+        starts = self.starts
         for i, w in enumerate(words):
-            keys = [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
+            keys = (
+                [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
+                if w in starts
+                else []
+            )  # most words begin no pattern's word or phrase
             if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
                 after = words[i + 1] if i + 1 < len(words) else ""

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -40,6 +40,7 @@ LONG_WORD = 8
 EDIT_MIN_LEN = 5  # one slip of the keys is corrected in words this long: "gday" is no "gray"
 LONG_WORD_TYPO_CUTOFF = 85.0
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # three or more of one letter: "hiii", "plsss", "sooo"; never "999"
+SEEN_MAX = 20_000  # normal forms kept: the catalog's phrases and recent messages
 EVERYDAY_MIN_COUNT = 500  # an English word this common is what it says, never a typo ("shopping", "spelling")
 KEEP = frozenset({"lems", "als"})  # tokens the stemmer must not touch ("als" is not a plural of "al")
 _stemmer = Stemmer.Stemmer("english")
@@ -97,9 +98,10 @@ class Normalizer:
     single: dict[str, str]  # one-word variants → canonical
     vocabulary: dict[str, tuple[str, ...]]  # first letter → drug and condition words, typo targets
     words: dict[str, tuple[str, ...]]  # first letter → other catalog words, typo targets for longer words
-    # first letter → every catalog word of four letters or more: targets of one slip of the keys ("sied", "thnak")
+    # first letter → every catalog word of five letters or more: targets of one slip of the keys ("sleap", "thnak")
     edits: dict[str, tuple[str, ...]]
     known: frozenset[str]
+    seen: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # text → its normal form
 
     @classmethod
     def from_lexicon(cls, lex: Lexicon, extra_words: Iterable[str] = ()) -> Normalizer:
@@ -123,7 +125,8 @@ class Normalizer:
             *lex.out_of_scope_conditions,
         ]
         targets = {w for p in phrases for w in basic(p).split() if len(w) >= TYPO_MIN_LEN}
-        example_words = {w for p in extra_words for w in basic(p).split()}
+        split = [set(basic(p).split()) for p in extra_words]  # each phrase's words, read once
+        example_words = set().union(*split)
         known = frozenset(targets | example_words | set(single) | set(pairs.values()))
         by_letter: dict[str, list[str]] = {}
         for w in sorted(targets):
@@ -134,7 +137,7 @@ class Normalizer:
         for w in sorted(example_words - targets):
             if len(w) >= WORD_TYPO_MIN_LEN and w.isalpha():
                 by_letter_words.setdefault(w[0], []).append(w)
-        uses = Counter(w for p in [*phrases, *extra_words] for w in set(basic(p).split()))
+        uses = Counter(w for ws in split for w in ws)
         by_letter_edits: dict[str, list[str]] = {}
         # the words the catalog uses most come first: of two words one slip away, the likelier meant
         for w in sorted(example_words | targets, key=lambda w: (-uses[w], w)):
@@ -169,7 +172,13 @@ class Normalizer:
         return word if fixed != word and word in everyday_words() else fixed
 
     def __call__(self, text: str) -> str:
-        return " ".join(stem(w) for w in self.words_of(text))
+        # the catalog's own phrases are read many times while it loads and is checked: each once is enough
+        done = self.seen.get(text)
+        if done is None:
+            if len(self.seen) >= SEEN_MAX:
+                self.seen.clear()
+            done = self.seen[text] = " ".join(stem(w) for w in self.words_of(text))
+        return done
 
     def words_of(self, text: str) -> list[str]:
         """The message's words after every step but stemming."""
