@@ -1,4 +1,4 @@
-"""Command line: python -m bot {chat,ask,check,review,eval,why,telegram,web}.
+"""Command line: python -m bot {chat,ask,check,review,eval,why,train,telegram,web}.
 
 The only place that exits. What `--help` shows is DESCRIPTION and EPILOG below, not this docstring.
 
@@ -11,6 +11,7 @@ Usage:
     python -m bot review             the cards that need a clinician's review, with their sources
     python -m bot eval FILE.yaml     score a file of cases
     python -m bot why "text"         how the router decided
+    python -m bot train              fit the learned topic model (needs the `train` extra)
     python -m bot telegram           run the Telegram bot (long polling; --webhook URL for webhooks)
     python -m bot web                the web chat page (--host, --port; docs/web.md)
 """
@@ -24,6 +25,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -269,6 +271,37 @@ def cmd_eval_scope(brain: Brain, path: Path, out: TextIO) -> int:
     return 0
 
 
+def cmd_train(root: Path, out: TextIO) -> int:
+    """Fit the learned topic model on intents/ and the case files `learned: train_on` names, and save it."""
+    result = load(root)
+    if result.catalog is None:
+        for problem in result.errors:
+            print(problem, file=out)
+        return 1
+    settings = result.catalog.understanding.learned
+    if not settings.model:
+        print(f"{result.catalog.understanding.file}: no 'learned: model' file named, so nothing to fit", file=out)
+        return 1
+    try:
+        from bot import learned, train
+    except ImportError as exc:  # scikit-learn is the `train` extra
+        print(f"train needs scikit-learn: pip install -e '.[train]' ({exc})", file=out)
+        return 1
+    start = time.perf_counter()
+    model, gathered = train.train(root, result.catalog)
+    path = root / "intents" / settings.model
+    learned.save(model, path)
+    counts = Counter(e.label for e in gathered.examples)
+    print(f"fitted on {len(gathered.examples)} examples from {len(gathered.files)} files "
+          f"in {time.perf_counter() - start:.0f} s: {len(model.vocabulary)} features, {len(model.labels)} labels",
+          file=out)  # fmt: skip
+    print("  " + ", ".join(f"{label} {n}" for label, n in sorted(counts.items())), file=out)
+    if gathered.skipped:
+        print("  left out: " + ", ".join(f"{why} ({n})" for why, n in gathered.skipped.most_common()), file=out)
+    print(f"wrote {path}", file=out)
+    return 0
+
+
 def cmd_why(brain: Brain, text: str, out: TextIO) -> int:
     from bot.explain import explain
 
@@ -424,6 +457,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     )  # fmt: skip
     why = sub("why", "explain a routing decision")
     why.add_argument("text")
+    train_cmd = sub("train", "fit the learned topic model on intents/ and the tuning cases")
     tg = sub("telegram", "run the Telegram bot")
     tg.add_argument("--webhook", metavar="URL", default=settings.webhook_url, help="public HTTPS URL (BOT_WEBHOOK_URL)")
     tg.add_argument("--listen", default=settings.webhook_listen, help="address to listen on (BOT_WEBHOOK_LISTEN)")
@@ -433,7 +467,8 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     web = sub("web", "the web chat: a page on http://127.0.0.1:8080/ by default (docs/web.md)")
     web.add_argument("--host", default=settings.web_host, help="address to listen on (BOT_WEB_HOST)")
     web.add_argument("--port", type=int, default=settings.web_port, help="port, 0 for any free one (BOT_WEB_PORT)")
-    for command_parser in (chat, ask, check, review, ev, why, tg, web):  # `check --root DIR` and `--root DIR check`
+    # `check --root DIR` and `--root DIR check`
+    for command_parser in (chat, ask, check, review, ev, why, train_cmd, tg, web):
         command_parser.add_argument("--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=ROOT_HELP)
     args = parser.parse_args(argv)
     root: Path = args.root
@@ -442,6 +477,8 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
         return cmd_check(root, sys.stdout, dt.date.today())
     if args.command == "review":
         return cmd_review(root, sys.stdout, dt.date.today())
+    if args.command == "train":
+        return cmd_train(root, sys.stdout)
     command = args.command
     if command is None:
         if settings.token:

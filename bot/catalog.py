@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 if TYPE_CHECKING:
+    from bot.learned import TopicModel
     from bot.understanding import Understanding
 
 CONDITIONS = ("lems", "als", "general")
@@ -176,6 +177,7 @@ class Catalog:
     messages: Mapping[str, str]
     lexicon: Lexicon
     understanding: Understanding = field(default_factory=lambda: _empty_understanding())
+    model: TopicModel | None = None  # the learned second opinion on the topic (bot/learned.py), when trained
 
     def variant(self, topic: str, condition: str | None) -> Card | None:
         """The card of `topic` for `condition` (or the general one when condition is None)."""
@@ -813,6 +815,34 @@ def _empty_understanding() -> Understanding:
     return Understanding()
 
 
+def _load_model(root: Path, understanding: Understanding, problems: list[Problem]) -> TopicModel | None:
+    """The model `learned: model` names; a missing or stale one is a warning (the rules still answer)."""
+    from bot import learned
+
+    settings = understanding.learned
+    if not settings.model:
+        return None
+    path = root / "intents" / settings.model
+    where, line = understanding.file, settings.line
+    train = "run `python -m bot train` to fit it"
+    if not path.is_file():
+        problems.append(Problem(where, line, f"learned: no model file {_rel(path, root)}", "warning", train))
+        return None
+    try:
+        model = learned.read(path)
+    except (OSError, ValueError, KeyError) as exc:
+        problems.append(Problem(where, line, f"learned: {_rel(path, root)} cannot be read ({exc})", hint=train))
+        return None
+    changed = learned.changed_since(model, root, settings.train_on)
+    if changed:
+        shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        problems.append(
+            Problem(where, line, f"learned: the model was fitted before changes to {shown}", "warning",
+                    "it still answers as fitted; " + train)
+        )  # fmt: skip
+    return model
+
+
 def load(root: Path) -> LoadResult:
     """Load `root/content` and `root/intents`; every problem found is returned, none raised."""
     problems: list[Problem] = []
@@ -958,6 +988,7 @@ def load(root: Path) -> LoadResult:
         messages=messages,
         lexicon=lexicon,
         understanding=understanding,
+        model=_load_model(root, understanding, problems),
     )
     has_errors = any(p.severity == "error" for p in problems)
     return LoadResult(catalog=None if has_errors else catalog, problems=tuple(problems))

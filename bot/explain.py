@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.concepts import CALM
 from bot.context import ContextStore, MemoryContextStore
-from bot.router import ANSWER_BAR, UNSCOPED_BAR, Decision, Router
+from bot.router import ANSWER_BAR, UNSCOPED_BAR, Decision, Router, Scan
 
 KIND_WORDS = {
     "answer": "answered with",
@@ -79,6 +79,7 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
     if scan.out_of_scope:
         lines.append(f"  off topic:  {scan.out_of_scope!r} is listed as outside what I cover")
     lines.append(f"  read as:    {scan.text!r} (words cut to their stems, spelling fixed)")
+    lines += _learned(router, scan, decision)
     lines.append("")
     if decision.candidates:
         lines.append(
@@ -97,9 +98,27 @@ def explain(router: Router, text: str, store: ContextStore | None = None, key: s
     return "\n".join(lines)
 
 
+def _learned(router: Router, scan: Scan, decision: Decision) -> list[str]:
+    """What the learned model read, and whether it decided: it speaks only over a weak decision."""
+    model = router.catalog.model
+    guess = model.guess(scan.typed) if model is not None else None
+    if guess is None:
+        return []
+    card = router.catalog.variant(guess.label, decision.condition) or router.catalog.variant(guess.label, None)
+    read = f"{card.title!r}" if card is not None and guess.label not in ("urgent",) else guess.label
+    said = f"reads it as {read} ({guess.share:.2f})" + (
+        f", mostly on {', '.join(map(repr, guess.words))}" if guess.words else ""
+    )
+    if decision.learned:
+        return [f"  learned:    {decision.learned} - it decided this answer"]
+    return [f"  learned:    {said} - the rules decided here"]
+
+
 def _because(router: Router, d: Decision) -> str:
     cards = router.catalog.cards
     reason = d.reason
+    if d.learned:
+        return reason  # it names the card it chose and the one it replaced
     best = d.candidates[0].card if d.candidates else None
     if d.kind == "answer" and best and d.card and best != d.card and best in cards and d.card in cards:
         a, b = cards[best], cards[d.card]

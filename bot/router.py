@@ -23,12 +23,16 @@ from bot.catalog import Card, Catalog
 from bot.concepts import ConceptIndex, Hit, Negation
 from bot.context import ChatContext, ContextStore
 from bot.language import detect
+from bot.learned import Reading, TopicModel
 from bot.matcher import Candidate, Match, Matcher
 from bot.normalize import Normalizer, basic, fold, stem
 from bot.phrases import PhraseIndex
 from bot.understanding import Drug
 
 Kind = Literal["answer", "clarify", "fallback", "urgent"]
+# how a decision was reached, when the learned model may replace it (bot/learned.py): the closest example,
+# a topic's words, the overview of a named condition with no topic, or a score under the bar
+Basis = Literal["example", "words", "overview", "weak"]
 
 MAX_MATCH_CHARS = 1000  # long messages are matched on their start (SPEC §6)
 MAX_TEXT_CHARS = 4096
@@ -57,6 +61,12 @@ FOLLOW_UP_STARTS = frozenset(
 )
 # "and in the other one?" after an ALS answer: the same topic for the other of the two conditions
 OTHER_OF = {"lems": "als", "als": "lems"}
+# what the learned model never puts in place of a weak decision: the rules decide these
+# content words: a shorter message gives the model too little to go on for an emergency ("I'm very confused
+# about the dosing"); the rules decide those alone
+LEARNED_URGENT_WORDS = 6
+CLOSE_EXAMPLE = 85.0  # an example matched this well is never replaced by the learned model
+NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
 CONDITION_TOPICS = {
@@ -83,6 +93,8 @@ class Decision:
     concept: str | None = None  # the emergency concept that fired
     drug: str | None = None  # another drug the question is about (its label), for the other_drug note
     language: str | None = None  # the message is in this language, not English
+    basis: Basis | None = None  # how a decision the learned model may replace was reached
+    learned: str = ""  # what the learned model read, when it changed the decision (for `why`)
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,7 @@ class Scan:
     unknown_drugs: tuple[str, ...] = ()  # words unknown to the catalog that end like a drug name ("aclidinium")
     by_class: bool = False  # prednisone named only by its kind ("is aclidinium a steroid?"), never by name
     addressed: bool = False  # talks to the bot ("can you", "your info", "cheers"): topics.about_me can answer
+    typed: str = ""  # the message as typed: what the learned model reads
 
 
 @dataclass(frozen=True)
@@ -414,6 +427,7 @@ class Router:
                 if g.startswith("name:") and g[5:] in self._drugs and self._drugs[g[5:]].ours
             ),
             addressed=any(st < matched_to for _, st, _ in found.get("addressed", ())),
+            typed=text[:MAX_MATCH_CHARS],
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
             # and a situation told in the story ("she's 20 weeks pregnant. Will the steroids hurt?")
             signals=(
@@ -544,6 +558,10 @@ class Router:
                 truncated=s.truncated,
             )
             return Routed(urgent, None)
+        reading = _Once(self.catalog.model, s.typed)  # the learned model reads the message at most once
+        learned_urgent = self._learned_urgent(s, reading)
+        if learned_urgent is not None:
+            return Routed(learned_urgent, None)
         ctx = ctx if ctx is not None and ctx.fresh(now) else None
         kept = ctx
         if ctx is not None and self.stands_alone(s):
@@ -551,9 +569,60 @@ class Router:
         decision = self._decide(s, ctx)
         decision = self._back_to_another_drug(s, ctx, decision)
         decision = self._asked_about(s, decision, s.in_scope or bool(s.conditions) or ctx is not None)
+        decision = self._second_opinion(s, ctx, decision, reading)
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
         return Routed(decision, self._remember(decision, now, kept))
+
+    def _about_ours(self, s: Scan) -> bool:
+        """The message names prednisone, a steroid, LEMS, ALS or a drug of theirs: the learned model speaks
+        only then (it has never seen the world's other questions, and "call 911 for me" is no emergency of ours)."""
+        return bool(s.in_scope or s.conditions or s.drugs)
+
+    def _learned_urgent(self, s: Scan, reading: _Once) -> Decision | None:
+        """An emergency the rules missed, in a message about ours, when the learned model is sure of it."""
+        if s.language or not self._about_ours(s) or s.story_words < LEARNED_URGENT_WORDS:
+            return None
+        if s.hits:  # the rules saw emergency words and judged them (denied, asked about, over, calm): that stands
+            return None
+        if (read := reading.get()) is None:
+            return None
+        guess = read.best()
+        if guess is None or guess.urgent < self.catalog.understanding.learned.urgent:
+            return None
+        said = f"it reads as an emergency ({guess.urgent:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
+        return Decision("urgent", card="urgent", truncated=s.truncated, learned=said,
+                        reason=f"no emergency words I list, but the learned model says {said}")  # fmt: skip
+
+    def _second_opinion(self, s: Scan, ctx: ChatContext | None, d: Decision, reading: _Once) -> Decision:
+        """The learned model's topic over a weak decision (`basis`), when it is sure enough; the condition stays
+        the rules' (named, or the conversation's), and another drug's question stays theirs."""
+        settings = self.catalog.understanding.learned
+        if d.basis is None or d.context_used or d.notice or d.drug or d.language:
+            return d
+        if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s)):
+            return d
+        if s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs):
+            return d  # another drug named: which one is asked about, and what it gets, is the rules' (drugs.asks)
+        if d.topic in NOT_LEARNED or (ctx is not None and s.content_words <= FOLLOW_UP_MAX_WORDS):
+            return d  # small talk is the rules'; so is a short follow-up ("what about ALS?"), which reads by context
+        if d.basis == "example" and (d.score or 0) >= CLOSE_EXAMPLE:
+            return d  # an example this close is the rules' strongest sign ("does prednisone help ALS?")
+        read = reading.get()
+        guess = read.best(skip=NOT_LEARNED) if read is not None else None
+        bar = settings.strong if d.basis == "words" else settings.answer
+        if guess is None or guess.share < bar or guess.label == d.topic:
+            return d
+        cond = next(iter(s.conditions)) if s.conditions else (ctx.condition if ctx is not None else None)
+        card = self.catalog.variant(guess.label, cond) if cond else None
+        card = card or self.catalog.variant(guess.label, None)
+        if card is None:  # a topic of LEMS's or ALS's, and neither is known: the rules' decision stands
+            return d
+        said = f"reads it as {card.title!r} ({guess.share:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
+        was = self.catalog.cards[d.card].title if d.card and d.card in self.catalog.cards else d.kind
+        return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), candidates=d.candidates,
+                        score=d.score, truncated=d.truncated, learned=said,
+                        reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
 
     def stands_alone(self, s: Scan) -> bool:
         """A message that names nothing of ours, has a word no example knows, and points back to nothing
@@ -704,7 +773,7 @@ class Router:
                     return self._other_drug(other, s, card.topic)
                 words = " ".join(s.full.split()[signal.start : signal.end + 1])
                 return self._resolve(card, cond, Decision(
-                    "answer", score=best.score if best else None, candidates=match.candidates,
+                    "answer", score=best.score if best else None, candidates=match.candidates, basis="words",
                     reason=f"the words {words!r} point to {card.title!r}",
                 ))  # fmt: skip
         if (best is None or not confident) and other is not None:
@@ -722,7 +791,7 @@ class Router:
         if other is not None and card.topic not in OTHER_DRUG_KEEPS:
             # a question about riluzole is answered with where riluzole fits, whatever it asks
             return self._other_drug(other, s, card.topic)
-        base = Decision("answer", score=best.score, candidates=match.candidates,
+        base = Decision("answer", score=best.score, candidates=match.candidates, basis="example",
                         reason=f"closest to the example {self.typed.get(best.example, best.example)!r}")  # fmt: skip
         if len(s.conditions) == 2:
             return self._both_conditions(card, base)
@@ -750,7 +819,7 @@ class Router:
             asked = signal.concept if signal is not None and signal.concept != card.topic else "alternatives"
             # (or, right after the overview of a condition, "is there a cure?" asks it of that condition)
             card = self.catalog.variant(asked, cured) or self.catalog.variant(asked, None) or card
-            base = _replace(base, reason=(
+            base = _replace(base, basis=None, reason=(  # a reading of its own, not a weak match
                 f"closest to an example about prednisone ({self.typed.get(best.example, best.example)!r}), but the "
                 f"message names no medicine, so it asks "
                 + (f"what treats {cured.upper()}" if asked == "alternatives" else "about its own words' topic")
@@ -972,7 +1041,7 @@ class Router:
         if named and (s.content_words <= FOLLOW_UP_MAX_WORDS + 2 or (best is not None and best.score < WEAK_BAR)):
             overview = self.catalog.variant("overview", named)
             if overview:
-                return Decision("answer", card=overview.id, topic="overview", condition=named,
+                return Decision("answer", card=overview.id, topic="overview", condition=named, basis="overview",
                                 reason="condition named, no topic", candidates=match.candidates)  # fmt: skip
         long = s.story_words > LONG_QUESTION_WORDS and not (s.asking or s.vague_asking)
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
@@ -987,7 +1056,8 @@ class Router:
                 else ""
             )
         )
-        return self._fallback(cond, why, match.candidates, "long_question" if long else None)
+        weak = self._fallback(cond, why, match.candidates, "long_question" if long else None)
+        return _replace(weak, basis="weak") if best is not None and scoped else weak
 
     def _both_conditions(self, card: Card, base: Decision) -> Decision:
         """LEMS and ALS in one message: the comparison card, or ask which one."""
@@ -1101,6 +1171,20 @@ def _other_condition(text: str) -> bool:
 
 def _cond(card: Card) -> str | None:
     return None if card.condition == "general" else card.condition
+
+
+class _Once:
+    """The learned model's reading of one message, made on first use (most messages never need it)."""
+
+    def __init__(self, model: TopicModel | None, text: str) -> None:
+        self._model, self._text = model, text
+        self._reading: Reading | None = None
+        self._done = model is None
+
+    def get(self) -> Reading | None:
+        if not self._done:
+            self._reading, self._done = self._model.read(self._text) if self._model else None, True
+        return self._reading
 
 
 def _replace(d: Decision, **changes: Any) -> Decision:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.catalog import BROKEN, Problem, _Fields, _List, _Map, _rel, read_yaml
@@ -109,10 +109,23 @@ class Understanding:
     statements: tuple[tuple[str, int], ...] = ()  # cards that answer something said ("thanks"), with their lines
     addressed: tuple[str, ...] = ()  # words that talk to the bot: "you", "your", "this bot", "thanks"
     topic_names: tuple[tuple[str, int], ...] = ()  # every topic named under `topics`, with its line: for check
+    learned: Learned = field(default_factory=lambda: Learned())
     file: str = ""
 
 
-_KEYS = ("emergencies", "negation", "questions", "drugs", "languages", "topics")
+@dataclass(frozen=True)
+class Learned:
+    """`learned:` in understanding.yaml: the topic model's file, what it is trained on, and how sure it must be."""
+
+    model: str = ""  # a file in intents/ written by `python -m bot train`; empty: no model
+    train_on: tuple[str, ...] = ()  # case files (globs, from the catalog root) beside intents/ examples
+    answer: float = 0.5  # replaces the closest example (or a weak match) when this sure
+    strong: float = 0.75  # replaces a topic found on its words when this sure
+    urgent: float = 0.9  # an emergency the rules missed, when this sure and the message is about ours
+    line: int = 0
+
+
+_KEYS = ("emergencies", "negation", "questions", "drugs", "languages", "topics", "learned")
 
 
 BUILT_IN = (NUMBER, SEVERAL, FEVER)
@@ -435,5 +448,27 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         drug_asks=words(dr, "asks", "drugs"),
         drug_class_words=words(dr, "class_words", "drugs"),
         languages=languages,
+        learned=_learned(section("learned"), where, problems),
         file=where,
+    )
+
+
+def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
+    lf = _Fields(m, where, "learned", problems)
+    lf.unknown(("model", "train_on", "answer", "strong", "urgent"))
+
+    def share(key: str, default: float) -> float:
+        value = m.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            lf.err(key, f"{key!r} must be a share between 0 and 1, like 0.6")
+            return default
+        return float(value)
+
+    return Learned(
+        model=lf.text("model", required=False),
+        train_on=tuple(w for w, _ in lf.strings("train_on", required=False)),
+        answer=share("answer", 0.5),
+        strong=share("strong", 0.75),
+        urgent=share("urgent", 0.9),
+        line=m.line,
     )

@@ -1,0 +1,180 @@
+"""The learned second opinion (bot/learned.py): where it may decide, where it never does, and how an admin
+fits it again, sees it in `why`, tunes it in YAML and learns from `check` that it is older than the examples.
+
+The wordings here are our own, written for these tests; none comes from a blind evaluation set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import learned, train
+from bot.__main__ import cmd_check, cmd_train
+from bot.brain import Brain
+from bot.catalog import Catalog, load
+from bot.context import MemoryContextStore
+from bot.explain import explain
+from bot.router import Decision, Router
+
+
+@pytest.fixture(scope="module")
+def router(catalog: Catalog) -> Router:
+    return Router(catalog)
+
+
+def route(router: Router, text: str, *before: str) -> Decision:
+    store = MemoryContextStore()
+    for n, earlier in enumerate(before):
+        router.route(earlier, "t", store, float(n))
+    return router.route(text, "t", store, 10.0)
+
+
+def set_learned(root: Path, old: str, new: str) -> None:
+    path = root / "intents" / "understanding.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# --- what it decides, and what it leaves to the rules ------------------------------------------------
+
+
+def test_the_shipped_catalog_has_a_model_that_reads_topics(catalog: Catalog) -> None:
+    assert catalog.model is not None
+    guess = catalog.model.guess("will the steroid tablets push my sugar levels up")
+    assert guess is not None and guess.label == "blood-sugar" and guess.share > 0.5
+
+
+def test_it_answers_a_question_the_closest_example_misread(router: Router) -> None:
+    # the closest example is the mechanism card's; the question asks whether it works
+    d = route(router, "my husband has ALS, would the steroid thing make him any stronger or not really")
+    assert (d.card, d.condition) == ("als-evidence", "als")
+    assert d.learned and "Does prednisone work in ALS?" in d.reason
+
+
+def test_a_close_example_needs_a_sure_model_to_be_replaced(router: Router) -> None:
+    d = route(router, "does prednisone help in Lambert-Eaton?")
+    assert d.card == "lems-evidence" and not d.learned
+
+
+def test_it_never_chooses_the_condition(router: Router) -> None:
+    for text, cond in (
+        ("my husband has ALS, would the steroid thing make him any stronger or not really", "als"),
+        ("my wife has LEMS, would the steroid thing make her any stronger or not really", "lems"),
+    ):
+        d = route(router, text)
+        assert d.condition == cond and d.card is not None and d.card.startswith(cond)
+
+
+def test_it_leaves_fixed_phrases_other_drugs_and_short_follow_ups_to_the_rules(router: Router) -> None:
+    assert not route(router, "how much prednisone should I take").learned  # a fixed phrase (guard)
+    riluzole = route(router, "would riluzole make my husband any stronger or not really")
+    assert riluzole.card in ("als-alternatives", None) and not riluzole.learned
+    follow = route(router, "what about ALS?", "what are the side effects of prednisone in LEMS?")
+    assert follow.card == "als-side-effects" and not follow.learned
+
+
+def test_it_says_nothing_about_messages_that_are_not_ours(router: Router) -> None:
+    for text in ("how long will it take to get a new card", "what will you call me", "call home"):
+        d = route(router, text)
+        assert d.kind != "urgent" and not d.learned, text
+
+
+def test_an_emergency_the_rules_miss_is_urgent_when_the_model_is_sure(router: Router) -> None:
+    text = "heavily pregnant, on pred, and right now a thumping headache and my face and hands have puffed up"
+    assert router.catalog.model is not None
+    rules_only = Router(dataclasses.replace(router.catalog, model=None))
+    assert route(rules_only, text).kind != "urgent"
+    d = route(router, text)
+    assert d.kind == "urgent" and "learned model" in d.reason
+
+
+def test_why_says_what_the_model_read_and_whether_it_decided(router: Router) -> None:
+    decided = explain(router, "my husband has ALS, would the steroid thing make him any stronger or not really")
+    assert "learned:    reads it as 'Does prednisone work in ALS?'" in decided and "it decided this answer" in decided
+    ruled = explain(router, "how much prednisone should I take")
+    assert "learned:" in ruled and "the rules decided here" in ruled
+
+
+# --- settings in YAML, reload, check ------------------------------------------------------------------
+
+
+def test_raising_the_bar_in_yaml_leaves_the_rules_in_charge_after_reload(catalog_copy: Path) -> None:
+    text = "my husband has ALS, would the steroid thing make him any stronger or not really"
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    assert brain.turn(text, "k", 0.0).decision.learned
+    set_learned(catalog_copy, "  answer: 0.5 ", "  answer: 1.0 ")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    brain.swap(result.catalog)  # what /reload does
+    d = brain.turn(text, "k2", 0.0).decision
+    assert not d.learned and d.card != "als-evidence"
+
+
+def test_check_says_when_the_model_is_older_than_the_examples(catalog_copy: Path) -> None:
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 0
+    assert "learned:" not in out.getvalue()
+    path = catalog_copy / "intents" / "lems.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# an admin's note\n", encoding="utf-8")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 0  # a warning: it still answers as fitted
+    assert "intents/understanding.yaml:" in out.getvalue()
+    assert "learned: the model was fitted before changes to intents/lems.yaml" in out.getvalue()
+    assert "python -m bot train" in out.getvalue()
+
+
+def test_a_missing_model_is_a_warning_and_a_broken_one_an_error(catalog_copy: Path) -> None:
+    model = catalog_copy / "intents" / "learned.npz"
+    model.unlink()
+    result = load(catalog_copy)
+    assert result.catalog is not None and result.catalog.model is None
+    assert any("no model file intents/learned.npz" in str(p) for p in result.problems)
+    model.write_bytes(b"not a model")
+    result = load(catalog_copy)
+    assert result.catalog is None
+    assert any("learned.npz cannot be read" in str(p) and p.line > 0 for p in result.errors)
+
+
+def test_a_share_outside_zero_to_one_is_reported_with_its_line(catalog_copy: Path) -> None:
+    set_learned(catalog_copy, "  urgent: 0.9 ", "  urgent: 9 ")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 1
+    assert "'urgent' must be a share between 0 and 1" in out.getvalue()
+
+
+# --- fitting -------------------------------------------------------------------------------------------
+
+
+def test_fit_save_and_read_give_the_same_reading(tmp_path: Path) -> None:
+    examples = [train.Example(t, "eyes") for t in ("blurry eyes on steroids", "cataract from prednisone", "my eyes")]
+    examples += [train.Example(t, "sleep-mood") for t in ("cannot sleep on steroids", "mood swings", "sleep")]
+    examples += [train.Example(t, "urgent") for t in ("cannot breathe", "chest pain now", "he collapsed")]
+    model = train.fit(examples, ("abc intents/x.yaml",))
+    path = tmp_path / "m.npz"
+    learned.save(model, path)
+    again = learned.read(path)
+    assert again.labels == ("eyes", "sleep-mood", "urgent") and again.trained_on == ("abc intents/x.yaml",)
+    for text in ("are blurry eyes from the steroids", "i cannot sleep"):
+        a, b = model.guess(text), again.guess(text)
+        assert a is not None and b is not None and a.label == b.label
+        assert np.isclose(a.share, b.share, atol=0.01)
+    assert model.guess("zzz qqq") is None  # no word it knows: no opinion
+
+
+def test_train_writes_the_model_check_then_finds_current(catalog_copy: Path) -> None:
+    # fitted on intents/ only here (a copy has no tests/data), which is quick; the shipped one reads more
+    set_learned(catalog_copy, "    - tests/data/blind-*.yaml\n", "    - none-*.yaml\n")
+    out = io.StringIO()
+    assert cmd_train(catalog_copy, out) == 0
+    assert "fitted on" in out.getvalue() and "wrote" in out.getvalue()
+    result = load(catalog_copy)
+    assert result.catalog is not None and result.catalog.model is not None
+    assert not [p for p in result.problems if "learned" in p.message]
+    guess = result.catalog.model.guess("does prednisone raise blood sugar")
+    assert guess is not None and guess.label == "blood-sugar"
