@@ -188,7 +188,7 @@ class Router:
             *u.not_before,
             *u.question_words,
             *u.question_phrases,
-            *(n for d in u.drugs for n in d.names),
+            *(n for d in u.drugs for n in (*d.names, *d.abroad)),
             *(a for c in u.topics for p in c.patterns for slot in p.slots for a in slot),
         ]
         norm = Normalizer.from_lexicon(lex, extra_words=[*examples, *understood])
@@ -263,7 +263,7 @@ class Router:
         for condition, _ in self._condition_drugs:
             groups[f"drug:{condition}"] = tuple(p for c, p in self._condition_drugs if c == condition)
         for d in u.drugs:
-            groups[f"name:{d.id}"] = phrases(d.names)
+            groups[f"name:{d.id}"] = phrases((*d.names, *d.abroad))
         put(self, "_phrases", PhraseIndex.build(groups))
 
     # --- reading a message ---------------------------------------------------------------------------
@@ -581,14 +581,16 @@ class Router:
 
     def _learned_urgent(self, s: Scan, reading: _Once) -> Decision | None:
         """An emergency the rules missed, in a message about ours, when the learned model is sure of it."""
-        if s.language or not self._about_ours(s) or s.story_words < LEARNED_URGENT_WORDS:
+        if not self._about_ours(s) or s.story_words < LEARNED_URGENT_WORDS:
             return None
         if s.hits:  # the rules saw emergency words and judged them (denied, asked about, over, calm): that stands
             return None
         if (read := reading.get()) is None:
             return None
         guess = read.best()
-        if guess is None or guess.urgent < self.catalog.understanding.learned.urgent:
+        settings = self.catalog.understanding.learned
+        # in another language the rules know few emergency words, and the model reads letter groups of any
+        if guess is None or guess.urgent < (settings.urgent_not_english if s.language else settings.urgent):
             return None
         said = f"it reads as an emergency ({guess.urgent:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
         return Decision("urgent", card="urgent", truncated=s.truncated, learned=said,

@@ -57,6 +57,8 @@ class Drug:
     condition: str | None  # the condition it is used for, when only one
     ours: bool  # prednisone and its family: what the cards are about
     line: int
+    # as other languages write it ("prednisona"): it names the drug, but unlike `names` it tells the language
+    abroad: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Learned:
     answer: float = 0.5  # replaces the closest example (or a weak match) when this sure
     strong: float = 0.75  # replaces a topic found on its words when this sure
     urgent: float = 0.9  # an emergency the rules missed, when this sure and the message is about ours
+    urgent_not_english: float = 0.7  # the same, for a message in another language
     line: int = 0
 
 
@@ -314,7 +317,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 problems.append(Problem(where, line, f"drug {did!r}: expected a mapping (label, names, condition)"))
                 continue
             sf = _Fields(spec, where, f"drug {did!r}", problems)
-            sf.unknown(("label", "names", "condition", "ours"))
+            sf.unknown(("label", "names", "abroad", "condition", "ours"))
             condition = spec.get("condition")
             if condition is not None and condition not in CONDITIONS:
                 sf.err("condition", f"unknown condition {condition!r}", hint="lems, als, or leave it out")
@@ -328,6 +331,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     condition=condition,
                     ours=ours is True,
                     line=line,
+                    abroad=tuple(w for w, _ in sf.strings("abroad", required=False)),
                 )
             )
     elif known is not None:
@@ -455,7 +459,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
 def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
     lf = _Fields(m, where, "learned", problems)
-    lf.unknown(("model", "train_on", "answer", "strong", "urgent"))
+    lf.unknown(("model", "train_on", "answer", "strong", "urgent", "urgent_not_english"))
 
     def share(key: str, default: float) -> float:
         value = m.get(key, default)
@@ -470,5 +474,6 @@ def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
         answer=share("answer", 0.5),
         strong=share("strong", 0.75),
         urgent=share("urgent", 0.9),
+        urgent_not_english=share("urgent_not_english", 0.7),
         line=m.line,
     )

@@ -178,3 +178,20 @@ def test_train_writes_the_model_check_then_finds_current(catalog_copy: Path) -> 
     assert not [p for p in result.problems if "learned" in p.message]
     guess = result.catalog.model.guess("does prednisone raise blood sugar")
     assert guess is not None and guess.label == "blood-sugar"
+
+
+def test_an_emergency_in_another_language_the_rules_miss_is_urgent(router: Router) -> None:
+    """The rules know few emergency words in other languages; the model reads letter groups of any."""
+    text = "Mon père prend de la prednisone et depuis ce matin il vomit sans arrêt et il est tombé deux fois"
+    rules_only = Router(dataclasses.replace(router.catalog, model=None))
+    assert route(rules_only, text).notice == "not_english"
+    d = route(router, text)
+    assert d.kind == "urgent" and d.learned
+    calm = route(router, "¿Puedo tomar la prednisona con la comida o mejor sin comer nada?")
+    assert calm.kind == "fallback" and calm.notice == "not_english"
+
+
+def test_prednisone_as_other_languages_write_it_is_ours_and_still_tells_the_language(router: Router) -> None:
+    scan = router.scan("Toma prednisona desde ayer, ¿es normal sentirse así de cansada?")
+    assert scan.drugs == ("prednisone",) and scan.language == "spanish"
+    assert router.scan("O que é a prednisona, afinal?").language == "portuguese"
