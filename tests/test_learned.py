@@ -17,28 +17,14 @@ from bot import learned, train
 from bot.__main__ import cmd_check, cmd_train
 from bot.brain import Brain
 from bot.catalog import Catalog, load
-from bot.context import MemoryContextStore
 from bot.explain import explain
-from bot.router import Decision, Router
+from bot.router import Router
+from tests.routing import edit_understanding, route
 
 
 @pytest.fixture(scope="module")
 def router(catalog: Catalog) -> Router:
     return Router(catalog)
-
-
-def route(router: Router, text: str, *before: str) -> Decision:
-    store = MemoryContextStore()
-    for n, earlier in enumerate(before):
-        router.route(earlier, "t", store, float(n))
-    return router.route(text, "t", store, 10.0)
-
-
-def set_learned(root: Path, old: str, new: str) -> None:
-    path = root / "intents" / "understanding.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # --- what it decides, and what it leaves to the rules ------------------------------------------------
@@ -108,7 +94,7 @@ def test_raising_the_bar_in_yaml_leaves_the_rules_in_charge_after_reload(catalog
     text = "my husband has ALS, would the steroid thing make him any stronger or not really"
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     assert brain.turn(text, "k", 0.0).decision.learned
-    set_learned(catalog_copy, "  answer: 0.5 ", "  answer: 1.0 ")
+    edit_understanding(catalog_copy, "  answer: 0.5 ", "  answer: 1.0 ")
     result = load(catalog_copy)
     assert result.catalog is not None, result.problems
     brain.swap(result.catalog)  # what /reload does
@@ -142,7 +128,7 @@ def test_a_missing_model_is_a_warning_and_a_broken_one_an_error(catalog_copy: Pa
 
 
 def test_a_share_outside_zero_to_one_is_reported_with_its_line(catalog_copy: Path) -> None:
-    set_learned(catalog_copy, "  urgent: 0.9 ", "  urgent: 9 ")
+    edit_understanding(catalog_copy, "  urgent: 0.9 ", "  urgent: 9 ")
     out = io.StringIO()
     assert cmd_check(catalog_copy, out) == 1
     assert "'urgent' must be a share between 0 and 1" in out.getvalue()
@@ -169,7 +155,7 @@ def test_fit_save_and_read_give_the_same_reading(tmp_path: Path) -> None:
 
 def test_train_writes_the_model_check_then_finds_current(catalog_copy: Path) -> None:
     # fitted on intents/ only here (a copy has no tests/data), which is quick; the shipped one reads more
-    set_learned(catalog_copy, "    - tests/data/blind-*.yaml\n", "    - none-*.yaml\n")
+    edit_understanding(catalog_copy, "    - tests/data/blind-*.yaml\n", "    - none-*.yaml\n")
     out = io.StringIO()
     assert cmd_train(catalog_copy, out) == 0
     assert "fitted on" in out.getvalue() and "wrote" in out.getvalue()
