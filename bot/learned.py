@@ -30,6 +30,8 @@ WORD = re.compile(r"[^\W_]{2,}")  # words of two letters or more, any alphabet (
 CHAR_SIZES = (3, 4, 5)  # letter groups inside each word, with a space at each end (" pred", "ison ")
 MAX_CHARS = 1000  # a long story is read on its start, as the matcher does (SPEC §6)
 SHOWN_WORDS = 3
+GRAM_CACHE = 1 << 16  # words whose letter-group rows are kept (a cache, emptied when full)
+_NONE = np.zeros(0, dtype=np.int64)
 MAX_SOURCE_BYTES = 16 << 20  # a training file bigger than this is not read for its checksum
 
 
@@ -96,21 +98,50 @@ class TopicModel:
     trained_on: tuple[str, ...] = ()  # the files, relative to the catalog root
     index: dict[str, int] = field(init=False, repr=False, compare=False)
     idf_list: list[float] = field(init=False, repr=False, compare=False)  # read one at a time: faster than numpy
+    gram_cache: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", {f: i for i, f in enumerate(self.vocabulary)})
         object.__setattr__(self, "idf_list", self.idf.tolist())
+        object.__setattr__(self, "gram_cache", {})
 
     def read(self, text: str) -> Reading | None:
-        """Every label's probability for the message; None when it has no word or letter group the model knows."""
-        rows, values = vector(text, self.index, self.idf_list)
-        if not rows:
+        """Every label's probability for the message; None when it has no word or letter group the model knows.
+
+        The same numbers as `vector` (which training uses), the letter groups counted with numpy: a long story
+        has thousands, and the bar is 1 ms a message."""
+        ws = words(text)
+        index = self.index
+        said = [f"w:{w}" for w in ws] + [f"w:{a} {b}" for a, b in itertools.pairwise(ws)]
+        word_rows, word_values = self._weigh(np.array([r for r in map(index.get, said) if r is not None]))
+        grams = [self._gram_rows(w) for w in ws]
+        char_rows, char_values = self._weigh(np.concatenate(grams) if grams else _NONE)
+        rows = np.concatenate((word_rows, char_rows))
+        if not len(rows):
             return None
+        weights = np.concatenate((word_values, char_values)).astype(np.float32)
         found = self.weights[rows]
-        weights = np.asarray(values, dtype=np.float32)
         scores = self.bias + weights @ found
         scores = np.exp(scores - scores.max())
-        return Reading(self, tuple(rows), scores / scores.sum(), found * weights[:, None])
+        return Reading(self, tuple(rows.tolist()), scores / scores.sum(), found * weights[:, None])
+
+    def _weigh(self, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`weigh` for a block of feature rows (with repeats), in numpy."""
+        rows, counts = np.unique(found.astype(np.int64), return_counts=True)
+        values = np.where(counts > 1, 1.0 + np.log(np.maximum(counts, 1)), 1.0) * self.idf[rows]
+        norm = float(np.sqrt(values @ values))
+        return rows, values / norm if norm else values
+
+    def _gram_rows(self, word: str) -> np.ndarray:
+        """The rows of a word's known letter groups (with repeats), kept per word: people reuse their words."""
+        rows = self.gram_cache.get(word)
+        if rows is None:
+            if len(self.gram_cache) >= GRAM_CACHE:
+                self.gram_cache.clear()
+            known = (self.index.get(g) for g in _grams(word))
+            rows = np.array([r for r in known if r is not None], dtype=np.int64)
+            self.gram_cache[word] = rows
+        return rows
 
     def guess(self, text: str, skip: Iterable[str] = ()) -> Guess | None:
         reading = self.read(text)
