@@ -39,6 +39,7 @@ CONDITION_WEIGHT_SHARE = 0.5  # an example naming a condition, matched by a mess
 PURITY_FLOOR = 0.2  # the weight share a word keeps however evenly it is spread over topics
 TOP_K = 5
 RATIO_FLOOR = 70.0  # from this blended score on, the whole-string ratio may raise an example's score
+_ONE_POWER = EXAMPLE_EXPONENT + MESSAGE_EXPONENT == 1.0
 _SLACK = 1e-6  # array scores are within ~1e-13 of exact ones; whatever is this close to a decision is redone
 VECTORIZE_FROM = 2000  # examples: numpy from here on (about 3x the shipped catalog), plain Python below
 COMMON_POSTINGS = 32  # a word in at least this many examples gets the sorted walk instead of a full loop
@@ -155,6 +156,7 @@ class Matcher:
             for w in ex.words:
                 postings.setdefault(w, []).append(idx)
         self.vectorized = len(self.examples) >= vectorize_from
+        self._last: tuple[str, int, Match] | None = None
         # The per-message work, moved to load time: only what this catalog's way of matching uses.
         if self.vectorized:
             self._index_arrays(postings)
@@ -181,7 +183,7 @@ class Matcher:
         self._cards = tuple(sorted({ex.card for ex in self.examples}))
         card_no = {c: n for n, c in enumerate(self._cards)}
         self._card_of = np.array([card_no[ex.card] for ex in self.examples], dtype=np.intp)
-        self._weight = np.array([ex.weight for ex in self.examples], dtype=np.float64)
+        self._scale = 100.0 * np.array([ex.weight for ex in self.examples], dtype=np.float64) ** -EXAMPLE_EXPONENT
         self._slots = np.array([ex.slots for ex in self.examples], dtype=np.float64)
         self._texts = np.array([ex.text for ex in self.examples], dtype=object)
 
@@ -198,7 +200,20 @@ class Matcher:
 
         `skip`: an example (by position in `examples`) to leave out of the results, with the word weights
         unchanged: `check`'s quick estimate of how the catalog reads a message without that example.
+
+        The router asks the same question up to three times while reading one message (the question part,
+        the part left when a denial is taken out, the whole): the last answer is kept, so a repeat is free.
         """
+        if skip is not None:
+            return self._match(text, conditions, skip)
+        last = self._last  # one read: another thread may replace it, never change it
+        if last is not None and last[0] == text and last[1] == conditions:
+            return last[2]
+        found = self._match(text, conditions, None)
+        self._last = (text, conditions, found)
+        return found
+
+    def _match(self, text: str, conditions: int, skip: int | None) -> Match:
         words = sorted(self.content(text))  # one fixed order for the float sums
         known = [w for w in words if w in self.idf]
         if not known:
@@ -217,7 +232,10 @@ class Matcher:
         overlap = shared[cand]
         if conditions:
             overlap = overlap + np.minimum(self._slots[cand], conditions) * self.condition_weight
-        blended = score(overlap, self._weight[cand], q_weight)  # approximate: numpy's pow is not libm's
+        # `score` rearranged: overlap**(a+b) * (100 * weight**-a) * q**-b, the example's factor computed at
+        # load time (a+b is 1, so no power at all per candidate); approximate, numpy's pow is not libm's
+        lifted = overlap if _ONE_POWER else overlap ** (EXAMPLE_EXPONENT + MESSAGE_EXPONENT)
+        blended = lifted * self._scale[cand] * q_weight**-MESSAGE_EXPONENT
         final = blended
         hi = np.flatnonzero(blended >= RATIO_FLOOR - _SLACK)
         if hi.size:
