@@ -162,6 +162,7 @@ class ConceptIndex:
         self.not_now = _phrases(u.not_now, norm)
         self.not_now_always = _without(self.not_now, _phrases(u.recurring, norm))  # "sometimes I think of ending it"
         self.own_clause = frozenset(_phrases(u.own_clause, norm))
+        self.until = _phrases(u.until, norm)
         self.pleas = _phrases(u.pleas, norm)
         self.hypothetical = _phrases(u.hypothetical, norm)
         self.figurative = _phrases(u.figurative, norm)
@@ -345,7 +346,9 @@ class ConceptIndex:
                 # "he was fine at breakfast but now he's turning blue": a turn ("but", "now") between an earlier
                 # "fine" and the symptom makes the symptom new; "couldn't breathe, but fine now" stays over
                 after = first + j + len(found)
-                turned = (
+                # "she was fine at breakfast": the calm ended before the symptom began, which makes it new
+                ended = found[-1] in _WELL and _at(words, after, self.until) is not None
+                turned = ended or (
                     "now" not in found
                     and after <= start
                     and (
@@ -434,6 +437,9 @@ def _with_lengths(found: Phrases) -> Phrases:
 
 def _without(phrases: Phrases, other: Phrases) -> Phrases:
     return _with_lengths(Phrases(phrases - other))
+
+
+_WELL = frozenset({"fine", "ok", "okay", "well", "normal", "alright"})  # "she was fine": how a dated calm ends
 
 
 def _at(words: Sequence[str], i: int, phrases: Phrases) -> tuple[str, ...] | None:

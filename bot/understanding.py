@@ -68,6 +68,7 @@ class Understanding:
     about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
     not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
     own_clause: tuple[str, ...] = ()  # the not_now phrases that date only the clause they are in ("last week")
+    until: tuple[str, ...] = ()  # "at breakfast": right after "she was fine", the calm ended before the symptom
     pleas: tuple[str, ...] = ()  # "please help": a symptom beside one is a report, never a general question
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
     figurative: tuple[str, ...] = ()  # "the bill gave me a heart attack": a figure of speech, no symptom
@@ -199,6 +200,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "about",
         "not_now",
         "own_clause",
+        "until",
         "pleas",
         "hypothetical",
         "figurative",
@@ -425,6 +427,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         about=words(em, "about", "emergencies"),
         not_now=words(em, "not_now", "emergencies"),
         own_clause=words(em, "own_clause", "emergencies"),
+        until=words(em, "until", "emergencies"),
         pleas=words(em, "pleas", "emergencies"),
         hypothetical=words(em, "hypothetical", "emergencies"),
         figurative=words(em, "figurative", "emergencies"),

@@ -920,3 +920,32 @@ def test_same_question_for_the_other_condition_keeps_the_topic(router: Router) -
     assert (
         route(router, "same question for ALS", "what are the side effects of pred in LEMS").card == "als-side-effects"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("my husband doesnt know who i am, he was fine at lunch", True),  # the calm ended before: it is new
+        ("he couldn't breathe last week but he was fine after", False),  # over
+        ("the kids would be happier without me", True),
+        ("I started cutting again last night", True),
+        ("I want to cut my prednisone down myself, slowly", False),  # a dose cut down, no self-harm
+        ("only half his face moves when he talks", True),
+        ("I almost had a heart attack at the price of it", False),  # a figure of speech
+        ("the leaflet lists chest pain, what else should I watch for", False),  # read, not happening
+        ("he can't swallow his own saliva anymore since this evening, he has ALS", True),  # new tonight
+    ],
+)
+def test_safety_fixes_from_the_first_run_of_blind_34(brain: Brain, text: str, urgent: bool) -> None:
+    """Kinds blind-34's first run showed misread (our own wordings, not the set's), beside what must stay calm."""
+    assert (brain.turn(text, "s", 0.0).decision.kind == "urgent") is urgent
+
+
+def test_until_dates_a_calm_to_before_the_symptom(catalog_copy: Path) -> None:
+    """emergencies.until: "she was fine at lunch" says the confusion is new; without "at lunch" in the list,
+    "she was fine" reads as the symptom being over."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    text = "she is talking nonsense and doesnt know where she is, she was fine at lunch"
+    assert brain.turn(text, "a", 0.0).decision.kind == "urgent"
+    reread(brain, catalog_copy, "  until: [at breakfast, at lunch,", "  until: [at breakfast,")
+    assert brain.turn(text, "b", 0.0).decision.kind != "urgent"
