@@ -149,6 +149,7 @@ class Router:
     _guards: tuple[tuple[str, str], ...] = field(init=False)
     _oos_drugs: tuple[str, ...] = field(init=False)
     _drug_asks: tuple[tuple[str, ...], ...] = field(init=False)
+    _practical: tuple[tuple[str, ...], ...] = field(init=False)
     _home_of: dict[str, str] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
     _oos_alone: tuple[str, ...] = field(init=False)
@@ -242,6 +243,7 @@ class Router:
         put(self, "_our_names", frozenset(norm(n) for d in u.drugs if d.ours for n in d.names))
         put(self, "_refers", frozenset(norm(w) for w in u.drug_refers))
         put(self, "_drug_asks", tuple(tuple(norm(w).split()) for w in u.drug_asks if norm(w)))
+        put(self, "_practical", tuple(tuple(norm(w).split()) for w in (*u.drug_asks, *u.drug_practical) if norm(w)))
         put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
         put(self, "_back", frozenset(norm(w) for w in u.back))
         put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
@@ -790,7 +792,9 @@ class Router:
         if card.topic == "urgent" and s.general and asked and (info := self.catalog.variant(asked, None)):
             # "what are the signs of an emergency?": no emergency is happening; the card on when to call answers
             card = info
-        if other is not None and card.topic not in OTHER_DRUG_KEEPS:
+        if other is not None and (
+            card.topic not in OTHER_DRUG_KEEPS or (card.topic == "alternatives" and self._practical_ask(s))
+        ):
             # a question about riluzole is answered with where riluzole fits, whatever it asks
             return self._other_drug(other, s, card.topic)
         base = Decision("answer", score=best.score, candidates=match.candidates, basis="example",
@@ -970,13 +974,20 @@ class Router:
         """A question about another drug: where it fits among the treatments, and, for its side effects,
         dose or stopping, who can answer them."""
         why = f"the question is about {drug.label}, not prednisone: no prednisone card for its {topic}"
-        note = "other_drug" if topic in self.catalog.understanding.drug_topics or topic == "question" else None
+        # "can riluzole hurt your liver?" matches where riluzole fits; the note says who answers the rest
+        asked = topic in self.catalog.understanding.drug_topics or topic == "question" or self._practical_ask(s)
+        note = "other_drug" if asked else None
         if drug.condition and (not s.named or drug.condition in s.conditions):
             card = self.catalog.variant("alternatives", drug.condition)
             if card is not None:
                 return Decision("answer", card=card.id, topic=card.topic, condition=drug.condition,
                                 notice=note, drug=drug.label, reason=why)  # fmt: skip
         return replace(self._fallback(drug.condition, why), drug=drug.label)
+
+    def _practical_ask(self, s: Scan) -> bool:
+        """drugs.asks or drugs.practical: what a drug's prescriber or pharmacist answers ("its liver tests")."""
+        words = s.text.split()
+        return any(_phrase_at(words, i, self._practical) is not None for i in range(len(words)))
 
     def _names_ours(self, example: str) -> bool:
         return not self._our_names.isdisjoint(example.split())

@@ -949,3 +949,15 @@ def test_until_dates_a_calm_to_before_the_symptom(catalog_copy: Path) -> None:
     assert brain.turn(text, "a", 0.0).decision.kind == "urgent"
     reread(brain, catalog_copy, "  until: [at breakfast, at lunch,", "  until: [at breakfast,")
     assert brain.turn(text, "b", 0.0).decision.kind != "urgent"
+
+
+def test_another_drugs_practical_question_gets_the_note_on_who_answers_it(catalog_copy: Path) -> None:
+    """drugs.practical: "can riluzole hurt your liver?" is closest to where riluzole fits among ALS treatments;
+    the reply says first that its prescriber or pharmacist answers that. "what is firdapse?" needs no note."""
+    router = Router(load(catalog_copy).catalog)  # type: ignore[arg-type]
+    liver = route(router, "can riluzole hurt your liver")
+    assert (liver.card, liver.notice, liver.drug) == ("als-alternatives", "other_drug", "riluzole")
+    plain = route(router, "what is firdapse")
+    assert plain.card == "lems-alternatives" and plain.notice is None
+    write_understanding(catalog_copy, "  practical: [liver, ", "  practical: [")
+    assert route(Router(load(catalog_copy).catalog), "can riluzole hurt your liver").notice is None  # type: ignore[arg-type]
