@@ -31,8 +31,9 @@ from bot.understanding import Drug
 
 Kind = Literal["answer", "clarify", "fallback", "urgent"]
 # how a decision was reached, when the learned model may replace it (bot/learned.py): the closest example,
-# a topic's words, the overview of a named condition with no topic, or a score under the bar
-Basis = Literal["example", "words", "overview", "weak"]
+# a topic's words, the overview of a named condition with no topic, a score under the bar, or another condition
+# named beside prednisone with none of topics.over_out_of_scope's words ("I'm diabetic, will pred upset my readings?")
+Basis = Literal["example", "words", "overview", "weak", "beside"]
 
 MAX_MATCH_CHARS = 1000  # long messages are matched on their start (SPEC §6)
 MAX_TEXT_CHARS = 4096
@@ -65,6 +66,9 @@ OTHER_OF = {"lems": "als", "als": "lems"}
 # content words: a shorter message gives the model too little to go on for an emergency ("I'm very confused
 # about the dosing"); the rules decide those alone
 LEARNED_URGENT_WORDS = 6
+# ... and to put one of prednisone's own topics in place of the fallback for another condition named beside it:
+# "prednisone and covid" names two things and asks nothing the model could read
+LEARNED_BESIDE_WORDS = 4
 CLOSE_EXAMPLE = 85.0  # an example matched this well is never replaced by the learned model
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
@@ -614,9 +618,11 @@ class Router:
             return d  # an example this close is the rules' strongest sign ("does prednisone help ALS?")
         read = reading.get()
         guess = read.best(skip=NOT_LEARNED) if read is not None else None
-        bar = settings.strong if d.basis == "words" else settings.answer
+        bar = settings.strong if d.basis in ("words", "beside") else settings.answer
         if guess is None or guess.share < bar or guess.label == d.topic:
             return d
+        if d.basis == "beside" and guess.label not in self.catalog.understanding.over_out_of_scope:
+            return d  # beside another condition, only prednisone's own topics of it: its sugar, its infections
         cond = next(iter(s.conditions)) if s.conditions else (ctx.condition if ctx is not None else None)
         card = self.catalog.variant(guess.label, cond) if cond else None
         card = card or self.catalog.variant(guess.label, None)
@@ -710,7 +716,10 @@ class Router:
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
             over = self._over_out_of_scope(s)
             if over is None:
-                return self._fallback(named, f"out of scope: {s.out_of_scope!r}")
+                gone = self._fallback(named, f"out of scope: {s.out_of_scope!r}")
+                ours = any(self._drugs[d].ours for d in s.drugs if d in self._drugs)
+                beside = ours and s.out_of_scope not in self._oos_drugs and s.content_words >= LEARNED_BESIDE_WORDS
+                return _replace(gone, basis="beside") if beside else gone
             card = self.catalog.variant(over.concept, named) or self.catalog.variant(over.concept, None)
             if card is not None:  # "can I have the covid booster on pred?": prednisone's infections question
                 words = " ".join(s.full.split()[over.start : over.end + 1])

@@ -181,3 +181,13 @@ def test_prednisone_as_other_languages_write_it_is_ours_and_still_tells_the_lang
     scan = router.scan("Toma prednisona desde ayer, ¿es normal sentirse así de cansada?")
     assert scan.drugs == ("prednisone",) and scan.language == "spanish"
     assert router.scan("O que é a prednisona, afinal?").language == "portuguese"
+
+
+def test_beside_another_condition_it_may_name_only_prednisones_own_topic_of_it(router: Router) -> None:
+    """A condition outside what the bot covers, named beside prednisone, is the fallback unless the question is
+    prednisone's own topic of it (topics.over_out_of_scope): sugar for diabetes, where the rules find no
+    sugar word; never another topic, and never for two words that ask nothing."""
+    d = route(router, "my wife has type 2 diabetes, she starts prednisone next week, what do we need to plan for")
+    assert d.card == "blood-sugar" and d.learned
+    assert route(router, "I have lupus, can I take prednisone?").kind == "fallback"
+    assert route(router, "prednisone and covid").kind == "fallback"
