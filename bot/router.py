@@ -618,7 +618,7 @@ class Router:
             return d  # an example this close is the rules' strongest sign ("does prednisone help ALS?")
         read = reading.get()
         guess = read.best(skip=NOT_LEARNED) if read is not None else None
-        bar = settings.strong if d.basis in ("words", "beside") else settings.answer
+        bar = settings.strong if d.basis in ("words", "beside") or d.kind == "clarify" else settings.answer
         if guess is None or guess.share < bar or guess.label == d.topic:
             return d
         if d.basis == "beside" and guess.label not in self.catalog.understanding.over_out_of_scope:
@@ -1107,7 +1107,8 @@ class Router:
         general = self.catalog.variant(card.topic, None)
         if general is not None:  # e.g. side effects with no condition: the general card answers directly
             return _replace(base, card=general.id, topic=general.topic, context_used=False)
-        return self._clarify(card, base.score, base.candidates, "topic needs a condition")
+        # the basis stays: a topic that needs no condition, read by the learned model, may answer instead of asking
+        return _replace(self._clarify(card, base.score, base.candidates, "topic needs a condition"), basis=base.basis)
 
     def _condition_topic(self, cond: str, best: Candidate, candidates: tuple[Candidate, ...]) -> Card:
         """ "Prednisone" and a condition named together: the user asks about prednisone *in* that condition.

@@ -191,3 +191,11 @@ def test_beside_another_condition_it_may_name_only_prednisones_own_topic_of_it(r
     assert d.card == "blood-sugar" and d.learned
     assert route(router, "I have lupus, can I take prednisone?").kind == "fallback"
     assert route(router, "prednisone and covid").kind == "fallback"
+
+
+def test_it_may_answer_a_topic_that_needs_no_condition_instead_of_asking_which(router: Router) -> None:
+    """The closest example needs LEMS or ALS, so the rules would ask which; the model reads a question about
+    prednisone itself (a card for both), at the strong bar: answering beats a question the user cannot use."""
+    d = route(router, "what does prednisone do inside the body after you take it")
+    assert (d.kind, d.card) == ("answer", "prednisone") and d.learned
+    assert route(router, "does prednisone help?").kind == "clarify"  # it does need the condition
