@@ -42,6 +42,7 @@ NUMBER_WORDS = frozenset(
 )
 REPORT_REACH = 3  # words before a match where "my", "his", "I" ... make it a report of one's own symptom
 CALM = "told calmly: "  # how a calm hit's reason starts (shown by `why`)
+GENERAL = "a general question (nobody's symptom)"
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
 
 
@@ -165,6 +166,7 @@ class ConceptIndex:
         self.until = _phrases(u.until, norm)
         self.pleas = _phrases(u.pleas, norm)
         self.hypothetical = _phrases(u.hypothetical, norm)
+        self.wondered = frozenset({GENERAL} | {" ".join(p) for p in self.hypothetical})
         self.figurative = _phrases(u.figurative, norm)
         self.figure_reach = max((len(p) for p in self.figurative), default=0)
         self.figures = frozenset(" ".join(f) for f in self.figurative)  # a hit `about` one: no symptom at all
@@ -275,6 +277,15 @@ class ConceptIndex:
         if asking is None:
             return True
         return any(_at(words, i, asking) for i in range(start) if sentence[i] == sentence[start])
+
+    def wondering(self, hits: Sequence[Hit]) -> bool:
+        """Whether the symptoms found are all asked about in general or as a what-if, none happening: then an
+        example that sounds urgent ("someone is very sick right now") does not make it an emergency."""
+        return (
+            bool(hits)
+            and not any(h.urgent for h in hits)
+            and any(h.about in self.wondered for h in hits if h.negated_by is None)
+        )
 
     def _calm(self, words: Sequence[str], clause: Sequence[int], concept: str) -> str | None:
         """A concept's calm words anywhere in the message, not denied, and none of its not_calm words: "took my
@@ -392,7 +403,7 @@ class ConceptIndex:
             and not any(w in self.personal for w in mine)
             and not any(_at(mine, n, self.pleas) for n in range(len(mine)))  # "vomiting blood pls help"
         ):
-            return "a general question (nobody's symptom)"
+            return GENERAL
         return None
 
 

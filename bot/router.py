@@ -32,8 +32,10 @@ from bot.understanding import Drug
 Kind = Literal["answer", "clarify", "fallback", "urgent"]
 # how a decision was reached, when the learned model may replace it (bot/learned.py): the closest example,
 # a topic's words, the overview of a named condition with no topic, a score under the bar, or another condition
-# named beside prednisone with none of topics.over_out_of_scope's words ("I'm diabetic, will pred upset my readings?")
-Basis = Literal["example", "words", "overview", "weak", "beside"]
+# named beside prednisone with none of topics.over_out_of_scope's words ("I'm diabetic, will pred upset my readings?"),
+# or a near match naming nothing of ours ("what happens if I just don't take it anymore?"): answered only when the
+# model, reading on its own, picks that same card
+Basis = Literal["example", "words", "overview", "weak", "beside", "agree"]
 
 MAX_MATCH_CHARS = 1000  # long messages are matched on their start (SPEC §6)
 MAX_TEXT_CHARS = 4096
@@ -70,6 +72,9 @@ LEARNED_URGENT_WORDS = 6
 # "prednisone and covid" names two things and asks nothing the model could read
 LEARNED_BESIDE_WORDS = 4
 CLOSE_EXAMPLE = 85.0  # an example matched this well is never replaced by the learned model
+AGREE_BAR = 65.0  # naming nothing of ours, an example this close answers if the learned model picks its card too,
+# ... in a first message that speaks of "it" or "them" as if the subject were known: here, that is prednisone
+SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those"})
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
@@ -608,6 +613,8 @@ class Router:
         settings = self.catalog.understanding.learned
         if d.basis is None or d.context_used or d.notice or d.drug or d.language:
             return d
+        if d.basis == "agree":
+            return self._agreed(s, d, reading)
         if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s)):
             return d
         if s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs):
@@ -633,6 +640,22 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), candidates=d.candidates,
                         score=d.score, truncated=d.truncated, learned=said,
                         reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
+
+    def _agreed(self, s: Scan, d: Decision, reading: _Once) -> Decision:
+        """A fallback whose closest example came near the bar, naming nothing of ours: two readers, the examples
+        and the learned model, each picking the same card of a topic that needs no condition is enough to answer."""
+        near = self.catalog.cards.get(d.candidates[0].card) if d.candidates else None
+        read = reading.get()
+        guess = read.best(skip=NOT_LEARNED) if read is not None else None
+        strong = self.catalog.understanding.learned.strong
+        if near is None or near.condition != "general" or guess is None or guess.label != near.topic:
+            return _replace(d, basis=None)
+        if guess.share < strong or s.unknown_drugs or s.out_of_scope:
+            return _replace(d, basis=None)
+        said = f"reads it as {near.title!r} too ({guess.share:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
+        return Decision("answer", card=near.id, topic=near.topic, condition=None, candidates=d.candidates,
+                        score=d.score, truncated=d.truncated, learned=said,
+                        reason=f"{d.reason}, but the closest example and the learned model agree: {said}")  # fmt: skip
 
     def stands_alone(self, s: Scan) -> bool:
         """A message that names nothing of ours, has a word no example knows, and points back to nothing
@@ -798,8 +821,10 @@ class Router:
                 return self._without_topic(s, ctx, named, cond, match)
         card = self.catalog.cards[best.card]
         asked = self.catalog.understanding.asked_about
-        if card.topic == "urgent" and s.general and asked and (info := self.catalog.variant(asked, None)):
-            # "what are the signs of an emergency?": no emergency is happening; the card on when to call answers
+        wondering = s.general or self._concepts.wondering(s.hits)
+        if card.topic == "urgent" and wondering and asked and (info := self.catalog.variant(asked, None)):
+            # "what are the signs of an emergency?", "if someone was short of breath, what should they do?": no
+            # emergency is happening; the card on when to call answers
             card = info
         if other is not None and (
             card.topic not in OTHER_DRUG_KEEPS or (card.topic == "alternatives" and self._practical_ask(s))
@@ -1079,6 +1104,9 @@ class Router:
             )
         )
         weak = self._fallback(cond, why, match.candidates, "long_question" if long else None)
+        speaks_of = not SUBJECT_PRONOUNS.isdisjoint(s.text.split())
+        if best is not None and not scoped and not long and speaks_of and best.score >= AGREE_BAR:
+            return _replace(weak, basis="agree")  # the closest example's card, if the learned model picks it too
         return _replace(weak, basis="weak") if best is not None and scoped else weak
 
     def _both_conditions(self, card: Card, base: Decision) -> Decision:

@@ -77,6 +77,9 @@ EMERGENCIES = {
     # "over the last hour" is happening now; only "over the last few weeks/months" is a slow change
     "within the hour": ["she suddenly can't lift her arms, it came on over the last hour"],
     "a rope": ["I have a rope with me and can't see the point of carrying on"],
+    "no point in living": ["honestly what is the point of living like this", "no point in going on anymore"],
+    "gone, by choice": ["I won't be here next month if I get my way"],
+    "black in the toilet": ["the last time I used the toilet it came out black"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
     # <several>: a count of three or more, told as "N of my/his ..." (not "4 hours late", not "5mg")
     "a count of tablets": ["dad swallowed 10 of his prednisolone", "I took six of them at once"],
@@ -160,6 +163,10 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "I swallowed my pride and let my son do the shopping, is tiredness normal on pred?",  # an idiom
         "can my GP give me a fit note while I'm on prednisone?",  # a note for work, not a seizure
         "my breathing has got a bit worse over the past year with ALS, what can help?",  # a slow change
+        "is there any point going on with the steroids if ALS keeps getting worse?",  # the treatment, not living
+        "mum moans the pills are poisoning her, how does prednisone actually help LEMS?",  # a complaint, no delusion
+        # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
+        "If someone was really short of breath on steroids what should be done? care plan for dad, he is OK right now",
     ],
 )
 def test_near_misses_are_not_emergencies(router: Router, text: str) -> None:
