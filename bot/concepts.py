@@ -169,7 +169,9 @@ class ConceptIndex:
         self.wondered = frozenset({GENERAL} | {" ".join(p) for p in self.hypothetical})
         self.figurative = _phrases(u.figurative, norm)
         self.figure_reach = max((len(p) for p in self.figurative), default=0)
-        self.figures = frozenset(" ".join(f) for f in self.figurative)  # a hit `about` one: no symptom at all
+        self.figurative_after = _phrases(u.figurative_after, norm)
+        # a hit `about` one of these: no symptom at all
+        self.figures = frozenset(" ".join(f) for f in (*self.figurative, *self.figurative_after))
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
         self.now = _phrases(u.now, norm)
@@ -322,6 +324,10 @@ class ConceptIndex:
             figure = _at(words, i, self.figurative)
             if figure is not None and i + len(figure) > end:
                 return " ".join(figure)
+        # "choking back tears", "killing myself laughing": the words right after turn the match into a figure
+        figure = _at(words, end + 1, self.figurative_after) if end + 1 < len(words) else None
+        if figure is not None and clause[end + 1] == clause[end]:
+            return " ".join(figure)
         # "can I take all my tablets at once?", "if I forget one, should I take an extra one?": asking whether
         # to, when the asking words are inside the match or right before it ("should I take him to A&E, he
         # took 20 tablets" is still a report)

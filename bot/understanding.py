@@ -72,6 +72,7 @@ class Understanding:
     pleas: tuple[str, ...] = ()  # "please help": a symptom beside one is a report, never a general question
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
     figurative: tuple[str, ...] = ()  # "the bill gave me a heart attack": a figure of speech, no symptom
+    figurative_after: tuple[str, ...] = ()  # "choking back tears", "passed out from boredom": right after the words
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     asks_whether: tuple[str, ...] = ()  # "can I take", "should I double": asking whether to, not having done it
     now: tuple[str, ...] = ()  # "right now", "just": a story told by someone else that is happening now
@@ -205,6 +206,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "pleas",
         "hypothetical",
         "figurative",
+        "figurative_after",
         "reported",
         "asks_whether",
         "now",
@@ -432,6 +434,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         pleas=words(em, "pleas", "emergencies"),
         hypothetical=words(em, "hypothetical", "emergencies"),
         figurative=words(em, "figurative", "emergencies"),
+        figurative_after=words(em, "figurative_after", "emergencies"),
         reported=words(em, "reported", "emergencies"),
         asks_whether=words(em, "asks_whether", "emergencies"),
         now=words(em, "now", "emergencies"),

@@ -80,6 +80,7 @@ EMERGENCIES = {
     "no point in living": ["honestly what is the point of living like this", "no point in going on anymore"],
     "gone, by choice": ["I won't be here next month if I get my way"],
     "black in the toilet": ["the last time I used the toilet it came out black"],
+    "a figure's words in another clause": ["I'm choking, back of my throat is blocked"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
     # <several>: a count of three or more, told as "N of my/his ..." (not "4 hours late", not "5mg")
     "a count of tablets": ["dad swallowed 10 of his prednisolone", "I took six of them at once"],
@@ -165,6 +166,11 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "my breathing has got a bit worse over the past year with ALS, what can help?",  # a slow change
         "is there any point going on with the steroids if ALS keeps getting worse?",  # the treatment, not living
         "mum moans the pills are poisoning her, how does prednisone actually help LEMS?",  # a complaint, no delusion
+        # figures of speech told by the words right after (understanding.yaml figurative_after)
+        "I'm choking back the tears writing this, does prednisone help LEMS at all?",
+        "my sister was killing herself laughing at my moon face, will it go down?",
+        "grandad nearly passed out from boredom at clinic, what is ALS?",
+        "I'm breathless with anticipation about the new trial, how do we join?",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
         "If someone was really short of breath on steroids what should be done? care plan for dad, he is OK right now",
     ],
