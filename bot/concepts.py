@@ -237,8 +237,11 @@ class ConceptIndex:
                 # a cue that is another match's own word, apart from this one, is that match's, not a negation
                 # of this one: "he's not breathing and not responding"
                 owned = frozenset(i for qi, s2, e2, u2 in placed if qi != pi and (e2 < start or s2 > end) for i in u2)
+                # ... and so is a cue inside this match that another pattern uses as its own word: "a fever,
+                # hasn't peed all day and he's mottled" denies nothing
+                inner = frozenset(i for qi, _, _, u2 in placed if qi != pi for i in u2 if start < i < end)
                 cue = self.negation.cue_before(words, clause, start, owned) or self.negation.cue_inside(
-                    words, start, end, used
+                    words, start, end, used | inner
                 )
                 about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
                 if not about and self._asked(words, sentence, start, concept.id):

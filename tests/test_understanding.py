@@ -81,6 +81,11 @@ EMERGENCIES = {
     "gone, by choice": ["I won't be here next month if I get my way"],
     "black in the toilet": ["the last time I used the toilet it came out black"],
     "a figure's words in another clause": ["I'm choking, back of my throat is blocked"],
+    # a negation word that another pattern uses as its own word ("hasn't peed") denies nothing
+    "fever, no urine, mottled": ["she has a fever, hasn't weed since this morning and her skin is mottled"],
+    "the arm test": ["his arm drifted down when he tried to hold both out and his words are slurred"],
+    "nuts, blotches, a tingly mouth": ["after the peanut biscuit she's blotchy and says her mouth feels tingly"],
+    "asking whether to ring": ["should I ring an ambulance, she looks grey and won't answer me"],
     "someone else's pills": ["took my wife's tablets by mistake", "I took tomorrow's dose already"],
     # <several>: a count of three or more, told as "N of my/his ..." (not "4 hours late", not "5mg")
     "a count of tablets": ["dad swallowed 10 of his prednisolone", "I took six of them at once"],
@@ -171,6 +176,8 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "my sister was killing herself laughing at my moon face, will it go down?",
         "grandad nearly passed out from boredom at clinic, what is ALS?",
         "I'm breathless with anticipation about the new trial, how do we join?",
+        "how would we know if mum was having a stroke? we want to be prepared",  # one day, perhaps
+        "I'm choking on the price of parking at the hospital, is there help with costs?",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
         "If someone was really short of breath on steroids what should be done? care plan for dad, he is OK right now",
     ],
