@@ -615,6 +615,8 @@ class Router:
             return d
         if d.basis == "agree":
             return self._agreed(s, d, reading)
+        if d.basis == "beside" and ctx is not None and ctx.topic and not self._about_ours(s):
+            return self._beside_in_context(ctx.topic, d, reading)
         if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s)):
             return d
         if s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs):
@@ -640,6 +642,24 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), candidates=d.candidates,
                         score=d.score, truncated=d.truncated, learned=said,
                         reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
+
+    def _beside_in_context(self, topic: str, d: Decision, reading: _Once) -> Decision:
+        """Another condition named right after prednisone's own topic of it (the sugar card, then "I'm type 2
+        diabetic, should I worry?"): that topic again, only when the learned model reads it too, surely."""
+        read = reading.get()
+        guess = read.best(skip=NOT_LEARNED) if read is not None else None
+        card = self.catalog.variant(topic, None)
+        if (
+            card is None
+            or guess is None
+            or guess.label != topic
+            or guess.share < self.catalog.understanding.learned.strong
+        ):
+            return _replace(d, basis=None)
+        said = f"reads it as {card.title!r} ({guess.share:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
+        return Decision("answer", card=card.id, topic=card.topic, condition=None, score=d.score, truncated=d.truncated,
+                        context_used=True, learned=said,
+                        reason=f"{d.reason}, but right after {card.title!r} the learned model {said}")  # fmt: skip
 
     def _agreed(self, s: Scan, d: Decision, reading: _Once) -> Decision:
         """A fallback whose closest example came near the bar, naming nothing of ours: two readers, the examples
@@ -741,6 +761,8 @@ class Router:
             if over is None:
                 gone = self._fallback(named, f"out of scope: {s.out_of_scope!r}")
                 ours = any(self._drugs[d].ours for d in s.drugs if d in self._drugs)
+                # ... or right after prednisone's own topic of it ("I'm type 2, should I worry?" after the sugar card)
+                ours = ours or (ctx is not None and ctx.topic in self.catalog.understanding.over_out_of_scope)
                 beside = ours and s.out_of_scope not in self._oos_drugs and s.content_words >= LEARNED_BESIDE_WORDS
                 return _replace(gone, basis="beside") if beside else gone
             card = self.catalog.variant(over.concept, named) or self.catalog.variant(over.concept, None)

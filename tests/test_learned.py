@@ -211,3 +211,13 @@ def test_a_near_miss_naming_nothing_answers_only_when_both_readers_pick_the_same
     # no "it" or "them": nothing says the subject is ours
     assert route(router, "is quitting dangerous for good").kind == "fallback"
     assert route(router, "what happens if i stop paying my phone bill").kind == "fallback"
+
+
+def test_another_condition_right_after_prednisones_own_topic_of_it_gets_that_topic(router: Router) -> None:
+    """Alone, "type 2 diabetic" is outside what the bot covers; right after the sugar card it asks about
+    prednisone and sugar, when the learned model reads that too. Another condition's own question stays out."""
+    assert route(router, "my husband is type 2 diabetic, is he at risk").kind == "fallback"
+    d = route(router, "my husband is type 2 diabetic, is he at risk", "is my blood sugar affected by prednisone")
+    assert (d.kind, d.card) == ("answer", "blood-sugar") and d.learned
+    asthma = route(router, "which inhaler is best for my asthma", "is my blood sugar affected by prednisone")
+    assert asthma.kind == "fallback"

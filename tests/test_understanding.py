@@ -177,6 +177,7 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "grandad nearly passed out from boredom at clinic, what is ALS?",
         "I'm breathless with anticipation about the new trial, how do we join?",
         "how would we know if mum was having a stroke? we want to be prepared",  # one day, perhaps
+        "and what if I swallowed an extra one by mistake?",  # a what-if: the missed-dose card says what to do
         "I'm choking on the price of parking at the hospital, is there help with costs?",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
         "If someone was really short of breath on steroids what should be done? care plan for dad, he is OK right now",
