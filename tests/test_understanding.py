@@ -982,3 +982,9 @@ def test_another_drugs_practical_question_gets_the_note_on_who_answers_it(catalo
     assert plain.card == "lems-alternatives" and plain.notice is None
     write_understanding(catalog_copy, "  practical: [liver, ", "  practical: [")
     assert route(Router(load(catalog_copy).catalog), "can riluzole hurt your liver").notice is None  # type: ignore[arg-type]
+
+
+def test_stopping_it_is_not_it_stopping_the_disease(router: Router) -> None:
+    """ "can he stop it?" asks about stopping the tablets; "can it stop LEMS?" asks whether they work."""
+    assert route(router, "can she just stop it", "my mum is on prednisone for her LEMS").card == "stopping"
+    assert route(router, "can it stop it getting worse", "my mum is on prednisone for her LEMS").card == "lems-evidence"
