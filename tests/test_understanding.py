@@ -457,6 +457,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("I'd like to understand how prednisone helps in Lambert-Eaton", "lems-mechanism"),
         ("will prednisone slow my motor neurone disease down", "als-evidence"),  # prednisone asked of, not "what else"
         ("my son has been so buzzy and wired since starting steroids", "sleep-mood"),
+        ("can my son still get his shots while I am on prednisone", "infections"),
+        ("will prednisone do any good for my LEMS or is it a shot in the dark", "lems-evidence"),  # an idiom
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
