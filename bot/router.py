@@ -73,8 +73,10 @@ LEARNED_URGENT_WORDS = 6
 LEARNED_BESIDE_WORDS = 4
 CLOSE_EXAMPLE = 85.0  # an example matched this well is never replaced by the learned model
 AGREE_BAR = 65.0  # naming nothing of ours, an example this close answers if the learned model picks its card too,
-# ... in a first message that speaks of "it" or "them" as if the subject were known: here, that is prednisone
-SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those"})
+AGREE_SURE_BAR = 50.0  # ... or this close, when the model is all but certain (AGREE_SURE_SHARE)
+AGREE_SURE_SHARE = 0.95
+# ... in a first message that speaks of "it", "them" or "the tablets" as if the subject were known: here, prednisone
+SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
@@ -670,7 +672,8 @@ class Router:
         strong = self.catalog.understanding.learned.strong
         if near is None or near.condition != "general" or guess is None or guess.label != near.topic:
             return _replace(d, basis=None)
-        if guess.share < strong or s.unknown_drugs or s.out_of_scope:
+        sure = guess.share >= (strong if (d.score or 0) >= AGREE_BAR else AGREE_SURE_SHARE)
+        if not sure or s.unknown_drugs or s.out_of_scope:
             return _replace(d, basis=None)
         said = f"reads it as {near.title!r} too ({guess.share:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
         return Decision("answer", card=near.id, topic=near.topic, condition=None, candidates=d.candidates,
@@ -1127,7 +1130,7 @@ class Router:
         )
         weak = self._fallback(cond, why, match.candidates, "long_question" if long else None)
         speaks_of = not SUBJECT_PRONOUNS.isdisjoint(s.text.split())
-        if best is not None and not scoped and not long and speaks_of and best.score >= AGREE_BAR:
+        if best is not None and not scoped and not long and speaks_of and best.score >= AGREE_SURE_BAR:
             return _replace(weak, basis="agree")  # the closest example's card, if the learned model picks it too
         return _replace(weak, basis="weak") if best is not None and scoped else weak
 

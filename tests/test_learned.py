@@ -211,6 +211,9 @@ def test_a_near_miss_naming_nothing_answers_only_when_both_readers_pick_the_same
     # no "it" or "them": nothing says the subject is ours
     assert route(router, "is quitting dangerous for good").kind == "fallback"
     assert route(router, "what happens if i stop paying my phone bill").kind == "fallback"
+    # "the tablets" speak of the subject too; a weaker example needs the model all but certain (0.95)
+    eyes = route(router, "my wife's eyes seem fine, but she's been on the tablets for years, does she need them tested")
+    assert (eyes.kind, eyes.card) == ("answer", "eyes")
 
 
 def test_another_condition_right_after_prednisones_own_topic_of_it_gets_that_topic(router: Router) -> None:
