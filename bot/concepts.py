@@ -43,6 +43,7 @@ NUMBER_WORDS = frozenset(
 REPORT_REACH = 3  # words before a match where "my", "his", "I" ... make it a report of one's own symptom
 CALM = "told calmly: "  # how a calm hit's reason starts (shown by `why`)
 GENERAL = "a general question (nobody's symptom)"
+YEARS = (1900, 2100)  # "diagnosed 2022. he had a flare of his ...": a year is no count of tablets
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
 
 
@@ -201,7 +202,10 @@ class ConceptIndex:
                 keys.append((NUMBER,))
                 after = words[i + 1] if i + 1 < len(words) else ""
                 if (
-                    ((w.isdigit() and int(w) >= 3) or (w in NUMBER_WORDS and w != "two"))
+                    (
+                        (w.isdigit() and int(w) >= 3 and not YEARS[0] <= int(w) <= YEARS[1])
+                        or (w in NUMBER_WORDS and w != "two")
+                    )
                     and after not in self.units
                     and not after[:1].isdigit()  # "3,4-DAP" names a drug; "3 4 tablets" counts on its "4"
                     and not _at_most_double(words, i)

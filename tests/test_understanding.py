@@ -178,6 +178,12 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "I'm breathless with anticipation about the new trial, how do we join?",
         "how would we know if mum was having a stroke? we want to be prepared",  # one day, perhaps
         "and what if I swallowed an extra one by mistake?",  # a what-if: the missed-dose card says what to do
+        # story words that only look like symptoms
+        "I live alone and don't want to pester the nurse, which side effects need a call the same day?",
+        "he has had ALS two years and taken pred the whole time, does it thin the skin?",
+        "none of my clothes fit since pred, will the weight go?",  # clothes, not a seizure
+        "now I'm paranoid about my bones, can steroids thin them?",  # worried, not a delusion
+        "diagnosed in 2021. last winter he had a chest infection of his own, does pred make those likelier?",
         "I'm choking on the price of parking at the hospital, is there help with costs?",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
         "If someone was really short of breath on steroids what should be done? care plan for dad, he is OK right now",
