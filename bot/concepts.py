@@ -80,15 +80,20 @@ class Negation:
         self.not_before = frozenset(t for p in _phrases(u.not_before, norm) for t in p[-1:])
         self.window = u.negation_window
 
-    def cue_inside(self, words: Sequence[str], start: int, end: int, used: frozenset[int]) -> tuple[str, int] | None:
-        """A cue between a pattern's own words: "my throat isn't swollen"."""
+    def cue_inside(
+        self, words: Sequence[str], start: int, end: int, used: frozenset[int], mine: frozenset[int] | None = None
+    ) -> tuple[str, int] | None:
+        """A cue between a pattern's own words (`mine`, else `used`), within reach of the next of them: "my
+        throat isn't swollen"; not "forgot my tablets, haven't had any for 5 days, can't stop being sick"."""
+        own = used if mine is None else mine
         for i in range(start + 1, end):
             if i in used:
                 continue
             cue = _at(words, i, self.inside)
             if cue is not None and not used.intersection(range(i, i + len(cue))):
                 after = words[i + len(cue)] if i + len(cue) < len(words) else ""
-                if after not in self.not_after:
+                reach = next((j for j in sorted(own) if j >= i + len(cue)), end) - (i + len(cue))
+                if after not in self.not_after and reach <= 2 * self.window:
                     return " ".join(cue), i
         return None
 
@@ -166,6 +171,7 @@ class ConceptIndex:
         self.own_clause = frozenset(_phrases(u.own_clause, norm))
         self.until = _phrases(u.until, norm)
         self.pleas = _phrases(u.pleas, norm)
+        self.begun = _phrases(u.begun, norm)
         self.hypothetical = _phrases(u.hypothetical, norm)
         self.wondered = frozenset({GENERAL} | {" ".join(p) for p in self.hypothetical})
         self.figurative = _phrases(u.figurative, norm)
@@ -245,7 +251,7 @@ class ConceptIndex:
                 # hasn't peed all day and he's mottled" denies nothing
                 inner = frozenset(i for qi, _, _, u2 in placed if qi != pi for i in u2 if start < i < end)
                 cue = self.negation.cue_before(words, clause, start, owned) or self.negation.cue_inside(
-                    words, start, end, used | inner
+                    words, start, end, used | inner, used
                 )
                 about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
                 if not about and self._asked(words, sentence, start, concept.id):
@@ -415,6 +421,8 @@ class ConceptIndex:
             and asks[clause[start]]
             and not any(w in self.personal for w in mine)
             and not any(_at(mine, n, self.pleas) for n in range(len(mine)))  # "vomiting blood pls help"
+            # "is chest tightness a side effect? it started 20 minutes ago": asked in general, told as begun
+            and not any(_at(words, n, self.begun) for n in range(len(words)))
         ):
             return GENERAL
         return None

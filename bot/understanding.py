@@ -70,6 +70,7 @@ class Understanding:
     own_clause: tuple[str, ...] = ()  # the not_now phrases that date only the clause they are in ("last week")
     until: tuple[str, ...] = ()  # "at breakfast": right after "she was fine", the calm ended before the symptom
     pleas: tuple[str, ...] = ()  # "please help": a symptom beside one is a report, never a general question
+    begun: tuple[str, ...] = ()  # "started 20 minutes ago": anywhere in the message, the symptom is happening
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
     figurative: tuple[str, ...] = ()  # "the bill gave me a heart attack": a figure of speech, no symptom
     figurative_after: tuple[str, ...] = ()  # "choking back tears", "passed out from boredom": right after the words
@@ -204,6 +205,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "own_clause",
         "until",
         "pleas",
+        "begun",
         "hypothetical",
         "figurative",
         "figurative_after",
@@ -432,6 +434,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         own_clause=words(em, "own_clause", "emergencies"),
         until=words(em, "until", "emergencies"),
         pleas=words(em, "pleas", "emergencies"),
+        begun=words(em, "begun", "emergencies"),
         hypothetical=words(em, "hypothetical", "emergencies"),
         figurative=words(em, "figurative", "emergencies"),
         figurative_after=words(em, "figurative_after", "emergencies"),
