@@ -67,6 +67,7 @@ class _Compiled:
     text: str
     slots: int
     window: int
+    counts: bool = False  # a <several> slot: the whole match stays in one sentence
 
 
 class Negation:
@@ -155,7 +156,8 @@ class ConceptIndex:
             )
             for text, slots in raw:
                 pi = len(self.patterns)
-                self.patterns.append(_Compiled(ci, text, len(slots), concept.window))
+                counts = any(SEVERAL in slot for slot in slots)
+                self.patterns.append(_Compiled(ci, text, len(slots), concept.window, counts))
                 for si, slot in enumerate(slots):
                     for alt in slot:
                         key = (alt,) if alt in (NUMBER, FEVER, SEVERAL) else tuple(norm(alt).split())
@@ -231,6 +233,8 @@ class ConceptIndex:
             slots = [places.get((pi, s)) for s in range(p.slots)]
             if all(slots):
                 spans = _place([s for s in slots if s], p.window)
+                if p.counts:  # "I'm only 52. I've taken prednisone for years": a count of tablets is in their sentence
+                    spans = [sp for sp in spans if sentence[sp[0]] == sentence[sp[1]]]
                 if spans:
                     placed.append((pi, *spans[0]))
                     # a looser place counts only within one clause: "not having any chest pain, but can steroids

@@ -1019,3 +1019,32 @@ def test_stopping_it_is_not_it_stopping_the_disease(router: Router) -> None:
 def test_safety_fixes_from_the_first_run_of_blind_36(brain: Brain, text: str, urgent: bool) -> None:
     """Kinds blind-36's first run showed misread (our own wordings, not the set's), beside what must stay calm."""
     assert (brain.turn(text, "s", 0.0).decision.kind == "urgent") is urgent, text
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        # one extra tablet, told calmly, whatever the tablet is called: the missed-dose card, not the urgent one
+        ("my wife may have swallowed one extra steroid tablet, she is fine, who do we ring", "missed-dose"),
+        ("took 2 of my 5mg instead of 1 at breakfast, is it a big deal", "missed-dose"),
+        # "handed" is no "handful", "severe" no "several", and an age is no count of tablets in the next sentence
+        ("my son handed me my tablets a second time and I took them, I feel fine, what now", "missed-dose"),
+        ("She is 67. She has taken prednisone for her LEMS since spring, can it cause cataracts", "eyes"),
+        # a fear of the symptom, a bout of laughter: no symptom
+        ("I'm afraid of choking on my pills, does prednisone make swallowing harder in ALS", "als-side-effects"),
+        # weakness that has lasted: the disease, not an emergency
+        ("since then he still can't lift his arms above his head, would prednisone help his LEMS", "lems-evidence"),
+    ],
+)
+def test_calm_readings_from_the_first_run_of_blind_36(router: Router, text: str, card: str) -> None:
+    """False alarms blind-36's first run showed (our own wordings): each is a question, and gets its card."""
+    d = route(router, text)
+    assert d.kind != "urgent" and d.card == card, (text, d.card, d.reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["dad took 12 of his steroid tablets an hour ago", "he is having a fit right now", "she has swallowed several pills"],
+)
+def test_the_calm_readings_leave_real_overdoses_and_seizures_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
