@@ -1044,7 +1044,11 @@ def test_calm_readings_from_the_first_run_of_blind_36(router: Router, text: str,
 
 @pytest.mark.parametrize(
     "text",
-    ["dad took 12 of his steroid tablets an hour ago", "he is having a fit right now", "she has swallowed several pills"],
+    [
+        "dad took 12 of his steroid tablets an hour ago",
+        "he is having a fit right now",
+        "she has swallowed several pills",
+    ],
 )
 def test_the_calm_readings_leave_real_overdoses_and_seizures_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
