@@ -128,6 +128,7 @@ class Scan:
     hits: tuple[Hit, ...] = ()  # every concept found, negated or not (for `why`)
     drugs: tuple[str, ...] = ()  # ids of the drugs named (not negated), in order
     subject: tuple[str, ...] = ()  # the drugs the asking sentence(s) name, else all the message names
+    subject_asked: bool = True  # the asking sentence(s) name a drug themselves, not only the story before them
     negated: tuple[str, ...] = ()  # what a negation switched off: "als (not)", "diabetes (not)"
     asking: str = ""  # the sentence(s) that ask, as typed, when the message tells a story first
     # the sentence(s) that ask, when they were too vague to decide on alone ("Should she take another?"): the
@@ -358,7 +359,9 @@ class Router:
             spots = [(r, st) for r, st in spots if not negatable or live(st)]
             return min(spots)[0] if spots else None
 
-        topic_hits = self._signals.find(masked, clause, sentence, clause_asks)
+        # lexicon.yaml's urgent exceptions mask words for the emergency concepts only: "is anything at all
+        # slowing ALS?" keeps its "at all" for the topic words
+        topic_hits = self._signals.find(words, clause, sentence, clause_asks)
         # a topic's words count when not negated; when every one is, the denied words of topics.denied_count
         # still say what the question is about ("she's never had chickenpox", "not pregnant yet, but trying")
         denied_count = self.catalog.understanding.denied_count
@@ -427,7 +430,8 @@ class Router:
             emergency_words=tuple(words[emergency.start : emergency.end + 1]) if emergency else (),
             hits=hits,
             drugs=drugs,
-            subject=self._subject(words, places, sentence, region, drugs) or drugs,
+            subject=(asked_drugs := self._subject(words, places, sentence, region, drugs)) or drugs,
+            subject_asked=bool(asked_drugs),
             negated=tuple(dict.fromkeys(negated)),
             asking=" ".join(raw[k].strip() for k in sorted(region)) if region != told else "",
             vague_asking=vague,
@@ -824,6 +828,16 @@ class Router:
         ):
             # "does prednisone slow ALS down?" asks about prednisone; "what can slow ALS down?" (the close
             # example) asks what else: with prednisone the subject and no word of "else", the topic words decide
+            bar = 101.0
+        elif (
+            signal is not None
+            and signal.concept == "alternatives"
+            and best is not None
+            and self.catalog.cards[best.card].topic == "evidence"
+            and not s.subject_asked
+        ):
+            # "steroids did nothing for his ALS. So what does work?": the story named the drug, the question asks
+            # what works instead; an example on whether prednisone works reads close only on the story's drug
             bar = 101.0
         if signal is not None and (not confident or generic or (best is not None and best.score < bar)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)

@@ -1052,3 +1052,23 @@ def test_calm_readings_from_the_first_run_of_blind_36(router: Router, text: str,
 )
 def test_the_calm_readings_leave_real_overdoses_and_seizures_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        # the story names prednisone; the question asks what works instead
+        ("the steroid trials came to nothing in MND. so what does help then?", "als-alternatives"),
+        ("My mum's LEMS did not improve on pred. What's the usual treatment now?", "lems-alternatives"),
+        ("He took prednisone for his ALS for a year with no change. So what does actually work?", "als-alternatives"),
+        # ... and asking about prednisone itself still gets whether it works
+        ("does prednisone actually work for ALS", "als-evidence"),
+    ],
+)
+def test_what_works_instead_after_a_story_about_prednisone(router: Router, text: str, card: str) -> None:
+    assert route(router, text).card == card, text
+
+
+def test_other_questions_about_what_is_available_are_not_ours(router: Router) -> None:
+    """ "what ... is out there" asks about treatments only beside a treatment word or a condition."""
+    assert route(router, "what flights are available out there on friday", "what is LEMS").card != "lems-alternatives"
