@@ -140,6 +140,7 @@ class Scan:
     unknown_drugs: tuple[str, ...] = ()  # words unknown to the catalog that end like a drug name ("aclidinium")
     by_class: bool = False  # prednisone named only by its kind ("is aclidinium a steroid?"), never by name
     addressed: bool = False  # talks to the bot ("can you", "your info", "cheers"): topics.about_me can answer
+    new_subject: bool = False  # "different question, ...": the conversation so far lends it nothing
     typed: str = ""  # the message as typed: what the learned model reads
 
 
@@ -273,6 +274,7 @@ class Router:
             "oos_alone": self._oos_alone,
             "in_scope": self._in_scope,
             "addressed": phrases(u.addressed),  # words that talk to the bot (topics.addressed)
+            "new_subject": phrases(u.new_subject),  # "another question": no follow-up (topics.new_subject)
         }
         for condition, _ in self._condition_drugs:
             groups[f"drug:{condition}"] = tuple(p for c, p in self._condition_drugs if c == condition)
@@ -444,6 +446,7 @@ class Router:
                 if g.startswith("name:") and g[5:] in self._drugs and self._drugs[g[5:]].ours
             ),
             addressed=any(st < matched_to for _, st, _ in found.get("addressed", ())),
+            new_subject=bool(found.get("new_subject")),
             typed=text[:MAX_MATCH_CHARS],
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
             # and a situation told in the story ("she's 20 weeks pregnant. Will the steroids hurt?")
@@ -583,6 +586,10 @@ class Router:
         kept = ctx
         if ctx is not None and self.stands_alone(s):
             ctx = None  # "can you recommend a pasta recipe?" mid-conversation is no follow-up
+        elif ctx is not None and s.new_subject:
+            # "different question: what is ALS?" after a LEMS side-effects answer: the last topic lends nothing;
+            # what the chat is about (prednisone, and the condition unless another is named) stays
+            ctx = ChatContext(ctx.condition, None, None, ctx.at)
         decision = self._decide(s, ctx)
         decision = self._back_to_another_drug(s, ctx, decision)
         decision = self._asked_about(s, decision, s.in_scope or bool(s.conditions) or ctx is not None)

@@ -114,6 +114,7 @@ class Understanding:
     about_me: tuple[str, ...] = ()  # topics about the bot itself: answered on a plain match when addressed
     statements: tuple[tuple[str, int], ...] = ()  # cards that answer something said ("thanks"), with their lines
     addressed: tuple[str, ...] = ()  # words that talk to the bot: "you", "your", "this bot", "thanks"
+    new_subject: tuple[str, ...] = ()  # "different question": what follows borrows nothing from the conversation
     topic_names: tuple[tuple[str, int], ...] = ()  # every topic named under `topics`, with its line: for check
     learned: Learned = field(default_factory=lambda: Learned())
     file: str = ""
@@ -366,7 +367,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "denied_count",
         "about_me",
     )
-    tf.unknown(("window", "signals", "addressed", "statements", "follow_on", "home_of", *lists))
+    tf.unknown(("window", "signals", "addressed", "new_subject", "statements", "follow_on", "home_of", *lists))
     statements = tf.strings("statements", required=False)
     listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
     named = [(w, ln) for key in lists for w, ln in listed[key]]
@@ -426,6 +427,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         over_out_of_scope=tuple(w for w, _ in listed["over_out_of_scope"]),
         home_of=tuple(home_of),
         addressed=words(tp, "addressed", "topics"),
+        new_subject=words(tp, "new_subject", "topics"),
         topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
         concepts=tuple(concepts),
         emergency_window=window,

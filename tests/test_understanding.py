@@ -1072,3 +1072,10 @@ def test_what_works_instead_after_a_story_about_prednisone(router: Router, text:
 def test_other_questions_about_what_is_available_are_not_ours(router: Router) -> None:
     """ "what ... is out there" asks about treatments only beside a treatment word or a condition."""
     assert route(router, "what flights are available out there on friday", "what is LEMS").card != "lems-alternatives"
+
+
+def test_a_message_that_says_it_starts_a_new_subject_borrows_no_topic(router: Router) -> None:
+    """topics.new_subject: "another question" drops the last topic, not what the chat is about."""
+    before = "what side effects does prednisone have in LEMS"
+    assert route(router, "ok another question, what is ALS exactly", before).card == "als"
+    assert route(router, "new question: is it alright when breastfeeding", before).card == "pregnancy"
