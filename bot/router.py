@@ -57,7 +57,7 @@ CONTRAST = frozenset({"but", "and", "yet"})  # "... but not ALS": a comparison, 
 DENIAL_ENDS = frozenset(map(stem, ("but", "just", "only", "however", "though")))  # a denial's reach ends at these
 DENIAL_OPENS = 4  # words: a clause that denies has its negation among its first words
 COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
-OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "welcome", "smalltalk", "sources"})
+OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "smalltalk", "sources"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset(
     {"and", "but", "so", "also", "what about", "how about", "same for", "same with", "same question", "same thing"}

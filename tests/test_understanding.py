@@ -1079,3 +1079,23 @@ def test_a_message_that_says_it_starts_a_new_subject_borrows_no_topic(router: Ro
     before = "what side effects does prednisone have in LEMS"
     assert route(router, "ok another question, what is ALS exactly", before).card == "als"
     assert route(router, "new question: is it alright when breastfeeding", before).card == "pregnancy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IVIG gives him headaches. anything that helps with that?",
+        "dad gets a pounding headache for 1-2 days after each IVIG. anything that helps with that?",
+    ],
+)
+def test_another_drugs_question_never_gets_the_welcome_card(router: Router, text: str) -> None:
+    """ "anything that helps?" shares "help" with the welcome card; with IVIG named it is IVIG's question."""
+    d = route(router, text)
+    assert d.card != "welcome" and d.kind == "fallback", (d.card, d.reason)
+
+
+def test_why_a_dose_must_never_be_missed_is_the_adrenal_question(router: Router) -> None:
+    assert (
+        route(router, "the nurse said I must never miss my steroid tablets, why is that so important").card == "adrenal"
+    )
+    assert route(router, "what if I miss a dose of prednisone").card == "missed-dose"
