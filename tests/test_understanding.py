@@ -1099,3 +1099,17 @@ def test_why_a_dose_must_never_be_missed_is_the_adrenal_question(router: Router)
         route(router, "the nurse said I must never miss my steroid tablets, why is that so important").card == "adrenal"
     )
     assert route(router, "what if I miss a dose of prednisone").card == "missed-dose"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("what if she suddenly can't get out of her chair at all? she's fine today", None),
+        ("how can I tell a real emergency on pred from the usual side effects", "when-to-call"),
+        ("I heard that steroids can make you vomit blood, is that true", "side-effects"),
+    ],
+)
+def test_what_ifs_hearsay_and_is_it_an_emergency_are_questions(router: Router, text: str, card: str | None) -> None:
+    """No emergency is happening in any of these; what answers them (None: the honest fallback) comes after."""
+    d = route(router, text)
+    assert d.kind != "urgent" and d.card == card, (text, d.card, d.reason)
