@@ -1113,3 +1113,23 @@ def test_what_ifs_hearsay_and_is_it_an_emergency_are_questions(router: Router, t
     """No emergency is happening in any of these; what answers them (None: the honest fallback) comes after."""
     d = route(router, text)
     assert d.kind != "urgent" and d.card == card, (text, d.card, d.reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will medicaid pay for a stairlift for my husband with ALS",
+        "would a ketogenic diet help my LEMS",
+        "my sister says aspartame gave our dad his MND, true?",
+    ],
+)
+def test_insurance_equipment_and_fad_diets_beside_a_condition_get_the_honest_fallback(
+    router: Router, text: str
+) -> None:
+    """No card answers these; a condition named beside them does not make its overview the answer."""
+    assert route(router, text).kind == "fallback", text
+
+
+def test_a_word_of_insurance_in_the_story_does_not_hide_the_question(router: Router) -> None:
+    text = "the insurance paperwork is driving me mad. anyway, does prednisone actually work for lambert eaton?"
+    assert route(router, text).card == "lems-evidence"
