@@ -796,7 +796,10 @@ class Router:
             if other is not None:
                 return self._other_drug(other, s, topic)
             over = self._over_guard(s)
-            if over is not None and (card := self.catalog.variant(over.concept, cond)):
+            # the topic's card for the condition, or its one card for both ("pregnant, LEMS, come off it?")
+            if over is not None and (
+                card := self.catalog.variant(over.concept, cond) or self.catalog.variant(over.concept, None)
+            ):
                 words = " ".join(s.full.split()[over.start : over.end + 1])
                 return self._resolve(card, cond, Decision("answer", reason=(
                     f"the words {words!r} point to {card.title!r}, over the fixed phrase for "

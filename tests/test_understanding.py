@@ -1133,3 +1133,9 @@ def test_insurance_equipment_and_fad_diets_beside_a_condition_get_the_honest_fal
 def test_a_word_of_insurance_in_the_story_does_not_hide_the_question(router: Router) -> None:
     text = "the insurance paperwork is driving me mad. anyway, does prednisone actually work for lambert eaton?"
     assert route(router, text).card == "lems-evidence"
+
+
+def test_a_topic_over_a_fixed_phrase_uses_its_one_card_when_a_condition_is_named(router: Router) -> None:
+    """Pregnancy has one card for both conditions: naming LEMS must not send the question back to the phrase."""
+    text = "my wife is expecting and takes pred for her ALS, should she come off it"
+    assert route(router, text).card == "pregnancy"
