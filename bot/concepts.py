@@ -312,7 +312,9 @@ class ConceptIndex:
         if concept not in self.calm:
             return None
         calm, not_calm = self.calm[concept]
-        if any(_at(words, i, not_calm) for i in range(len(words))):
+        # a not_calm word inside a calm phrase is that phrase's: "nothing sudden" says the opposite of "sudden"
+        inside = {j for i in range(len(words)) if (c := _at(words, i, calm)) is not None for j in range(i, i + len(c))}
+        if any(_at(words, i, not_calm) for i in range(len(words)) if i not in inside):
             return None
         for i in range(len(words)):
             found = _at(words, i, calm)

@@ -42,8 +42,9 @@ LONG_WORD_TYPO_CUTOFF = 85.0
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # three or more of one letter: "hiii", "plsss", "sooo"; never "999"
 SEEN_MAX = 20_000  # normal forms kept: the catalog's phrases and recent messages
 EVERYDAY_MIN_COUNT = 500  # an English word this common is what it says, never a typo ("shopping", "spelling")
-# tokens the stemmer must not touch: "als" is not a plural of "al"; "several" is no "severe", "handful" no "handed"
-KEEP = frozenset({"lems", "als", "several", "handful"})
+# tokens the stemmer must not touch: "als" is not a plural of "al"; "several" is no "severe", "handful" no "handed",
+# and a "confusing" label is no confused person
+KEEP = frozenset({"lems", "als", "several", "handful", "confusing"})
 _stemmer = Stemmer.Stemmer("english")
 
 

@@ -1139,3 +1139,33 @@ def test_a_topic_over_a_fixed_phrase_uses_its_one_card_when_a_condition_is_named
     """Pregnancy has one card for both conditions: naming LEMS must not send the question back to the phrase."""
     text = "my wife is expecting and takes pred for her ALS, should she come off it"
     assert route(router, text).card == "pregnancy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hypothetically, if mum got short of breath on the steroids, would that be serious?",
+        "my grandad had a small stroke some years back, fully recovered now, is pred safe for him?",
+        "half my face went numb at the dentist this morning from the local anaesthetic. can prednisone slow healing?",
+        "doubled up my pred this morning, the pill organiser was confusing. I feel totally fine, what now?",
+        "my mood is low on steroids but I'm not having any thoughts of harming myself, is that common?",
+        "her arms have got weaker over the months, nothing sudden, could prednisone help her LEMS?",
+    ],
+)
+def test_near_misses_from_the_first_run_of_blind_37_are_not_emergencies(router: Router, text: str) -> None:
+    """Our own wordings of the kinds blind-37c's first run raised as emergencies."""
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dad took 3 days of his tablets at once and now he's drowsy",
+        "the toddler chewed through a blister pack of my prednisolone",
+        "I'm having thoughts of harming myself tonight",
+        "her face went numb on one side ten minutes ago",
+    ],
+)
+def test_the_near_miss_readings_leave_these_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
