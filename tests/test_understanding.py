@@ -1169,3 +1169,18 @@ def test_near_misses_from_the_first_run_of_blind_37_are_not_emergencies(router: 
 )
 def test_the_near_miss_readings_leave_these_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sat in the garage with the engine running, it'd be easier if I never woke up",
+        "I gave all my stuff away and wrote goodbye notes for the family",
+        "dad has a stomach bug, kept nothing down including his prednisolone since yesterday, now grey and can hardly sit up",
+        "he went down in the kitchen, banged his head and is not really answering us",
+        "Mia madre da stamattina non riesce a deglutire",
+    ],
+)
+def test_emergencies_from_the_first_run_of_blind_37(router: Router, text: str) -> None:
+    """Our own wordings of the kinds blind-37a/b's first run missed."""
+    assert route(router, text).kind == "urgent", text
