@@ -1176,7 +1176,8 @@ def test_the_near_miss_readings_leave_these_urgent(router: Router, text: str) ->
     [
         "sat in the garage with the engine running, it'd be easier if I never woke up",
         "I gave all my stuff away and wrote goodbye notes for the family",
-        "dad has a stomach bug, kept nothing down including his prednisolone since yesterday, now grey and can hardly sit up",
+        "dad has a stomach bug, kept nothing down including his prednisolone since yesterday,"
+        " now grey and can hardly sit up",
         "he went down in the kitchen, banged his head and is not really answering us",
         "Mia madre da stamattina non riesce a deglutire",
     ],
