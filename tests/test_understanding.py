@@ -1185,3 +1185,20 @@ def test_the_near_miss_readings_leave_these_urgent(router: Router, text: str) ->
 def test_emergencies_from_the_first_run_of_blind_37(router: Router, text: str) -> None:
     """Our own wordings of the kinds blind-37a/b's first run missed."""
     assert route(router, text).kind == "urgent", text
+
+
+def test_a_temperature_told_calmly_is_the_infections_question_and_a_high_one_with_shivers_is_urgent(
+    router: Router,
+) -> None:
+    """emergency concept `infection` has calm words: "38 since lunch, otherwise fine, who do I call?"."""
+    assert (
+        route(router, "on prednisone, temp 38.5 since lunch, otherwise fine, should I call someone").card
+        == "infections"
+    )
+    assert route(router, "on prednisone, temp 39 and shivering, otherwise ok").kind == "urgent"
+    assert route(router, "what is the high temperature for tomorrow").kind == "fallback"
+
+
+def test_trying_for_a_baby_said_after_a_denial_is_still_the_pregnancy_question(router: Router) -> None:
+    text = "not expecting yet but we are trying, should I come off my pred first?"
+    assert route(router, text).card == "pregnancy"
