@@ -1202,3 +1202,10 @@ def test_a_temperature_told_calmly_is_the_infections_question_and_a_high_one_wit
 def test_trying_for_a_baby_said_after_a_denial_is_still_the_pregnancy_question(router: Router) -> None:
     text = "not expecting yet but we are trying, should I come off my pred first?"
     assert route(router, text).card == "pregnancy"
+
+
+def test_whether_steroids_lengthen_life_asks_whether_they_work(router: Router) -> None:
+    """An example on what helps people with ALS live longer is the treatments card; with steroids the subject,
+    the question is whether they work."""
+    assert route(router, "do steroids help people with ALS live longer").card == "als-evidence"
+    assert route(router, "what helps people with ALS live longer").card == "als-alternatives"
