@@ -1209,3 +1209,18 @@ def test_whether_steroids_lengthen_life_asks_whether_they_work(router: Router) -
     the question is whether they work."""
     assert route(router, "do steroids help people with ALS live longer").card == "als-evidence"
     assert route(router, "what helps people with ALS live longer").card == "als-alternatives"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("How do I fill in this benefits form? The money section makes no sense", False),
+        ("my dad with MND has lost his speech and uses an app to talk now. how long do people have", False),
+        ("he suddenly lost his speech and his face is drooping", True),
+        ("he makes no sense and is very drowsy", True),
+    ],
+)
+def test_a_form_that_makes_no_sense_and_speech_lost_to_als_are_no_emergencies(
+    router: Router, text: str, urgent: bool
+) -> None:
+    assert (route(router, text).kind == "urgent") is urgent, text
