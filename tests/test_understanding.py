@@ -1224,3 +1224,9 @@ def test_a_form_that_makes_no_sense_and_speech_lost_to_als_are_no_emergencies(
     router: Router, text: str, urgent: bool
 ) -> None:
     assert (route(router, text).kind == "urgent") is urgent, text
+
+
+def test_aza_is_azathioprine(router: Router) -> None:
+    """ "Should I stop the aza?" asks about azathioprine, never prednisone's stopping card."""
+    d = route(router, "on pred and aza for LEMS, liver tests are up, should I stop the aza")
+    assert d.card != "stopping" and d.drug == "azathioprine", (d.card, d.drug)
