@@ -370,7 +370,9 @@ class ConceptIndex:
         personal_near = any(
             w in self.personal for j, w in enumerate(words[lo : end + 1], lo) if not asked_at <= j < asked_end
         )
-        if asked is not None and not personal_near:
+        # "what does it mean if you throw up blood? happened twice now": asked, but said to be happening
+        happening = any(_at(words, n, self.pleas) or _at(words, n, self.begun) for n in range(len(words)))
+        if asked is not None and not personal_near and not happening:
             return " ".join(asked)
         mine = [w for j, w in enumerate(words) if sentence[j] == k]
         first = next(j for j, s in enumerate(sentence) if s == k)
@@ -426,9 +428,9 @@ class ConceptIndex:
             and not personal_near
             and asks[clause[start]]
             and not any(w in self.personal for w in mine)
-            and not any(_at(mine, n, self.pleas) for n in range(len(mine)))  # "vomiting blood pls help"
-            # "is chest tightness a side effect? it started 20 minutes ago": asked in general, told as begun
-            and not any(_at(words, n, self.begun) for n in range(len(words)))
+            # "vomiting blood pls help"; "is chest tightness a side effect? it started 20 minutes ago": asked in
+            # general, told as happening
+            and not happening
         ):
             return GENERAL
         return None

@@ -1230,3 +1230,22 @@ def test_aza_is_azathioprine(router: Router) -> None:
     """ "Should I stop the aza?" asks about azathioprine, never prednisone's stopping card."""
     d = route(router, "on pred and aza for LEMS, liver tests are up, should I stop the aza")
     assert d.card != "stopping" and d.drug == "azathioprine", (d.card, d.drug)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does it mean if you cough up blood on steroids? it's happening right now",
+        "please help, breathing is awful, can't finish my sentences",
+        "Moja żona nie oddycha",
+        "Mijn vader is bewusteloos",
+        "पापा बेहोश हैं",
+        "he OD'd on his pred",
+    ],
+)
+def test_asked_as_a_question_but_happening_and_three_more_languages_are_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+def test_whether_prednisone_helps_breathing_is_still_a_question(router: Router) -> None:
+    assert route(router, "does prednisone help breathing in ALS").card == "als-evidence"
