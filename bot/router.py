@@ -1142,8 +1142,11 @@ class Router:
         long = s.story_words > LONG_QUESTION_WORDS and not (s.asking or s.vague_asking)
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
         score = f"the closest example scored {best.score:.0f}" if best is not None else "no example came close"
+        small_talk = best is not None and self._small_talk(best) and best.score >= ANSWER_BAR
         why = (
-            f"{score}, under the {ANSWER_BAR:.0f} an answer needs"
+            f"{score}, under the {SMALLTALK_BAR:.0f} a greeting or a thank-you needs"
+            if small_talk
+            else f"{score}, under the {ANSWER_BAR:.0f} an answer needs"
             if scoped
             else f"{score}; with nothing naming prednisone, a steroid, LEMS or ALS, an answer needs {UNSCOPED_BAR:.0f}"
             + (

@@ -1249,3 +1249,9 @@ def test_asked_as_a_question_but_happening_and_three_more_languages_are_urgent(r
 
 def test_whether_prednisone_helps_breathing_is_still_a_question(router: Router) -> None:
     assert route(router, "does prednisone help breathing in ALS").card == "als-evidence"
+
+
+def test_why_a_thank_you_under_its_bar_fell_back_names_that_bar(router: Router) -> None:
+    """The reason an admin reads gives the bar that was missed (75 for small talk), not the lower 50."""
+    d = route(router, "cheers mate, that is a help", "How does prednisone work in LEMS?")
+    assert d.kind == "fallback" and "under the 75 a greeting or a thank-you needs" in d.reason, d.reason
