@@ -1255,3 +1255,17 @@ def test_why_a_thank_you_under_its_bar_fell_back_names_that_bar(router: Router) 
     """The reason an admin reads gives the bar that was missed (75 for small talk), not the lower 50."""
     d = route(router, "cheers mate, that is a help", "How does prednisone work in LEMS?")
     assert d.kind == "fallback" and "under the 75 a greeting or a thank-you needs" in d.reason, d.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Дедушка по ошибке выпил недельную дозу таблеток",
+        "I can't hold my head up, much worse than usual",
+        "Non riesco a deglutire, ho la SLA",
+        "Je crois que je vais tomber dans les pommes",
+    ],
+)
+def test_emergencies_from_the_first_run_of_blind_38(router: Router, text: str) -> None:
+    """Our own wordings of the kinds blind-38a/b's first run missed."""
+    assert route(router, text).kind == "urgent", text
