@@ -1269,3 +1269,32 @@ def test_why_a_thank_you_under_its_bar_fell_back_names_that_bar(router: Router) 
 def test_emergencies_from_the_first_run_of_blind_38(router: Router, text: str) -> None:
     """Our own wordings of the kinds blind-38a/b's first run missed."""
     assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which problems on pred mean ring 999 straight away? a swollen face etc. I want a list for the kitchen",
+        "what are the signs of a stroke I need to know on pred? nothing has happened",
+        "could you overdose on prednisolone by accident?",
+        "I've read pred can cause suicidal thoughts? my husband seems ok, what should I look for",
+        "Dad seems a bit muddled since he started the steroids, nothing dramatic",
+        "what should I do if her breathing ever suddenly gets worse? she's fine at the moment",
+    ],
+)
+def test_near_misses_from_the_first_run_of_blind_38_are_not_emergencies(router: Router, text: str) -> None:
+    """Our own wordings of the kinds blind-38c's first run raised as emergencies."""
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have taken an overdose of my prednisolone",
+        "she is suddenly very muddled and drowsy tonight",
+        "my son says he wants to kill himself, he seems ok otherwise",
+    ],
+)
+def test_the_blind_38_calm_readings_leave_these_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
