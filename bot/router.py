@@ -652,8 +652,8 @@ class Router:
             return d
         said = f"reads it as {card.title!r} ({guess.share:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
         was = self.catalog.cards[d.card].title if d.card and d.card in self.catalog.cards else d.kind
-        return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), candidates=d.candidates,
-                        score=d.score, truncated=d.truncated, learned=said,
+        return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card) or cond,
+                        candidates=d.candidates, score=d.score, truncated=d.truncated, learned=said,
                         reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
 
     def _beside_in_context(self, topic: str, d: Decision, reading: _Once) -> Decision:

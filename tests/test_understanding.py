@@ -1298,3 +1298,11 @@ def test_near_misses_from_the_first_run_of_blind_38_are_not_emergencies(router: 
 )
 def test_the_blind_38_calm_readings_leave_these_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
+
+
+def test_a_condition_named_stays_with_the_conversation_when_the_learned_model_picks_a_general_card(
+    router: Router,
+) -> None:
+    """ "my brother just got diagnosed with ALS" reads as the general 'What happens next?' card; ALS is still
+    what the chat is about, so "would it help him?" next asks whether prednisone works in ALS."""
+    assert route(router, "would it help him?", "my brother just got diagnosed with ALS").card == "als-evidence"
