@@ -1306,3 +1306,8 @@ def test_a_condition_named_stays_with_the_conversation_when_the_learned_model_pi
     """ "my brother just got diagnosed with ALS" reads as the general 'What happens next?' card; ALS is still
     what the chat is about, so "would it help him?" next asks whether prednisone works in ALS."""
     assert route(router, "would it help him?", "my brother just got diagnosed with ALS").card == "als-evidence"
+
+
+def test_whether_they_use_prednisone_for_it_asks_whether_it_works_and_why_asks_how(router: Router) -> None:
+    assert route(router, "ok, and do doctors give steroids for this?", "what is lambert eaton").card == "lems-evidence"
+    assert route(router, "why do doctors use steroids for LEMS?").card == "lems-mechanism"
