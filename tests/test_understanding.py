@@ -1043,18 +1043,6 @@ def test_calm_readings_from_the_first_run_of_blind_36(router: Router, text: str,
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "dad took 12 of his steroid tablets an hour ago",
-        "he is having a fit right now",
-        "she has swallowed several pills",
-    ],
-)
-def test_the_calm_readings_leave_real_overdoses_and_seizures_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
-
-
-@pytest.mark.parametrize(
     ("text", "card"),
     [
         # the story names prednisone; the question asks what works instead
@@ -1141,52 +1129,6 @@ def test_a_topic_over_a_fixed_phrase_uses_its_one_card_when_a_condition_is_named
     assert route(router, text).card == "pregnancy"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "hypothetically, if mum got short of breath on the steroids, would that be serious?",
-        "my grandad had a small stroke some years back, fully recovered now, is pred safe for him?",
-        "half my face went numb at the dentist this morning from the local anaesthetic. can prednisone slow healing?",
-        "doubled up my pred this morning, the pill organiser was confusing. I feel totally fine, what now?",
-        "my mood is low on steroids but I'm not having any thoughts of harming myself, is that common?",
-        "her arms have got weaker over the months, nothing sudden, could prednisone help her LEMS?",
-    ],
-)
-def test_near_misses_from_the_first_run_of_blind_37_are_not_emergencies(router: Router, text: str) -> None:
-    """Our own wordings of the kinds blind-37c's first run raised as emergencies."""
-    d = route(router, text)
-    assert d.kind != "urgent", (text, d.reason)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "dad took 3 days of his tablets at once and now he's drowsy",
-        "the toddler chewed through a blister pack of my prednisolone",
-        "I'm having thoughts of harming myself tonight",
-        "her face went numb on one side ten minutes ago",
-    ],
-)
-def test_the_near_miss_readings_leave_these_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "sat in the garage with the engine running, it'd be easier if I never woke up",
-        "I gave all my stuff away and wrote goodbye notes for the family",
-        "dad has a stomach bug, kept nothing down including his prednisolone since yesterday,"
-        " now grey and can hardly sit up",
-        "he went down in the kitchen, banged his head and is not really answering us",
-        "Mia madre da stamattina non riesce a deglutire",
-    ],
-)
-def test_emergencies_from_the_first_run_of_blind_37(router: Router, text: str) -> None:
-    """Our own wordings of the kinds blind-37a/b's first run missed."""
-    assert route(router, text).kind == "urgent", text
-
-
 def test_a_temperature_told_calmly_is_the_infections_question_and_a_high_one_with_shivers_is_urgent(
     router: Router,
 ) -> None:
@@ -1232,21 +1174,6 @@ def test_aza_is_azathioprine(router: Router) -> None:
     assert d.card != "stopping" and d.drug == "azathioprine", (d.card, d.drug)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "what does it mean if you cough up blood on steroids? it's happening right now",
-        "please help, breathing is awful, can't finish my sentences",
-        "Moja żona nie oddycha",
-        "Mijn vader is bewusteloos",
-        "पापा बेहोश हैं",
-        "he OD'd on his pred",
-    ],
-)
-def test_asked_as_a_question_but_happening_and_three_more_languages_are_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
-
-
 def test_whether_prednisone_helps_breathing_is_still_a_question(router: Router) -> None:
     assert route(router, "does prednisone help breathing in ALS").card == "als-evidence"
 
@@ -1255,49 +1182,6 @@ def test_why_a_thank_you_under_its_bar_fell_back_names_that_bar(router: Router) 
     """The reason an admin reads gives the bar that was missed (75 for small talk), not the lower 50."""
     d = route(router, "cheers mate, that is a help", "How does prednisone work in LEMS?")
     assert d.kind == "fallback" and "under the 75 a greeting or a thank-you needs" in d.reason, d.reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Дедушка по ошибке выпил недельную дозу таблеток",
-        "I can't hold my head up, much worse than usual",
-        "Non riesco a deglutire, ho la SLA",
-        "Je crois que je vais tomber dans les pommes",
-    ],
-)
-def test_emergencies_from_the_first_run_of_blind_38(router: Router, text: str) -> None:
-    """Our own wordings of the kinds blind-38a/b's first run missed."""
-    assert route(router, text).kind == "urgent", text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "which problems on pred mean ring 999 straight away? a swollen face etc. I want a list for the kitchen",
-        "what are the signs of a stroke I need to know on pred? nothing has happened",
-        "could you overdose on prednisolone by accident?",
-        "I've read pred can cause suicidal thoughts? my husband seems ok, what should I look for",
-        "Dad seems a bit muddled since he started the steroids, nothing dramatic",
-        "what should I do if her breathing ever suddenly gets worse? she's fine at the moment",
-    ],
-)
-def test_near_misses_from_the_first_run_of_blind_38_are_not_emergencies(router: Router, text: str) -> None:
-    """Our own wordings of the kinds blind-38c's first run raised as emergencies."""
-    d = route(router, text)
-    assert d.kind != "urgent", (text, d.reason)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I have taken an overdose of my prednisolone",
-        "she is suddenly very muddled and drowsy tonight",
-        "my son says he wants to kill himself, he seems ok otherwise",
-    ],
-)
-def test_the_blind_38_calm_readings_leave_these_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
 
 
 def test_a_condition_named_stays_with_the_conversation_when_the_learned_model_picks_a_general_card(
@@ -1311,3 +1195,59 @@ def test_a_condition_named_stays_with_the_conversation_when_the_learned_model_pi
 def test_whether_they_use_prednisone_for_it_asks_whether_it_works_and_why_asks_how(router: Router) -> None:
     assert route(router, "ok, and do doctors give steroids for this?", "what is lambert eaton").card == "lems-evidence"
     assert route(router, "why do doctors use steroids for LEMS?").card == "lems-mechanism"
+
+
+# Kinds the first runs of blind-36 to blind-38 showed misread, in our own wordings (never the sets'): what must
+# be urgent, beside what must not.
+URGENT_AFTER_BLIND_36_TO_38 = [
+    "dad took 12 of his steroid tablets an hour ago",
+    "he is having a fit right now",
+    "she has swallowed several pills",
+    "dad took 3 days of his tablets at once and now he's drowsy",
+    "the toddler chewed through a blister pack of my prednisolone",
+    "I'm having thoughts of harming myself tonight",
+    "her face went numb on one side ten minutes ago",
+    "sat in the garage with the engine running, it'd be easier if I never woke up",
+    "I gave all my stuff away and wrote goodbye notes for the family",
+    "dad has a stomach bug, kept nothing down including his prednisolone since yesterday, now grey, can hardly sit up",
+    "he went down in the kitchen, banged his head and is not really answering us",
+    "Mia madre da stamattina non riesce a deglutire",
+    "what does it mean if you cough up blood on steroids? it's happening right now",
+    "please help, breathing is awful, can't finish my sentences",
+    "Moja żona nie oddycha",
+    "Mijn vader is bewusteloos",
+    "पापा बेहोश हैं",
+    "he OD'd on his pred",
+    "Дедушка по ошибке выпил недельную дозу таблеток",
+    "I can't hold my head up, much worse than usual",
+    "Non riesco a deglutire, ho la SLA",
+    "Je crois que je vais tomber dans les pommes",
+    "I have taken an overdose of my prednisolone",
+    "she is suddenly very muddled and drowsy tonight",
+    "my son says he wants to kill himself, he seems ok otherwise",
+]
+CALM_AFTER_BLIND_36_TO_38 = [
+    "hypothetically, if mum got short of breath on the steroids, would that be serious?",
+    "my grandad had a small stroke some years back, fully recovered now, is pred safe for him?",
+    "half my face went numb at the dentist this morning from the local anaesthetic. can prednisone slow healing?",
+    "doubled up my pred this morning, the pill organiser was confusing. I feel totally fine, what now?",
+    "my mood is low on steroids but I'm not having any thoughts of harming myself, is that common?",
+    "her arms have got weaker over the months, nothing sudden, could prednisone help her LEMS?",
+    "which problems on pred mean ring 999 straight away? a swollen face etc. I want a list for the kitchen",
+    "what are the signs of a stroke I need to know on pred? nothing has happened",
+    "could you overdose on prednisolone by accident?",
+    "I've read pred can cause suicidal thoughts? my husband seems ok, what should I look for",
+    "Dad seems a bit muddled since he started the steroids, nothing dramatic",
+    "what should I do if her breathing ever suddenly gets worse? she's fine at the moment",
+]
+
+
+@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_36_TO_38)
+def test_emergencies_the_blind_36_to_38_first_runs_missed_are_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize("text", CALM_AFTER_BLIND_36_TO_38)
+def test_near_misses_the_blind_36_to_38_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
