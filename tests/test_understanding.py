@@ -1197,9 +1197,9 @@ def test_whether_they_use_prednisone_for_it_asks_whether_it_works_and_why_asks_h
     assert route(router, "why do doctors use steroids for LEMS?").card == "lems-mechanism"
 
 
-# Kinds the first runs of blind-36 to blind-38 showed misread, in our own wordings (never the sets'): what must
+# Kinds the first runs of blind-36 to blind-39 showed misread, in our own wordings (never the sets'): what must
 # be urgent, beside what must not.
-URGENT_AFTER_BLIND_36_TO_38 = [
+URGENT_AFTER_BLIND_36_TO_39 = [
     "dad took 12 of his steroid tablets an hour ago",
     "he is having a fit right now",
     "she has swallowed several pills",
@@ -1225,8 +1225,14 @@ URGENT_AFTER_BLIND_36_TO_38 = [
     "I have taken an overdose of my prednisolone",
     "she is suddenly very muddled and drowsy tonight",
     "my son says he wants to kill himself, he seems ok otherwise",
+    # blind-39a: "mins ago", speech that "went funny", legs "gone", can't get off the sofa
+    "dad's left hand won't move and his speech went weird 5 mins ago",
+    "her legs have gone completely since breakfast",
+    "he can't get off the sofa today, far too weak",
+    "her voice is fading to nothing since breakfast",
 ]
-CALM_AFTER_BLIND_36_TO_38 = [
+CALM_AFTER_BLIND_36_TO_39 = [
+    "his legs have been getting weaker for a few weeks, he can't get out of the chair now, call or wait?",
     "hypothetically, if mum got short of breath on the steroids, would that be serious?",
     "my grandad had a small stroke some years back, fully recovered now, is pred safe for him?",
     "half my face went numb at the dentist this morning from the local anaesthetic. can prednisone slow healing?",
@@ -1242,12 +1248,12 @@ CALM_AFTER_BLIND_36_TO_38 = [
 ]
 
 
-@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_36_TO_38)
+@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_36_TO_39)
 def test_emergencies_the_blind_36_to_38_first_runs_missed_are_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
 
 
-@pytest.mark.parametrize("text", CALM_AFTER_BLIND_36_TO_38)
+@pytest.mark.parametrize("text", CALM_AFTER_BLIND_36_TO_39)
 def test_near_misses_the_blind_36_to_38_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
