@@ -110,9 +110,9 @@ class Negation:
         belong to something else."""
         lo = start
         while lo > 0 and start - lo < self.window and sentence[lo - 1] == sentence[start]:
+            if _at(words, lo - 1, self.breaks):
+                break  # "but she's not choking": the cue after the break still counts; one before it does not
             lo -= 1
-            if _at(words, lo, self.breaks):
-                return None
         for i in range(start - 1, lo - 1, -1):
             cue = _at(words, i, self.cues)
             if cue is not None and i + len(cue) <= start and i not in owned:

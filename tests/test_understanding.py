@@ -1232,6 +1232,11 @@ URGENT_AFTER_BLIND_36_TO_39 = [
     "her voice is fading to nothing since breakfast",
 ]
 CALM_AFTER_BLIND_36_TO_39 = [
+    # blind-39c: a denial after "but", hearsay ("mentioned"), "ever got", "paranoid about"
+    "my husband coughs at meals but he's not choking, does prednisone affect swallowing",
+    "a nurse mentioned adrenal crisis, should I carry a steroid card?",
+    "if my dad ever got suddenly much weaker, is that a GP thing or an ambulance thing?",
+    "I'm paranoid about running out of prednisone on holiday, what happens if I miss two days?",
     "his legs have been getting weaker for a few weeks, he can't get out of the chair now, call or wait?",
     "hypothetically, if mum got short of breath on the steroids, would that be serious?",
     "my grandad had a small stroke some years back, fully recovered now, is pred safe for him?",
