@@ -1237,6 +1237,7 @@ CALM_AFTER_BLIND_36_TO_39 = [
     "a nurse mentioned adrenal crisis, should I carry a steroid card?",
     "if my dad ever got suddenly much weaker, is that a GP thing or an ambulance thing?",
     "I'm paranoid about running out of prednisone on holiday, what happens if I miss two days?",
+    "we're getting one fitted next week, which stairlift is best?",
     "his legs have been getting weaker for a few weeks, he can't get out of the chair now, call or wait?",
     "hypothetically, if mum got short of breath on the steroids, would that be serious?",
     "my grandad had a small stroke some years back, fully recovered now, is pred safe for him?",
