@@ -338,8 +338,9 @@ class ConceptIndex:
         urgent is still no emergency when it is over ("years ago, well for a long time"); a hypothetical one
         ("if I ever ...") is one: its advice is what the asker needs."""
         k = sentence[start]
-        # "the bill nearly gave me a heart attack": the whole match inside a figure of speech
-        for i in range(max(0, start - self.figure_reach), start + 1):
+        # "the bill nearly gave me a heart attack": the whole match inside a figure of speech, or its end ("sore
+        # today, can't face swallowing a tablet": the slot that ends it is a figure, so nothing matched)
+        for i in range(max(0, start - self.figure_reach), end + 1):
             figure = _at(words, i, self.figurative)
             if figure is not None and i + len(figure) > end:
                 return " ".join(figure)

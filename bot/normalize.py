@@ -32,6 +32,12 @@ from bot.catalog import Lexicon
 _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4\u02bc]")  # apostrophe, right and left quote, grave, acute, modifier
 _POSSESSIVE = re.compile("['\u2019\u02bc]s\\b")
 _NON_WORD = re.compile(r"[^\w]+|_")
+# French and Italian elision before a vowel: "d'un coup", "l'œil", "s'est", "all'improvviso" are two words each,
+# written apart in the lexicon ("can't" and "I'm" stay one word: no such prefix starts them)
+_ELISION = re.compile(
+    "\\b(l|d|m|n|s|j|t|c|qu|lorsqu|jusqu|puisqu|all|dell|nell|dall|sull|un|quest|quell)['\u2019\u02bc](?=[aeiouhy\u0153\u00e6])"
+)
+_LIGATURES = str.maketrans({"\u0153": "oe", "\u00e6": "ae"})  # "œil", "sœur" as typed without the ligature
 TYPO_MIN_LEN = 4
 TYPO_CUTOFF = 84.0  # towards drug and condition names
 WORD_TYPO_MIN_LEN = 6  # towards any other catalog word: longer words only, and closer
@@ -55,6 +61,9 @@ def basic(text: str) -> str:
     else:
         text = unicodedata.normalize("NFKC", text).casefold()
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = text.translate(_LIGATURES)
+    if "'" in text or "\u2019" in text or "\u02bc" in text:
+        text = _ELISION.sub(r"\1 ", text)
     text = _APOSTROPHES.sub("", _POSSESSIVE.sub("", text))
     return " ".join(_singular(w) for w in _NON_WORD.sub(" ", text).split())
 

@@ -163,6 +163,7 @@ class Router:
     _oos_drugs: tuple[str, ...] = field(init=False)
     _drug_asks: tuple[tuple[str, ...], ...] = field(init=False)
     _practical: tuple[tuple[str, ...], ...] = field(init=False)
+    _keeps: frozenset[str] = field(init=False)
     _home_of: dict[str, str] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
     _oos_alone: tuple[str, ...] = field(init=False)
@@ -258,6 +259,7 @@ class Router:
         put(self, "_drug_asks", tuple(tuple(norm(w).split()) for w in u.drug_asks if norm(w)))
         put(self, "_practical", tuple(tuple(norm(w).split()) for w in (*u.drug_asks, *u.drug_practical) if norm(w)))
         put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
+        put(self, "_keeps", frozenset(k for w in u.learned.keeps if (k := norm(w))))
         put(self, "_back", frozenset(norm(w) for w in u.back))
         put(self, "_question_forms", frozenset(w for q in u.question_words for w in basic(q).split()))
         put(self, "_question_phrases", phrases(u.question_phrases))
@@ -636,11 +638,14 @@ class Router:
             return d  # another drug named: which one is asked about, and what it gets, is the rules' (drugs.asks)
         if d.topic in NOT_LEARNED or (ctx is not None and s.content_words <= FOLLOW_UP_MAX_WORDS):
             return d  # small talk is the rules'; so is a short follow-up ("what about ALS?"), which reads by context
+        if self._keeps and any(f" {k} " in f" {s.full} " for k in self._keeps):
+            return d  # "a steroid-sparing drug, how does that work?": the words name another subject than prednisone
         if d.basis == "example" and (d.score or 0) >= CLOSE_EXAMPLE:
             return d  # an example this close is the rules' strongest sign ("does prednisone help ALS?")
         read = reading.get()
         guess = read.best(skip=NOT_LEARNED) if read is not None else None
-        bar = settings.strong if d.basis in ("words", "beside") or d.kind == "clarify" else settings.answer
+        bar = settings.strong if d.basis == "words" or d.kind == "clarify" else settings.answer
+        bar = settings.beside if d.basis == "beside" else bar
         if guess is None or guess.share < bar or guess.label == d.topic:
             return d
         if d.basis == "beside" and guess.label not in self.catalog.understanding.over_out_of_scope:
@@ -764,7 +769,7 @@ class Router:
             and s.named
             and named != ctx.condition
             and s.content_words <= FOLLOW_UP_MAX_WORDS
-            and " ".join(s.text.split()[:2]) in ("same question", "same thing")
+            and " ".join(s.text.split()[:2]) in ("same question", "same thing", "same for", "same with")
             and (card := self.catalog.variant(ctx.topic, named))
         ):  # "same question for ALS": the last topic, for the condition named now
             return Decision("answer", card=card.id, topic=card.topic, condition=named, context_used=True,
@@ -822,6 +827,14 @@ class Router:
         asks = s.asking or s.vague_asking or s.story_words <= LONG_QUESTION_WORDS
         signal = self._signal(s, scoped) if asks else None
         generic = cond is None and best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
+        # "what is prednisone in the first place?" after an ALS answer: a question about prednisone, close to the
+        # overview of a condition only the conversation names; the topic's words decide
+        generic = generic or (
+            best is not None
+            and not s.conditions
+            and self.catalog.cards[best.card].topic == "overview"
+            and any(self._drugs[d].ours for d in s.subject if d in self._drugs)
+        )
         bar = (
             STRONG_SIGNAL
             if signal is not None and signal.concept in self.catalog.understanding.strong

@@ -128,6 +128,8 @@ class Learned:
     train_on: tuple[str, ...] = ()  # case files (globs, from the catalog root) beside intents/ examples
     answer: float = 0.5  # replaces the closest example (or a weak match) when this sure
     strong: float = 0.75  # replaces a topic found on its words when this sure
+    beside: float = 0.75  # gives prednisone's own topic of another condition named beside it when this sure
+    keeps: tuple[str, ...] = ()  # words that name another treatment: a decision on a message with them stays
     urgent: float = 0.9  # an emergency the rules missed, when this sure and the message is about ours
     urgent_not_english: float = 0.7  # the same, for a message in another language
     line: int = 0
@@ -472,7 +474,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
 def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
     lf = _Fields(m, where, "learned", problems)
-    lf.unknown(("model", "train_on", "answer", "strong", "urgent", "urgent_not_english"))
+    lf.unknown(("model", "train_on", "answer", "strong", "beside", "keeps", "urgent", "urgent_not_english"))
 
     def share(key: str, default: float) -> float:
         value = m.get(key, default)
@@ -486,6 +488,8 @@ def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
         train_on=tuple(w for w, _ in lf.strings("train_on", required=False)),
         answer=share("answer", 0.5),
         strong=share("strong", 0.75),
+        beside=share("beside", share("strong", 0.75)),
+        keeps=tuple(w for w, _ in lf.strings("keeps", required=False)),
         urgent=share("urgent", 0.9),
         urgent_not_english=share("urgent_not_english", 0.7),
         line=m.line,

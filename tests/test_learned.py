@@ -38,7 +38,7 @@ def test_the_shipped_catalog_has_a_model_that_reads_topics(catalog: Catalog) -> 
 
 def test_it_answers_a_question_the_closest_example_misread(router: Router) -> None:
     # the closest example is the mechanism card's; the question asks whether it works
-    d = route(router, "my husband has ALS, would the steroid thing make him any stronger or not really")
+    d = route(router, "my husband has ALS, would the steroid thing perk him up a bit or not really")
     assert (d.card, d.condition) == ("als-evidence", "als")
     assert d.learned and "Does prednisone work in ALS?" in d.reason
 
@@ -50,8 +50,8 @@ def test_a_close_example_needs_a_sure_model_to_be_replaced(router: Router) -> No
 
 def test_it_never_chooses_the_condition(router: Router) -> None:
     for text, cond in (
-        ("my husband has ALS, would the steroid thing make him any stronger or not really", "als"),
-        ("my wife has LEMS, would the steroid thing make her any stronger or not really", "lems"),
+        ("my husband has ALS, would the steroid thing perk him up a bit or not really", "als"),
+        ("my wife has LEMS, would the steroid thing perk her up a bit or not really", "lems"),
     ):
         d = route(router, text)
         assert d.condition == cond and d.card is not None and d.card.startswith(cond)
@@ -81,7 +81,7 @@ def test_an_emergency_the_rules_miss_is_urgent_when_the_model_is_sure(router: Ro
 
 
 def test_why_says_what_the_model_read_and_whether_it_decided(router: Router) -> None:
-    decided = explain(router, "my husband has ALS, would the steroid thing make him any stronger or not really")
+    decided = explain(router, "my husband has ALS, would the steroid thing perk him up a bit or not really")
     assert "learned:    reads it as 'Does prednisone work in ALS?'" in decided and "it decided this answer" in decided
     ruled = explain(router, "how much prednisone should I take")
     assert "learned:" in ruled and "the rules decided here" in ruled
@@ -91,7 +91,7 @@ def test_why_says_what_the_model_read_and_whether_it_decided(router: Router) -> 
 
 
 def test_raising_the_bar_in_yaml_leaves_the_rules_in_charge_after_reload(catalog_copy: Path) -> None:
-    text = "my husband has ALS, would the steroid thing make him any stronger or not really"
+    text = "my husband has ALS, would the steroid thing perk him up a bit or not really"
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     assert brain.turn(text, "k", 0.0).decision.learned
     edit_understanding(catalog_copy, "  answer: 0.5 ", "  answer: 1.0 ")

@@ -1263,3 +1263,76 @@ def test_emergencies_the_blind_36_to_38_first_runs_missed_are_urgent(router: Rou
 def test_near_misses_the_blind_36_to_38_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
+
+
+URGENT_AFTER_BLIND_40 = [
+    # blind-40a: a stroke told in another language (sight lost in one eye, a sudden terrible headache)
+    "ma mère ne voit plus rien de l'œil gauche depuis une minute, d'un coup",
+    "a mi hermano le dio de repente un dolor de cabeza horrible, el peor de su vida",
+    "meine Frau sieht plötzlich auf dem rechten Auge nichts mehr",
+    "mio marito ha un mal di testa atroce, è venuto di colpo",
+    # ... and confusion with sleepiness inside a story about something else
+    "his sugars have been high for days. this evening he has gone muddled and sleepy, isn't making any sense",
+]
+CALM_AFTER_BLIND_40 = [
+    # a near choke that passed, a fear of choking, "can't face" (can't bear to), an outright denial of self-harm
+    "almost choked on my prednisone this morning, spat it out, I'm ok. should I take a fresh one?",
+    "choking is my biggest fear with MND. can prednisone help swallowing at all?",
+    "sore throat today, can't face swallowing my prednisone, can I skip it?",
+    "the steroids make me irritable and flat, but I'm not thinking of harming myself. is that normal?",
+    # a what-if about someone else, one extra tablet told calmly
+    "if someone on steroids collapsed at home, what should the ambulance crew be told?",
+    "took two pred instead of one this morning by accident, am I in trouble?",
+]
+
+
+@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_40)
+def test_emergencies_the_blind_40_first_run_missed_are_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize("text", CALM_AFTER_BLIND_40)
+def test_near_misses_the_blind_40_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("I have lost count of which days I took my pred this week, what should I do?", "missed-dose"),
+        ("who writes the answers this bot gives?", "sources"),
+        ("my brother has ALS and a friend said steroids might help. could they do him more harm than good?",
+         "als-side-effects"),
+        ("why won't the specialist prescribe steroids for my ALS?", "als-evidence"),
+        ("would IVIG be a safer option than prednisone for LEMS", "lems-alternatives"),
+        ("why am I on both azathioprine and prednisone for LEMS?", "lems-alternatives"),
+        ("I feel odd and not sure it's the tablets. who do I call, and how urgent is it?", "when-to-call"),
+    ],
+)
+def test_topics_the_blind_40_first_run_missed(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert d.card == card, (text, d.card, d.reason)
+
+
+def test_another_drug_that_gives_the_symptom_is_the_one_asked_about(router: Router) -> None:
+    """"the pyridostigmine gives her the runs" asks about that drug, even with prednisone named earlier: never a
+    prednisone card, and no card on LEMS itself either."""
+    text = "my wife takes pyridostigmine and prednisone for LEMS. the pyridostigmine gives her the runs, what can she do"
+    d = route(router, text)
+    assert d.kind == "fallback", d.reason
+
+
+def test_benefit_forms_beside_a_condition_get_the_honest_fallback(router: Router) -> None:
+    assert route(router, "can my wife get PIP because of her ALS").kind == "fallback"
+    assert route(router, "how do we apply for attendance allowance with LEMS?").kind == "fallback"
+
+
+def test_what_prednisone_is_asked_later_does_not_borrow_the_condition(router: Router) -> None:
+    d = route(router, "remind me, what is prednisone anyway", "why did they try prednisone in ALS")
+    assert d.card == "prednisone", d.reason
+
+
+def test_same_for_the_other_condition_keeps_the_topic(router: Router) -> None:
+    d = route(router, "same for lems please", "what are prednisone's side effects in ALS")
+    assert d.card == "lems-side-effects", d.reason
