@@ -1302,8 +1302,10 @@ def test_near_misses_the_blind_40_first_run_raised_are_not_emergencies(router: R
     [
         ("I have lost count of which days I took my pred this week, what should I do?", "missed-dose"),
         ("who writes the answers this bot gives?", "sources"),
-        ("my brother has ALS and a friend said steroids might help. could they do him more harm than good?",
-         "als-side-effects"),
+        (
+            "my brother has ALS and a friend said steroids might help. could they do him more harm than good?",
+            "als-side-effects",
+        ),
         ("why won't the specialist prescribe steroids for my ALS?", "als-evidence"),
         ("would IVIG be a safer option than prednisone for LEMS", "lems-alternatives"),
         ("why am I on both azathioprine and prednisone for LEMS?", "lems-alternatives"),
@@ -1316,9 +1318,9 @@ def test_topics_the_blind_40_first_run_missed(router: Router, text: str, card: s
 
 
 def test_another_drug_that_gives_the_symptom_is_the_one_asked_about(router: Router) -> None:
-    """"the pyridostigmine gives her the runs" asks about that drug, even with prednisone named earlier: never a
+    """A drug that "gives her the runs" is the one asked about, even with prednisone named earlier: never a
     prednisone card, and no card on LEMS itself either."""
-    text = "my wife takes pyridostigmine and prednisone for LEMS. the pyridostigmine gives her the runs, what can she do"
+    text = "my wife takes pyridostigmine and prednisone for LEMS. the pyridostigmine gives her the runs, what helps"
     d = route(router, text)
     assert d.kind == "fallback", d.reason
 
