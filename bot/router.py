@@ -57,7 +57,7 @@ CONTRAST = frozenset({"but", "and", "yet"})  # "... but not ALS": a comparison, 
 DENIAL_ENDS = frozenset(map(stem, ("but", "just", "only", "however", "though")))  # a denial's reach ends at these
 DENIAL_OPENS = 4  # words: a clause that denies has its negation among its first words
 COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
-OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "smalltalk", "sources"})
+OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "smalltalk", "sources", "trials"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset(
     {"and", "but", "so", "also", "what about", "how about", "same for", "same with", "same question", "same thing"}
@@ -798,8 +798,8 @@ class Router:
         cond = named if s.conditions else (ctx.condition if ctx else None)
         if s.guard and (s.in_scope or s.conditions or ctx is not None):
             topic = self.catalog.cards[s.guard].topic
-            if other is not None:
-                return self._other_drug(other, s, topic)
+            if other is not None and topic in self.catalog.understanding.drug_topics:
+                return self._other_drug(other, s, topic)  # a trial, a prognosis: no drug's own question
             over = self._over_guard(s)
             # the topic's card for the condition, or its one card for both ("pregnant, LEMS, come off it?")
             if over is not None and (
@@ -977,6 +977,10 @@ class Router:
             for h in s.signals
             if h.concept in over and h.concept != guard_topic and h.negated_by is None and self._has_topic(h.concept)
         ]  # a denied topic ("I haven't missed a dose, how do I come off it?") never beats the phrase
+        if len({h.concept for h in hits}) > 1:
+            # two topics, one's words inside the other's: the wider reading stands ("gone + three + days + without +
+            # my tablets", adrenal, holds "without + prednisone + day", a missed dose)
+            hits = [h for h in hits if not any(_inside(h, o) for o in hits if o.concept != h.concept)]
         return hits[0] if len({h.concept for h in hits}) == 1 else None
 
     def _over_out_of_scope(self, s: Scan) -> Hit | None:
@@ -1101,14 +1105,15 @@ class Router:
     ) -> bool:
         """Is the best match good enough to answer its topic? The bar rises when nothing says "ours"."""
         topic = self.catalog.cards[best.card].topic
-        if (
-            s.addressed
-            and topic in self.catalog.understanding.about_me
-            and not (s.conditions or s.drugs)
-            and best.score >= ANSWER_BAR
-            and best.score - self._runner_up(best, candidates) >= CLEAR_MARGIN
-        ):
-            return True  # "where do u get ur info": said to the bot, about the bot, and clearly that topic
+        if s.addressed and topic in self.catalog.understanding.about_me and not (s.conditions or s.drugs):
+            if ctx is not None and ctx.condition:
+                # "cheers, that helps a lot" after an ALS answer: the conversation's condition lifts its topics'
+                # examples, which says nothing about a message to the bot; weigh it as if said first
+                plain = self._rerank(self.matcher.match(s.text, conditions=0), s.text)
+                best = next((c for c in plain.candidates if c.card == best.card), best)
+                candidates = plain.candidates
+            if best.score >= ANSWER_BAR and best.score - self._runner_up(best, candidates) >= CLEAR_MARGIN:
+                return True  # "where do u get ur info": said to the bot, about the bot, and clearly that topic
         if topic in ("welcome", "smalltalk"):
             return best.score >= SMALLTALK_BAR
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
@@ -1267,6 +1272,11 @@ class Router:
 
 def _phrase_at(words: Sequence[str], i: int, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
     return next((p for p in phrases if tuple(words[i : i + len(p)]) == p), None)
+
+
+def _inside(h: Hit, other: Hit) -> bool:
+    """`h`'s words lie within `other`'s, which reach further."""
+    return other.start <= h.start and h.end <= other.end and (other.start, other.end) != (h.start, h.end)
 
 
 def _words_matched(h: Hit) -> int:

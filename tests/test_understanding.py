@@ -1180,8 +1180,14 @@ def test_whether_prednisone_helps_breathing_is_still_a_question(router: Router) 
 
 def test_why_a_thank_you_under_its_bar_fell_back_names_that_bar(router: Router) -> None:
     """The reason an admin reads gives the bar that was missed (75 for small talk), not the lower 50."""
-    d = route(router, "cheers mate, that is a help", "How does prednisone work in LEMS?")
+    d = route(router, "mate, that is a help")
     assert d.kind == "fallback" and "under the 75 a greeting or a thank-you needs" in d.reason, d.reason
+
+
+def test_a_thank_you_after_an_answer_is_weighed_as_if_said_first(router: Router) -> None:
+    """The conversation's condition lifts its topics' examples; a message to the bot about the bot is not theirs."""
+    d = route(router, "cheers mate, that is a help", "How does prednisone work in LEMS?")
+    assert d.card == "thanks", d.reason
 
 
 def test_a_condition_named_stays_with_the_conversation_when_the_learned_model_picks_a_general_card(
@@ -1338,3 +1344,58 @@ def test_what_prednisone_is_asked_later_does_not_borrow_the_condition(router: Ro
 def test_same_for_the_other_condition_keeps_the_topic(router: Router) -> None:
     d = route(router, "same for lems please", "what are prednisone's side effects in ALS")
     assert d.card == "lems-side-effects", d.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # blind-41b: speech turned to nonsense
+        "mum tried to speak a minute ago and only gibberish came out",
+        "he keeps trying to talk but it is just garbled nonsense",
+    ],
+)
+def test_emergencies_the_blind_41_first_run_missed_are_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a what-if about a named relative
+        "if my husband ever fainted, should the ambulance crew know he takes steroids?",
+        "if my daughter ever collapsed at school, would they need to know about her steroids?",
+    ],
+)
+def test_near_misses_the_blind_41_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "card"),
+    [
+        ("what if he just forgets one now and then", "can I come off prednisone", "missed-dose"),
+        ("what happens to her now", "my mum has ALS and has stopped the steroids", "prognosis"),
+        ("what is LEMS exactly? my sister keeps mentioning it", "prednisone side effects in ALS", "lems"),
+        ("and why don't they use it for ALS then?", "why is prednisone used for LEMS", "compare"),
+        ("cheers, that helps loads", "does prednisone help ALS", "thanks"),
+    ],
+)
+def test_follow_ups_the_blind_41_first_run_missed(router: Router, text: str, before: str, card: str) -> None:
+    d = route(router, text, before)
+    assert d.card == card, (text, d.card, d.reason)
+
+
+def test_a_trial_asked_about_beside_another_drug_is_the_trials_question(router: Router) -> None:
+    d = route(router, "can my dad get into a study for new ALS drugs if he already takes riluzole?")
+    assert d.card == "trials", d.reason
+
+
+def test_support_groups_and_stem_cell_clinics_get_the_honest_fallback(router: Router) -> None:
+    assert route(router, "are there any LEMS support groups near Leeds?").kind == "fallback"
+    assert route(router, "stem cell treatment abroad for ALS, is it worth it?").kind == "fallback"
+
+
+def test_days_gone_without_the_tablets_is_the_adrenal_question(router: Router) -> None:
+    d = route(router, "our bags went missing on holiday and I have gone three days without my prednisone")
+    assert d.card in ("adrenal", "missed-dose"), d.reason
