@@ -339,11 +339,11 @@ class ConceptIndex:
         ("if I ever ...") is one: its advice is what the asker needs."""
         k = sentence[start]
         # "the bill nearly gave me a heart attack": the whole match inside a figure of speech, or its end ("sore
-        # today, can't face swallowing a tablet": the slot that ends it is a figure, so nothing matched)
+        # today, can't face swallowing a tablet") or its start: the slot there is a figure, so nothing matched
         for i in range(max(0, start - self.figure_reach), end + 1):
             figure = _at(words, i, self.figurative)
-            if figure is not None and i + len(figure) > end:
-                return " ".join(figure)
+            if figure is not None and (i + len(figure) > end or i <= start < i + len(figure)):
+                return " ".join(figure)  # ... or its first word ("a bit of a muddle this morning")
         # "choking back tears", "killing myself laughing": the words right after turn the match into a figure
         figure = _at(words, end + 1, self.figurative_after) if end + 1 < len(words) else None
         if figure is not None and clause[end + 1] == clause[end]:

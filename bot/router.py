@@ -57,6 +57,7 @@ CONTRAST = frozenset({"but", "and", "yet"})  # "... but not ALS": a comparison, 
 DENIAL_ENDS = frozenset(map(stem, ("but", "just", "only", "however", "though")))  # a denial's reach ends at these
 DENIAL_OPENS = 4  # words: a clause that denies has its negation among its first words
 COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
+WH_WORDS = frozenset({"what", "whi", "why", "how", "when", "where", "who", "which", "wat", "wot"})
 OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "smalltalk", "sources", "trials"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset(
@@ -816,6 +817,20 @@ class Router:
         match = self._rerank(self.matcher.match(s.text, conditions=known), s.text)
         if self._statements and self._asks(s.text.split()):  # "what can you help with?" is no thanks
             match = Match(tuple(c for c in match.candidates if c.card not in self._statements))
+        elif (
+            self._statements
+            and known
+            and not (s.conditions or s.drugs)
+            and "?" not in s.typed
+            and WH_WORDS.isdisjoint(s.text.split())  # "so what actually helps then" asks, without a mark
+        ):
+            # "ok, that is a help" after a LEMS answer says thanks; the conversation's condition lifts its topics'
+            # examples ("can prednisone help LEMS?"), so a statement is weighed as if said first
+            plain = self._rerank(self.matcher.match(s.text, conditions=0), s.text)
+            top = next((c for c in plain.candidates if c.card in self._statements), None)
+            rest = max((c.score for c in plain.candidates if not self._small_talk(c)), default=0.0)
+            if top is not None and top.score >= SMALLTALK_BAR and top.score - rest >= CLEAR_MARGIN:
+                match = Match((top, *(c for c in plain.candidates if c is not top)))
         best = match.best
         greeting = None
         if best is not None and (s.conditions or s.in_scope) and self._small_talk(best):
@@ -829,9 +844,11 @@ class Router:
         generic = cond is None and best is not None and self.catalog.cards[best.card].topic in GENERIC_TOPICS
         # "what is prednisone in the first place?" after an ALS answer: a question about prednisone, close to the
         # overview of a condition only the conversation names; the topic's words decide
+        # ... and so does "does prednisone make your muscles weak? I have LEMS" close to "why does LEMS make your
+        # muscles weak", an example that does not name prednisone
         generic = generic or (
             best is not None
-            and not s.conditions
+            and (not s.conditions or not self._names_ours(best.example))
             and self.catalog.cards[best.card].topic == "overview"
             and any(self._drugs[d].ours for d in s.subject if d in self._drugs)
         )

@@ -1399,3 +1399,61 @@ def test_support_groups_and_stem_cell_clinics_get_the_honest_fallback(router: Ro
 def test_days_gone_without_the_tablets_is_the_adrenal_question(router: Router) -> None:
     d = route(router, "our bags went missing on holiday and I have gone three days without my prednisone")
     assert d.card in ("adrenal", "missed-dose"), d.reason
+
+
+@pytest.mark.parametrize("text", ["ok that is a help", "right, that makes sense now", "that clears it up, ta"])
+def test_a_statement_of_thanks_after_an_answer_is_thanks_not_that_topic_again(router: Router, text: str) -> None:
+    """No question in it: the conversation's condition must not turn "a help" into "does it help LEMS?"."""
+    d = route(router, text, "How does prednisone work in LEMS?")
+    assert d.card == "thanks", (text, d.card, d.reason)
+
+
+def test_a_question_without_a_mark_after_an_answer_is_still_a_question(router: Router) -> None:
+    d = route(router, "so what actually works then", "does prednisone help ALS")
+    assert d.card == "als-alternatives", d.reason
+
+
+URGENT_AFTER_BLIND_42 = [
+    # blind-42b: no wish to live, a burden, in Russian; can't swallow or hold the head up, in French and others
+    "Я больше не хочу просыпаться, я только обуза для всех",
+    "ma femme n'arrive plus vraiment à avaler et sa tête tombe depuis midi",
+    "mein Mann kann seit heute früh den Kopf nicht mehr halten",
+    # confusion told plainly; a choke that began after someone "was fine a minute ago"
+    "i feel really weird and can't think straight, keep forgetting what i'm saying",
+    "he's choking, he was fine a minute ago",
+]
+CALM_AFTER_BLIND_42 = [
+    # a choke that is over, told calmly; a faint (slight) rash; a mix-up with the tablets; unsure of a double dose
+    "choked on my pred at breakfast and coughed it up, totally fine, do I take another one or not",
+    "there's a faint rash on my arms since starting pred, no swelling, breathing fine. worth mentioning?",
+    "got in a bit of a muddle this morning with my tablets, might have taken two. what should I do?",
+    "can't remember if I've already swallowed today's tablet, should I take one?",
+]
+
+
+@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_42)
+def test_emergencies_the_blind_42_first_run_missed_are_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize("text", CALM_AFTER_BLIND_42)
+def test_near_misses_the_blind_42_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("what's the most prednisone you can take in a day for LEMS?", "dosing"),
+        ("so it's true steroids don't slow ALS down? has that been proven", "als-evidence"),
+        ("I'm type 2, on metformin, readings around 13 since the prednisone. is it the steroid?", "blood-sugar"),
+        (
+            "on prednisone 6 months along with Firdapse for LEMS, put on weight. what side effects should I expect?",
+            "lems-side-effects",
+        ),
+    ],
+)
+def test_topics_the_blind_42_first_run_missed(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert d.card == card, (text, d.card, d.reason)
