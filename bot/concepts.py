@@ -171,6 +171,7 @@ class ConceptIndex:
         self.not_now = _phrases(u.not_now, norm)
         self.not_now_always = _without(self.not_now, _phrases(u.recurring, norm))  # "sometimes I think of ending it"
         self.own_clause = frozenset(_phrases(u.own_clause, norm))
+        self.long_ago = frozenset(_phrases(u.long_ago, norm))
         self.until = _phrases(u.until, norm)
         self.pleas = _phrases(u.pleas, norm)
         self.begun = _phrases(u.begun, norm)
@@ -381,7 +382,9 @@ class ConceptIndex:
             found = _at(mine, j, self.not_now_always if always else self.not_now)
             if found in self.own_clause and clause[first + j] > clause[end]:
                 found = None  # "coughing up blood, my calf was swollen last week": the week dates the calf
-            if found is not None and not start <= first + j <= end:  # "stopped it last week and ...": the event
+            # "stopped it last week and ...": the event; "fainted two years ago when ..." is over, wherever it is said
+            inside = start <= first + j <= end and found not in self.long_ago
+            if found is not None and not inside:
                 # "he was fine at breakfast but now he's turning blue": a turn ("but", "now") between an earlier
                 # "fine" and the symptom makes the symptom new; "couldn't breathe, but fine now" stays over
                 after = first + j + len(found)

@@ -980,6 +980,12 @@ class Router:
             several = {t for t in topics if any(_words_matched(h) > 1 for h in hits if h.concept == t)}
             if len(several) == 1:
                 topics = several
+        if len(topics) > 1:
+            # one topic's words inside another's: the wider reading ("keeps skipping his pred ... dangerous")
+            wide = {h.concept for h in hits if h.concept in topics}
+            wide -= {h.concept for h in hits if any(_inside(h, o) for o in hits if o.concept != h.concept)}
+            if len(wide) == 1:
+                topics = wide
         return next(h for h in hits if h.concept in topics) if len(topics) == 1 else None
 
     def _over_guard(self, s: Scan) -> Hit | None:

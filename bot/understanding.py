@@ -68,6 +68,7 @@ class Understanding:
     about: tuple[str, ...] = ()  # "can it cause", "signs of": a question about a symptom, not a report of it
     not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
     own_clause: tuple[str, ...] = ()  # the not_now phrases that date only the clause they are in ("last week")
+    long_ago: tuple[str, ...] = ()  # the not_now phrases that date a match even from inside it ("two years ago")
     until: tuple[str, ...] = ()  # "at breakfast": right after "she was fine", the calm ended before the symptom
     pleas: tuple[str, ...] = ()  # "please help": a symptom beside one is a report, never a general question
     begun: tuple[str, ...] = ()  # "started 20 minutes ago": anywhere in the message, the symptom is happening
@@ -206,6 +207,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "about",
         "not_now",
         "own_clause",
+        "long_ago",
         "until",
         "pleas",
         "begun",
@@ -436,6 +438,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         about=words(em, "about", "emergencies"),
         not_now=words(em, "not_now", "emergencies"),
         own_clause=words(em, "own_clause", "emergencies"),
+        long_ago=words(em, "long_ago", "emergencies"),
         until=words(em, "until", "emergencies"),
         pleas=words(em, "pleas", "emergencies"),
         begun=words(em, "begun", "emergencies"),

@@ -1457,3 +1457,50 @@ def test_near_misses_the_blind_42_first_run_raised_are_not_emergencies(router: R
 def test_topics_the_blind_42_first_run_missed(router: Router, text: str, card: str) -> None:
     d = route(router, text)
     assert d.card == card, (text, d.card, d.reason)
+
+
+URGENT_AFTER_BLIND_43 = [
+    # blind-43b: an arm and leg on one side gone numb, sight lost in one eye
+    "since waking my left arm and leg are numb and I can't see out of one eye",
+]
+CALM_AFTER_BLIND_43 = [
+    # breathing that will get worse one day; a symptom named as an example in a list question
+    "as his breathing gets worse with the MND, what can help apart from steroids?",
+    # the nurse says it is the disease; slurring over months; read about on forums before starting
+    "her face droops a bit in photos but the nurse said it's the ALS, will steroids help?",
+    "her speech has slowly got slurred over months with ALS, nothing sudden. could steroids help?",
+    "can prednisone make people suicidal? I've been reading forums and I'm nervous to start it",
+    # said to happen to people in general; an event years ago, said inside the match
+    "I fainted years ago when my blood pressure dropped. can prednisone change blood pressure?",
+]
+
+
+@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_43)
+def test_emergencies_the_blind_43_first_run_missed_are_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize("text", CALM_AFTER_BLIND_43)
+def test_near_misses_the_blind_43_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("wer do u get ur info from", "sources"),
+        ("could you recommend a good neurologist for LEMS near Bristol?", "fallback"),
+        ("any carer support group for MND near Cardiff?", "fallback"),
+        ("honestly, what are we looking at in terms of time with his ALS?", "prognosis"),
+        ("what will the next year look like for my husband?", "prognosis"),
+    ],
+)
+def test_topics_the_blind_43_first_run_missed(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert (d.card or d.kind) == card, (text, d.card, d.reason)
+
+
+def test_why_not_use_it_for_the_other_condition_is_the_comparison(router: Router) -> None:
+    d = route(router, "then why not give it for ALS?", "why do doctors use prednisone in LEMS")
+    assert d.card == "compare", d.reason
