@@ -743,7 +743,8 @@ def test_what_a_clause_denies_is_not_the_topic_when_another_clause_asks(router: 
 
 def test_why_not_asks_about_the_condition_rather_than_denying_it(router: Router) -> None:
     d = route(router, "so why not for ALS?", "how does prednisone help in LEMS")
-    assert d.condition == "als" and d.card is not None and d.card.startswith("als"), d.reason
+    # the card on why it is used in LEMS but not in ALS answers exactly that; any ALS card would too
+    assert d.card == "compare" or (d.condition == "als" and (d.card or "").startswith("als")), d.reason
 
 
 @pytest.mark.parametrize(
@@ -1504,3 +1505,45 @@ def test_topics_the_blind_43_first_run_missed(router: Router, text: str, card: s
 def test_why_not_use_it_for_the_other_condition_is_the_comparison(router: Router) -> None:
     d = route(router, "then why not give it for ALS?", "why do doctors use prednisone in LEMS")
     assert d.card == "compare", d.reason
+
+
+URGENT_AFTER_BLIND_44 = [
+    # blind-44a/b: asked as a side effect but told as happening, badly, right now; sudden weakness today
+    "is chest tightness a side effect? it's really bad right now",
+    "dad started steroids last month and today he's suddenly too weak to swallow anything",
+]
+CALM_AFTER_BLIND_44 = [
+    # a fear of the symptom; the doctor said it is not a stroke; weeks of blurred sight; an event last year
+    "her choking scares me, would a feeding tube help her ALS?",
+    "one side of my face looked droopy but the GP said it's not a stroke, just moon face. will it settle?",
+    "my husband collapsed last year after stopping his steroids suddenly. how do we avoid it this time?",
+    "can prednisone cause suicidal thoughts? not having any myself, I just saw it mentioned",
+]
+
+
+@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_44)
+def test_emergencies_the_blind_44_first_run_missed_are_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent", text
+
+
+@pytest.mark.parametrize("text", CALM_AFTER_BLIND_44)
+def test_near_misses_the_blind_44_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
+    d = route(router, text)
+    assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "card"),
+    [
+        ("and why not for LEMS?", "why isn't prednisone used in ALS", "compare"),
+        ("so steroids are a no for ALS. what's left to try?", "", "als-alternatives"),
+        (
+            "dad has MND since last week. what actually happens in it? want to understand before the next appointment",
+            "",
+            "als",
+        ),
+    ],
+)
+def test_topics_the_blind_44_first_run_missed(router: Router, text: str, before: str, card: str) -> None:
+    d = route(router, text, *([before] if before else []))
+    assert d.card == card, (text, d.card, d.reason)
