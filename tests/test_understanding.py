@@ -1293,35 +1293,18 @@ CALM_AFTER_BLIND_40 = [
 ]
 
 
-@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_40)
-def test_emergencies_the_blind_40_first_run_missed_are_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
-
-
-@pytest.mark.parametrize("text", CALM_AFTER_BLIND_40)
-def test_near_misses_the_blind_40_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
-    d = route(router, text)
-    assert d.kind != "urgent", (text, d.reason)
-
-
-@pytest.mark.parametrize(
-    ("text", "card"),
-    [
-        ("I have lost count of which days I took my pred this week, what should I do?", "missed-dose"),
-        ("who writes the answers this bot gives?", "sources"),
-        (
-            "my brother has ALS and a friend said steroids might help. could they do him more harm than good?",
-            "als-side-effects",
-        ),
-        ("why won't the specialist prescribe steroids for my ALS?", "als-evidence"),
-        ("would IVIG be a safer option than prednisone for LEMS", "lems-alternatives"),
-        ("why am I on both azathioprine and prednisone for LEMS?", "lems-alternatives"),
-        ("I feel odd and not sure it's the tablets. who do I call, and how urgent is it?", "when-to-call"),
-    ],
-)
-def test_topics_the_blind_40_first_run_missed(router: Router, text: str, card: str) -> None:
-    d = route(router, text)
-    assert d.card == card, (text, d.card, d.reason)
+TOPICS_AFTER_BLIND_40 = [
+    ("I have lost count of which days I took my pred this week, what should I do?", "missed-dose"),
+    ("who writes the answers this bot gives?", "sources"),
+    (
+        "my brother has ALS and a friend said steroids might help. could they do him more harm than good?",
+        "als-side-effects",
+    ),
+    ("why won't the specialist prescribe steroids for my ALS?", "als-evidence"),
+    ("would IVIG be a safer option than prednisone for LEMS", "lems-alternatives"),
+    ("why am I on both azathioprine and prednisone for LEMS?", "lems-alternatives"),
+    ("I feel odd and not sure it's the tablets. who do I call, and how urgent is it?", "when-to-call"),
+]
 
 
 def test_another_drug_that_gives_the_symptom_is_the_one_asked_about(router: Router) -> None:
@@ -1337,54 +1320,16 @@ def test_benefit_forms_beside_a_condition_get_the_honest_fallback(router: Router
     assert route(router, "how do we apply for attendance allowance with LEMS?").kind == "fallback"
 
 
-def test_what_prednisone_is_asked_later_does_not_borrow_the_condition(router: Router) -> None:
-    d = route(router, "remind me, what is prednisone anyway", "why did they try prednisone in ALS")
-    assert d.card == "prednisone", d.reason
-
-
-def test_same_for_the_other_condition_keeps_the_topic(router: Router) -> None:
-    d = route(router, "same for lems please", "what are prednisone's side effects in ALS")
-    assert d.card == "lems-side-effects", d.reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # blind-41b: speech turned to nonsense
-        "mum tried to speak a minute ago and only gibberish came out",
-        "he keeps trying to talk but it is just garbled nonsense",
-    ],
-)
-def test_emergencies_the_blind_41_first_run_missed_are_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a what-if about a named relative
-        "if my husband ever fainted, should the ambulance crew know he takes steroids?",
-        "if my daughter ever collapsed at school, would they need to know about her steroids?",
-    ],
-)
-def test_near_misses_the_blind_41_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
-    d = route(router, text)
-    assert d.kind != "urgent", (text, d.reason)
-
-
-@pytest.mark.parametrize(
-    ("text", "before", "card"),
-    [
-        ("what if he just forgets one now and then", "can I come off prednisone", "missed-dose"),
-        ("what happens to her now", "my mum has ALS and has stopped the steroids", "prognosis"),
-        ("what is LEMS exactly? my sister keeps mentioning it", "prednisone side effects in ALS", "lems"),
-        ("and why don't they use it for ALS then?", "why is prednisone used for LEMS", "compare"),
-        ("cheers, that helps loads", "does prednisone help ALS", "thanks"),
-    ],
-)
-def test_follow_ups_the_blind_41_first_run_missed(router: Router, text: str, before: str, card: str) -> None:
-    d = route(router, text, before)
-    assert d.card == card, (text, d.card, d.reason)
+URGENT_AFTER_BLIND_41 = [
+    # blind-41b: speech turned to nonsense
+    "mum tried to speak a minute ago and only gibberish came out",
+    "he keeps trying to talk but it is just garbled nonsense",
+]
+CALM_AFTER_BLIND_41 = [
+    # a what-if about a named relative
+    "if my husband ever fainted, should the ambulance crew know he takes steroids?",
+    "if my daughter ever collapsed at school, would they need to know about her steroids?",
+]
 
 
 def test_a_trial_asked_about_beside_another_drug_is_the_trials_question(router: Router) -> None:
@@ -1432,32 +1377,15 @@ CALM_AFTER_BLIND_42 = [
 ]
 
 
-@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_42)
-def test_emergencies_the_blind_42_first_run_missed_are_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
-
-
-@pytest.mark.parametrize("text", CALM_AFTER_BLIND_42)
-def test_near_misses_the_blind_42_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
-    d = route(router, text)
-    assert d.kind != "urgent", (text, d.reason)
-
-
-@pytest.mark.parametrize(
-    ("text", "card"),
-    [
-        ("what's the most prednisone you can take in a day for LEMS?", "dosing"),
-        ("so it's true steroids don't slow ALS down? has that been proven", "als-evidence"),
-        ("I'm type 2, on metformin, readings around 13 since the prednisone. is it the steroid?", "blood-sugar"),
-        (
-            "on prednisone 6 months along with Firdapse for LEMS, put on weight. what side effects should I expect?",
-            "lems-side-effects",
-        ),
-    ],
-)
-def test_topics_the_blind_42_first_run_missed(router: Router, text: str, card: str) -> None:
-    d = route(router, text)
-    assert d.card == card, (text, d.card, d.reason)
+TOPICS_AFTER_BLIND_42 = [
+    ("what's the most prednisone you can take in a day for LEMS?", "dosing"),
+    ("so it's true steroids don't slow ALS down? has that been proven", "als-evidence"),
+    ("I'm type 2, on metformin, readings around 13 since the prednisone. is it the steroid?", "blood-sugar"),
+    (
+        "on prednisone 6 months along with Firdapse for LEMS, put on weight. what side effects should I expect?",
+        "lems-side-effects",
+    ),
+]
 
 
 URGENT_AFTER_BLIND_43 = [
@@ -1476,35 +1404,13 @@ CALM_AFTER_BLIND_43 = [
 ]
 
 
-@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_43)
-def test_emergencies_the_blind_43_first_run_missed_are_urgent(router: Router, text: str) -> None:
-    assert route(router, text).kind == "urgent", text
-
-
-@pytest.mark.parametrize("text", CALM_AFTER_BLIND_43)
-def test_near_misses_the_blind_43_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
-    d = route(router, text)
-    assert d.kind != "urgent", (text, d.reason)
-
-
-@pytest.mark.parametrize(
-    ("text", "card"),
-    [
-        ("wer do u get ur info from", "sources"),
-        ("could you recommend a good neurologist for LEMS near Bristol?", "fallback"),
-        ("any carer support group for MND near Cardiff?", "fallback"),
-        ("honestly, what are we looking at in terms of time with his ALS?", "prognosis"),
-        ("what will the next year look like for my husband?", "prognosis"),
-    ],
-)
-def test_topics_the_blind_43_first_run_missed(router: Router, text: str, card: str) -> None:
-    d = route(router, text)
-    assert (d.card or d.kind) == card, (text, d.card, d.reason)
-
-
-def test_why_not_use_it_for_the_other_condition_is_the_comparison(router: Router) -> None:
-    d = route(router, "then why not give it for ALS?", "why do doctors use prednisone in LEMS")
-    assert d.card == "compare", d.reason
+TOPICS_AFTER_BLIND_43 = [
+    ("wer do u get ur info from", "sources"),
+    ("could you recommend a good neurologist for LEMS near Bristol?", "fallback"),
+    ("any carer support group for MND near Cardiff?", "fallback"),
+    ("honestly, what are we looking at in terms of time with his ALS?", "prognosis"),
+    ("what will the next year look like for my husband?", "prognosis"),
+]
 
 
 URGENT_AFTER_BLIND_44 = [
@@ -1521,20 +1427,47 @@ CALM_AFTER_BLIND_44 = [
 ]
 
 
-@pytest.mark.parametrize("text", URGENT_AFTER_BLIND_44)
-def test_emergencies_the_blind_44_first_run_missed_are_urgent(router: Router, text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        *URGENT_AFTER_BLIND_40,
+        *URGENT_AFTER_BLIND_41,
+        *URGENT_AFTER_BLIND_42,
+        *URGENT_AFTER_BLIND_43,
+        *URGENT_AFTER_BLIND_44,
+    ],
+)
+def test_emergencies_the_blind_40_to_44_first_runs_missed_are_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
 
 
-@pytest.mark.parametrize("text", CALM_AFTER_BLIND_44)
-def test_near_misses_the_blind_44_first_run_raised_are_not_emergencies(router: Router, text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [*CALM_AFTER_BLIND_40, *CALM_AFTER_BLIND_41, *CALM_AFTER_BLIND_42, *CALM_AFTER_BLIND_43, *CALM_AFTER_BLIND_44],
+)
+def test_near_misses_the_blind_40_to_44_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(("text", "card"), [*TOPICS_AFTER_BLIND_40, *TOPICS_AFTER_BLIND_42, *TOPICS_AFTER_BLIND_43])
+def test_topics_the_blind_40_to_43_first_runs_missed(router: Router, text: str, card: str) -> None:
+    """Our own wordings of the kinds each first run misread; "fallback" stands for the honest fallback."""
+    d = route(router, text)
+    assert (d.card or d.kind) == card, (text, d.card, d.reason)
 
 
 @pytest.mark.parametrize(
     ("text", "before", "card"),
     [
+        ("what if he just forgets one now and then", "can I come off prednisone", "missed-dose"),
+        ("what happens to her now", "my mum has ALS and has stopped the steroids", "prognosis"),
+        ("what is LEMS exactly? my sister keeps mentioning it", "prednisone side effects in ALS", "lems"),
+        ("and why don't they use it for ALS then?", "why is prednisone used for LEMS", "compare"),
+        ("cheers, that helps loads", "does prednisone help ALS", "thanks"),
+        ("remind me, what is prednisone anyway", "why did they try prednisone in ALS", "prednisone"),
+        ("same for lems please", "what are prednisone's side effects in ALS", "lems-side-effects"),
+        ("then why not give it for ALS?", "why do doctors use prednisone in LEMS", "compare"),
         ("and why not for LEMS?", "why isn't prednisone used in ALS", "compare"),
         ("so steroids are a no for ALS. what's left to try?", "", "als-alternatives"),
         (
@@ -1544,6 +1477,9 @@ def test_near_misses_the_blind_44_first_run_raised_are_not_emergencies(router: R
         ),
     ],
 )
-def test_topics_the_blind_44_first_run_missed(router: Router, text: str, before: str, card: str) -> None:
+def test_messages_the_blind_40_to_44_first_runs_misread_after_an_earlier_one(
+    router: Router, text: str, before: str, card: str
+) -> None:
+    """Follow-ups and first messages (an empty `before`) in our own wording."""
     d = route(router, text, *([before] if before else []))
     assert d.card == card, (text, d.card, d.reason)
