@@ -172,6 +172,7 @@ class ConceptIndex:
         self.not_now_always = _without(self.not_now, _phrases(u.recurring, norm))  # "sometimes I think of ending it"
         self.own_clause = frozenset(_phrases(u.own_clause, norm))
         self.long_ago = frozenset(_phrases(u.long_ago, norm))
+        self.events = _phrases(u.events, norm)
         self.until = _phrases(u.until, norm)
         self.pleas = _phrases(u.pleas, norm)
         self.begun = _phrases(u.begun, norm)
@@ -185,6 +186,8 @@ class ConceptIndex:
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
         self.now = _phrases(u.now, norm)
+        self.calm_now = frozenset(w for p in _phrases(["nothing", "nothings", "not", "no", *_WELL], norm) for w in p)
+        self.risk = (_phrases(u.risk_asking, norm), _phrases(u.risk_agents, norm), _phrases(u.risk_verbs, norm))
         self.asks_reach = max((len(p) for p in self.asks_whether), default=0)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
         self.units = frozenset(w for p in _phrases(u.units, norm) for w in p)
@@ -323,6 +326,22 @@ class ConceptIndex:
                 return CALM + " ".join(found)
         return None
 
+    def _risk(self, words: Sequence[str], clause: Sequence[int], start: int) -> str | None:
+        """A question frame such as "could prednisone (actually) make" before the hit, in its clause."""
+        asking, agents, verbs = self.risk
+        for i in range(start):
+            if clause[i] != clause[start] or (q := _at(words, i, asking)) is None:
+                continue
+            j = i + len(q)
+            agent = _at(words, j, agents) if j < start else None
+            if agent is None:
+                continue
+            for k in range(j + len(agent), min(j + len(agent) + 3, start)):  # a word or two between: "actually"
+                verb = _at(words, k, verbs)
+                if verb is not None and k + len(verb) <= start:
+                    return " ".join((*q, *agent, *verb))
+        return None
+
     def _about(
         self,
         words: Sequence[str],
@@ -356,6 +375,29 @@ class ConceptIndex:
             whether = None if always else _at(words, i, self.asks_whether)
             if whether is not None and start <= i + len(whether) and clause[i] in (clause[start], clause[end]):
                 return " ".join(whether)
+        # "feels like an elephant sitting on me right now", "a side effect? it's like that right now": said to be
+        # now, after the hit (a bare "now" only in its own clause: "... now I'm scared" is a feeling, not a time)
+        happening = any(
+            _at(words, n, self.pleas)
+            or _at(words, n, self.begun)
+            or (
+                n > end
+                and (now := _at(words, n, self.now)) is not None
+                and (now != ("now",) or clause[n] == clause[start])
+                # "nothing wrong right now", "fine right now": a denial of now
+                and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
+            )
+            for n in range(len(words))
+        )
+        # "could prednisone make dad's breathing worse?": a risk asked about, even of a named person, unless it
+        # is said to be happening ("... he's gasping right now", "mine came on ten minutes ago")
+        risk = None if always else self._risk(words, clause, start)
+        if (
+            risk is not None
+            and not happening
+            and not any(_at(words, n, self.now) for n in range(len(words)) if sentence[n] == k)
+        ):
+            return risk
         asked: tuple[str, ...] | None = None  # the nearest "about" phrase before the hit, in its clause
         asked_at = start
         i = start - 1
@@ -372,8 +414,7 @@ class ConceptIndex:
         personal_near = any(
             w in self.personal for j, w in enumerate(words[lo : end + 1], lo) if not asked_at <= j < asked_end
         )
-        # "what does it mean if you throw up blood? happened twice now": asked, but said to be happening
-        happening = any(_at(words, n, self.pleas) or _at(words, n, self.begun) for n in range(len(words)))
+        # "what does it mean if you throw up blood? happened twice now": asked, but said to be happening (above)
         if asked is not None and not personal_near and not happening:
             return " ".join(asked)
         mine = [w for j, w in enumerate(words) if sentence[j] == k]
@@ -382,6 +423,15 @@ class ConceptIndex:
             found = _at(mine, j, self.not_now_always if always else self.not_now)
             if found in self.own_clause and clause[first + j] > clause[end]:
                 found = None  # "coughing up blood, my calf was swollen last week": the week dates the calf
+            # "started pred last week, vomiting blood": the week dates the start, a clause of its own
+            if found in self.own_clause and clause[first + j] not in (clause[start], clause[end]):
+                there = clause[first + j]
+                if any(
+                    _at(words, n, self.events) and not first + j <= n < first + j + len(found)
+                    for n in range(len(words))
+                    if clause[n] == there
+                ):
+                    found = None
             # "stopped it last week and ...": the event; "fainted two years ago when ..." is over, wherever it is said
             inside = start <= first + j <= end and found not in self.long_ago
             if found is not None and not inside:

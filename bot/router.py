@@ -182,6 +182,7 @@ class Router:
     _follow_on: dict[str, list[tuple[str, tuple[str, ...]]]] = field(init=False)  # topics.follow_on, normalised
     _signals_several: ConceptIndex = field(init=False)
     _back: frozenset[str] = field(init=False)  # words that point back in a conversation: "it", "that", "she"
+    _referents: dict[str, tuple[str, frozenset[str]]] = field(init=False)  # topics.referents, normalised
     _class_words: frozenset[str] = field(init=False)  # names that say only what kind of drug: "steroid"
     _refers: frozenset[str] = field(init=False)  # words that stand for a drug already meant ("does it help?")
     _our_names: frozenset[str] = field(init=False)  # prednisone's names, as normalised words
@@ -269,6 +270,11 @@ class Router:
         for after, nxt, said in u.follow_on:
             follow_on.setdefault(after, []).append((nxt, tuple(f" {norm(p)} " for p in said if norm(p))))
         put(self, "_follow_on", follow_on)
+        put(
+            self,
+            "_referents",
+            {t: (norm(said), frozenset(norm(p) for p in pronouns)) for t, said, pronouns in u.referents},
+        )
         groups: dict[str, tuple[str, ...]] = {
             "except": self._urgent_except,
             "guard": tuple(p for _, p in self._guards),
@@ -595,6 +601,7 @@ class Router:
             ctx = ChatContext(ctx.condition, None, None, ctx.at)
         decision = self._decide(s, ctx)
         decision = self._back_to_another_drug(s, ctx, decision)
+        decision = self._beside_ours(s, decision)
         decision = self._asked_about(s, decision, s.in_scope or bool(s.conditions) or ctx is not None)
         decision = self._second_opinion(s, ctx, decision, reading)
         if decision.truncated != s.truncated:
@@ -815,6 +822,7 @@ class Router:
         # a drug used for one condition sets it, but does not stand in for naming it ("tell me about tofersen")
         known = len(s.conditions) if s.named else int(not s.conditions and cond is not None)
         match = self._rerank(self.matcher.match(s.text, conditions=known), s.text)
+        match = self._referred(s, ctx, known, match)
         if self._statements and self._asks(s.text.split()):  # "what can you help with?" is no thanks
             match = Match(tuple(c for c in match.candidates if c.card not in self._statements))
         elif (
@@ -1086,6 +1094,27 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, condition=ctx.condition, notice="other_drug",
                         context_used=True, reason=why)  # fmt: skip
 
+    def _beside_ours(self, s: Scan, d: Decision) -> Decision:
+        """ "IVIG vs steroids for LEMS, which works faster?", "why azathioprine AND prednisone?": a question about
+        prednisone beside another of the condition's treatments is about how they fit together, which the
+        condition's alternatives card answers, not the overview or how prednisone works alone."""
+        if d.kind != "answer" or d.topic not in ("overview", "mechanism") or d.condition is None:
+            return d
+        if any(h.concept == d.topic for h in s.signals):
+            return d  # "how does prednisone work, and is Firdapse similar?" names its topic in words
+        subject = [self._drugs[x] for x in s.subject if x in self._drugs]
+        if not any(x.ours for x in subject) or not any(
+            not x.ours and x.condition in (d.condition, None) for x in subject
+        ):
+            return d
+        card = self.catalog.variant("alternatives", d.condition)
+        if card is None:
+            return d
+        other = next(x for x in subject if not x.ours)
+        why = f"{d.reason}; but prednisone is asked about beside {other.label}: where each fits"
+        return Decision("answer", card=card.id, topic=card.topic, condition=d.condition, candidates=d.candidates,
+                        score=d.score, truncated=d.truncated, reason=why)  # fmt: skip
+
     def _other_subject(self, s: Scan) -> Drug | None:
         """Another drug the question is about, when it does not name prednisone or a steroid."""
         subject = [self._drugs[d] for d in s.subject if d in self._drugs]
@@ -1114,6 +1143,30 @@ class Router:
 
     def _names_ours(self, example: str) -> bool:
         return not self._our_names.isdisjoint(example.split())
+
+    def _referred(self, s: Scan, ctx: ChatContext | None, known: int, match: Match) -> Match:
+        """ "how often should I get them checked?" right after the eyes card: "them" is the eyes (topics.referents).
+        A short message with no topic, condition or drug of its own is matched again with the pronoun replaced
+        by the last topic's subject; that reading stands only when it is the last topic, and closer."""
+        if ctx is None or ctx.topic not in self._referents or s.conditions or s.unknown_drugs:
+            return match
+        if any(not self._drugs[d].ours for d in s.drugs if d in self._drugs):
+            return match  # another drug's question ("do they interact with riluzole?") is its own
+        if s.signals or s.content_words > FOLLOW_ON_MAX_WORDS:
+            return match
+        subject, pronouns = self._referents[ctx.topic]
+        words = s.text.split()
+        at = next((i for i, w in enumerate(words) if w in pronouns), None)
+        if at is None:
+            return match
+        text = " ".join((*words[:at], subject, *words[at + 1 :]))
+        again = self._rerank(self.matcher.match(text, conditions=known), text)
+        top, before = again.best, match.best
+        if top is None or self.catalog.cards[top.card].topic != ctx.topic or top.score < ANSWER_BAR:
+            return match
+        if before is not None and top.score <= before.score and self.catalog.cards[before.card].topic != ctx.topic:
+            return match
+        return again
 
     def _follow_up_form(self, text: str) -> bool:
         """ "and for LEMS?", "what about ALS": a message that needs the last topic to mean anything."""

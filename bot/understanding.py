@@ -69,6 +69,7 @@ class Understanding:
     not_now: tuple[str, ...] = ()  # "last year", "fine now": a symptom that is not happening now
     own_clause: tuple[str, ...] = ()  # the not_now phrases that date only the clause they are in ("last week")
     long_ago: tuple[str, ...] = ()  # the not_now phrases that date a match even from inside it ("two years ago")
+    events: tuple[str, ...] = ()  # "started", "stopped": a dated clause with one of these dates that event only
     until: tuple[str, ...] = ()  # "at breakfast": right after "she was fine", the calm ended before the symptom
     pleas: tuple[str, ...] = ()  # "please help": a symptom beside one is a report, never a general question
     begun: tuple[str, ...] = ()  # "started 20 minutes ago": anywhere in the message, the symptom is happening
@@ -78,6 +79,10 @@ class Understanding:
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     asks_whether: tuple[str, ...] = ()  # "can I take", "should I double": asking whether to, not having done it
     now: tuple[str, ...] = ()  # "right now", "just": a story told by someone else that is happening now
+    # "could prednisone make his breathing worse?": a question about a risk, whoever it is about
+    risk_asking: tuple[str, ...] = ()  # could, can, might
+    risk_agents: tuple[str, ...] = ()  # prednisone, steroids, it
+    risk_verbs: tuple[str, ...] = ()  # make, cause, trigger
     personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
     units: tuple[str, ...] = ()  # "hours", "mg": after a number, it counts no tablets (no <several>)
     recurring: tuple[str, ...] = ()  # "sometimes": comes and goes, so not now; never for `always` concepts
@@ -108,6 +113,8 @@ class Understanding:
     situations: tuple[str, ...] = ()  # topics whose words count in the story too, not only in the asking sentence
     # (after this topic, these phrases ask that topic): "what happens if I do?" after the stopping card
     follow_on: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # (topic, its subject, pronouns): "get them checked" after the eyes card is matched as "get eyes checked"
+    referents: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
     over_out_of_scope: tuple[str, ...] = ()  # topics whose words beat another condition named beside prednisone
     # out-of-scope medicines that belong to one of our topics ("insulin": blood-sugar), with that topic
@@ -208,6 +215,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "not_now",
         "own_clause",
         "long_ago",
+        "events",
         "until",
         "pleas",
         "begun",
@@ -220,6 +228,9 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "personal",
         "units",
         "recurring",
+        "risk_asking",
+        "risk_agents",
+        "risk_verbs",
     )
     ef.unknown((*fields, "asked_about", "concepts", "groups"))
     window = number(ef, "window", 6, 1, 20)
@@ -371,7 +382,9 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "denied_count",
         "about_me",
     )
-    tf.unknown(("window", "signals", "addressed", "new_subject", "statements", "follow_on", "home_of", *lists))
+    tf.unknown(
+        ("window", "signals", "addressed", "new_subject", "statements", "follow_on", "referents", "home_of", *lists)
+    )
     statements = tf.strings("statements", required=False)
     listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
     named = [(w, ln) for key in lists for w, ln in listed[key]]
@@ -417,6 +430,21 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                 follow_on.append((str(after), str(nxt), tuple(w for w, _ in ff.strings(nxt))))
     elif raw_follow is not None:
         tf.err("follow_on", "'follow_on' must map a topic to the topics that follow it")
+    referents: list[tuple[str, str, tuple[str, ...]]] = []
+    raw_ref = tp.get("referents")
+    if isinstance(raw_ref, _Map):
+        for topic in raw_ref:
+            inner = raw_ref[topic]
+            line = raw_ref.key_lines.get(topic, raw_ref.line)
+            named.append((str(topic), line))
+            if not isinstance(inner, _Map):
+                problems.append(Problem(where, line, f"referents: {topic!r} must map its subject to pronouns"))
+                continue
+            rf = _Fields(inner, where, f"topics referents {topic}", problems)
+            for subject in inner:
+                referents.append((str(topic), str(subject), tuple(w for w, _ in rf.strings(subject))))
+    elif raw_ref is not None:
+        tf.err("referents", "'referents' must map a topic to its subject and the pronouns that stand for it")
     return Understanding(
         topics=tuple(signals),
         anywhere=tuple(w for w, _ in listed["anywhere"]),
@@ -425,6 +453,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         specific=tuple(w for w, _ in listed["specific"]),
         situations=tuple(w for w, _ in listed["situations"]),
         follow_on=tuple(follow_on),
+        referents=tuple(referents),
         denied_count=tuple(w for w, _ in listed["denied_count"]),
         about_me=tuple(w for w, _ in listed["about_me"]),
         statements=tuple(statements),
@@ -439,6 +468,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         not_now=words(em, "not_now", "emergencies"),
         own_clause=words(em, "own_clause", "emergencies"),
         long_ago=words(em, "long_ago", "emergencies"),
+        events=words(em, "events", "emergencies"),
         until=words(em, "until", "emergencies"),
         pleas=words(em, "pleas", "emergencies"),
         begun=words(em, "begun", "emergencies"),
@@ -448,6 +478,9 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         reported=words(em, "reported", "emergencies"),
         asks_whether=words(em, "asks_whether", "emergencies"),
         now=words(em, "now", "emergencies"),
+        risk_asking=words(em, "risk_asking", "emergencies"),
+        risk_agents=words(em, "risk_agents", "emergencies"),
+        risk_verbs=words(em, "risk_verbs", "emergencies"),
         personal=words(em, "personal", "emergencies"),
         units=words(em, "units", "emergencies"),
         recurring=words(em, "recurring", "emergencies"),
