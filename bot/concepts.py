@@ -336,7 +336,7 @@ class ConceptIndex:
             agent = _at(words, j, agents) if j < start else None
             if agent is None:
                 continue
-            for k in range(j + len(agent), min(j + len(agent) + 3, start)):  # a word or two between: "actually"
+            for k in range(j + len(agent), min(j + len(agent) + 5, start)):  # "actually", "for his LEMS"
                 verb = _at(words, k, verbs)
                 if verb is not None and k + len(verb) <= start:
                     return " ".join((*q, *agent, *verb))
@@ -377,6 +377,11 @@ class ConceptIndex:
                 return " ".join(whether)
         # "feels like an elephant sitting on me right now", "a side effect? it's like that right now": said to be
         # now, after the hit (a bare "now" only in its own clause: "... now I'm scared" is a feeling, not a time)
+        begun = any(
+            (_at(words, n, self.pleas) or _at(words, n, self.begun))
+            and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
+            for n in range(len(words))
+        )  # ... said to have begun, not denied ("nothing happening now")
         happening = any(
             _at(words, n, self.pleas)
             or _at(words, n, self.begun)
@@ -395,7 +400,7 @@ class ConceptIndex:
         if (
             risk is not None
             and not happening
-            and not any(_at(words, n, self.now) for n in range(len(words)) if sentence[n] == k)
+            and not any(_at(words, n, self.now) for n in range(len(words)) if clause[n] == clause[start])
         ):
             return risk
         asked: tuple[str, ...] | None = None  # the nearest "about" phrase before the hit, in its clause
@@ -455,7 +460,8 @@ class ConceptIndex:
                     return " ".join(found)
             # "if I ever get chest pain, who do I call?": one day, perhaps; a crisis line is never held back
             found = None if always else _at(mine, j, self.hypothetical)
-            if found is not None and not start <= first + j <= end:
+            # ... unless said to have begun ("what if someone took 25? asking for my sister, 30 min ago")
+            if found is not None and not start <= first + j <= end and not begun:
                 return " ".join(found)
             # "the leaflet says to get help if you vomit blood": words read or heard, nobody's symptom now; in
             # the hit's own clause only ("I read the leaflet and now I can't breathe" is happening)

@@ -1427,6 +1427,39 @@ CALM_AFTER_BLIND_44 = [
 ]
 
 
+URGENT_AFTER_BLIND_45_46 = [
+    # a date that belongs to another event in its own clause; a risk asked about but said to be happening now
+    "my dose was upped last week, throwing up blood",
+    "could the steroid make him this breathless? he's gasping for air right now",
+    "is a crushing chest a side effect of pred? it's like a weight pressing on me right now",
+    # blind-46a/b: a child and "some of my steroids"; a wish to die asked as a side effect but felt now; the
+    # elephant that "sat"; a what-if about someone who did it minutes ago
+    "my little boy swallowed some of my steroids",
+    "do steroids make you want to kill yourself? because I want to right now",
+    "is tight chest a known pred side effect? it's like an elephant sat on me",
+    "what if someone took 20 of their prednisone tablets? my brother did, 15 mins ago",
+]
+CALM_AFTER_BLIND_45_46 = [
+    # a risk asked about a named person; childhood; "if I got"; a death told; one extra dose yesterday
+    "could the steroids make my wife's breathing worse? her chest muscles are weak from the ALS",
+    "she has mild asthma; could prednisone for her LEMS make her breathing worse?",
+    "had seizures as a little girl, could steroids bring them back?",
+    "like if i got swelling in my lips and a rash, would that be an ambulance or the GP?",
+    "if he got a rash and his tongue swelled, is that 999?",
+    "my uncle died from sepsis, does prednisone raise the risk of that?",
+    "took an extra pred tablet yesterday by mistake, should I take less today?",
+    # an example in a list question; a tired body flopping down
+    "which side effects need A&E? lip swelling obviously but what else",
+    "I could collapse on the sofa the minute I get home, is that the pred?",
+]
+TOPICS_AFTER_BLIND_45 = [
+    # prednisone beside another of the condition's treatments; slowing in other words; what the bot keeps
+    ("IVIG alongside pred for LEMS, thoughts?", "lems-alternatives"),
+    ("can steroids stall motor neurone disease", "als-evidence"),
+    ("are my messages saved anywhere", "about-bot"),
+]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -1435,23 +1468,33 @@ CALM_AFTER_BLIND_44 = [
         *URGENT_AFTER_BLIND_42,
         *URGENT_AFTER_BLIND_43,
         *URGENT_AFTER_BLIND_44,
+        *URGENT_AFTER_BLIND_45_46,
     ],
 )
-def test_emergencies_the_blind_40_to_44_first_runs_missed_are_urgent(router: Router, text: str) -> None:
+def test_emergencies_the_blind_40_to_46_first_runs_missed_are_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
 
 
 @pytest.mark.parametrize(
     "text",
-    [*CALM_AFTER_BLIND_40, *CALM_AFTER_BLIND_41, *CALM_AFTER_BLIND_42, *CALM_AFTER_BLIND_43, *CALM_AFTER_BLIND_44],
+    [
+        *CALM_AFTER_BLIND_40,
+        *CALM_AFTER_BLIND_41,
+        *CALM_AFTER_BLIND_42,
+        *CALM_AFTER_BLIND_43,
+        *CALM_AFTER_BLIND_44,
+        *CALM_AFTER_BLIND_45_46,
+    ],
 )
-def test_near_misses_the_blind_40_to_44_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
+def test_near_misses_the_blind_40_to_46_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
 
 
-@pytest.mark.parametrize(("text", "card"), [*TOPICS_AFTER_BLIND_40, *TOPICS_AFTER_BLIND_42, *TOPICS_AFTER_BLIND_43])
-def test_topics_the_blind_40_to_43_first_runs_missed(router: Router, text: str, card: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "card"), [*TOPICS_AFTER_BLIND_40, *TOPICS_AFTER_BLIND_42, *TOPICS_AFTER_BLIND_43, *TOPICS_AFTER_BLIND_45]
+)
+def test_topics_the_blind_40_to_45_first_runs_missed(router: Router, text: str, card: str) -> None:
     """Our own wordings of the kinds each first run misread; "fallback" stands for the honest fallback."""
     d = route(router, text)
     assert (d.card or d.kind) == card, (text, d.card, d.reason)
@@ -1470,6 +1513,9 @@ def test_topics_the_blind_40_to_43_first_runs_missed(router: Router, text: str, 
         ("then why not give it for ALS?", "why do doctors use prednisone in LEMS", "compare"),
         ("and why not for LEMS?", "why isn't prednisone used in ALS", "compare"),
         ("so steroids are a no for ALS. what's left to try?", "", "als-alternatives"),
+        # a pronoun for the last topic's subject (topics.referents)
+        ("how often should they be checked", "can steroids harm your eyes?", "eyes"),
+        ("will it go back to normal after", "does prednisone raise blood sugar", "blood-sugar"),
         (
             "dad has MND since last week. what actually happens in it? want to understand before the next appointment",
             "",
@@ -1477,9 +1523,27 @@ def test_topics_the_blind_40_to_43_first_runs_missed(router: Router, text: str, 
         ),
     ],
 )
-def test_messages_the_blind_40_to_44_first_runs_misread_after_an_earlier_one(
+def test_messages_the_blind_40_to_45_first_runs_misread_after_an_earlier_one(
     router: Router, text: str, before: str, card: str
 ) -> None:
     """Follow-ups and first messages (an empty `before`) in our own wording."""
     d = route(router, text, *([before] if before else []))
     assert d.card == card, (text, d.card, d.reason)
+
+
+def test_a_referent_is_the_admins_to_change_and_a_malformed_one_is_reported_at_its_line(catalog_copy: Path) -> None:
+    """topics.referents: "they" after the eyes card are the eyes; without that line, the pronoun is nobody."""
+    brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
+
+    def follow_up() -> str | None:
+        key = f"k{len(brain.router.catalog.cards)}-{id(brain.router)}"  # a fresh conversation per catalog
+        brain.turn("can steroids harm your eyes?", key, 0.0)
+        return brain.turn("how often should they be checked", key, 1.0).decision.card
+
+    assert follow_up() == "eyes"
+    reread(brain, catalog_copy, "    eyes: {eyes: [them, they, those, these]}\n", "")
+    assert follow_up() != "eyes"
+    write_understanding(catalog_copy, "    infections: {infections:", "    eyes: them\n    infections: {infections:")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 1
+    assert "intents/understanding.yaml:" in out.getvalue() and "referents: 'eyes' must map" in out.getvalue()
