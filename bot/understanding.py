@@ -414,37 +414,33 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             home_of.extend((w, str(topic)) for w, _ in hf.strings(topic))
     elif raw_home is not None:
         tf.err("home_of", "'home_of' must map a topic to the medicines that belong to it")
-    follow_on: list[tuple[str, str, tuple[str, ...]]] = []
-    raw_follow = tp.get("follow_on")
-    if isinstance(raw_follow, _Map):
-        for after in raw_follow:
-            inner = raw_follow[after]
-            line = raw_follow.key_lines.get(after, raw_follow.line)
-            named.append((str(after), line))
-            if not isinstance(inner, _Map):
-                problems.append(Problem(where, line, f"follow_on: {after!r} must map a topic to its phrases"))
-                continue
-            ff = _Fields(inner, where, f"topics follow_on {after}", problems)
-            for nxt in inner:
-                named.append((str(nxt), inner.key_lines.get(nxt, inner.line)))
-                follow_on.append((str(after), str(nxt), tuple(w for w, _ in ff.strings(nxt))))
-    elif raw_follow is not None:
-        tf.err("follow_on", "'follow_on' must map a topic to the topics that follow it")
-    referents: list[tuple[str, str, tuple[str, ...]]] = []
-    raw_ref = tp.get("referents")
-    if isinstance(raw_ref, _Map):
-        for topic in raw_ref:
-            inner = raw_ref[topic]
-            line = raw_ref.key_lines.get(topic, raw_ref.line)
+
+    def nested(key: str, inner_names: bool, says: str, whole: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """topic -> {name -> [phrases]} (follow_on: the next topic; referents: the subject a pronoun stands for)."""
+        found: list[tuple[str, str, tuple[str, ...]]] = []
+        raw = tp.get(key)
+        if raw is None:
+            return found
+        if not isinstance(raw, _Map):
+            tf.err(key, f"{key!r} must map {whole}")
+            return found
+        for topic in raw:
+            inner, line = raw[topic], raw.key_lines.get(topic, raw.line)
             named.append((str(topic), line))
             if not isinstance(inner, _Map):
-                problems.append(Problem(where, line, f"referents: {topic!r} must map its subject to pronouns"))
+                problems.append(Problem(where, line, f"{key}: {topic!r} must map {says}"))
                 continue
-            rf = _Fields(inner, where, f"topics referents {topic}", problems)
-            for subject in inner:
-                referents.append((str(topic), str(subject), tuple(w for w, _ in rf.strings(subject))))
-    elif raw_ref is not None:
-        tf.err("referents", "'referents' must map a topic to its subject and the pronouns that stand for it")
+            fields = _Fields(inner, where, f"topics {key} {topic}", problems)
+            for name in inner:
+                if inner_names:
+                    named.append((str(name), inner.key_lines.get(name, inner.line)))
+                found.append((str(topic), str(name), tuple(w for w, _ in fields.strings(name))))
+        return found
+
+    follow_on = nested("follow_on", True, "a topic to its phrases", "a topic to the topics that follow it")
+    referents = nested(
+        "referents", False, "its subject to pronouns", "a topic to its subject and the pronouns that stand for it"
+    )
     return Understanding(
         topics=tuple(signals),
         anywhere=tuple(w for w, _ in listed["anywhere"]),
