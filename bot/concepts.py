@@ -326,6 +326,11 @@ class ConceptIndex:
                 return CALM + " ".join(found)
         return None
 
+    @staticmethod
+    def _alone(words: Sequence[str], clause: Sequence[int], at: int, found: tuple[str, ...]) -> bool:
+        """Whether the phrase at `at` is all its clause holds."""
+        return all(at <= n < at + len(found) for n in range(len(words)) if clause[n] == clause[at])
+
     def _risk(self, words: Sequence[str], clause: Sequence[int], start: int) -> str | None:
         """A question frame such as "could prednisone (actually) make" before the hit, in its clause."""
         asking, agents, verbs = self.risk
@@ -362,6 +367,8 @@ class ConceptIndex:
         # today, can't face swallowing a tablet") or its start: the slot there is a figure, so nothing matched
         for i in range(max(0, start - self.figure_reach), end + 1):
             figure = _at(words, i, self.figurative)
+            if figure is not None and clause[i] != clause[i + len(figure) - 1]:
+                figure = None  # "I don't want to go on, the steroids ...": a comma splits it, so no figure
             if figure is not None and (i + len(figure) > end or i <= start < i + len(figure)):
                 return " ".join(figure)  # ... or its first word ("a bit of a muddle this morning")
         # "choking back tears", "killing myself laughing": the words right after turn the match into a figure
@@ -426,8 +433,13 @@ class ConceptIndex:
         first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now_always if always else self.not_now)
-            if found in self.own_clause and clause[first + j] > clause[end]:
+            if (
+                found in self.own_clause
+                and clause[first + j] > clause[end]
+                and not self._alone(words, clause, first + j, found)
+            ):
                 found = None  # "coughing up blood, my calf was swollen last week": the week dates the calf
+                # ("had a fit (years ago, she's ok)": a date that is a clause of its own dates the one before)
             # "started pred last week, vomiting blood": the week dates the start, a clause of its own
             if found in self.own_clause and clause[first + j] not in (clause[start], clause[end]):
                 there = clause[first + j]

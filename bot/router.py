@@ -1152,8 +1152,8 @@ class Router:
             return match
         if any(not self._drugs[d].ours for d in s.drugs if d in self._drugs):
             return match  # another drug's question ("do they interact with riluzole?") is its own
-        if s.signals or s.content_words > FOLLOW_ON_MAX_WORDS:
-            return match
+        if s.signals or s.content_words > FOLLOW_ON_MAX_WORDS or not self._asks(s.text.split()):
+            return match  # "ok cheers, that's really helpful" asks nothing: no pronoun to resolve
         subject, pronouns = self._referents[ctx.topic]
         words = s.text.split()
         at = next((i for i, w in enumerate(words) if w in pronouns), None)

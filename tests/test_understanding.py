@@ -1439,6 +1439,21 @@ URGENT_AFTER_BLIND_45_46 = [
     "is tight chest a known pred side effect? it's like an elephant sat on me",
     "what if someone took 20 of their prednisone tablets? my brother did, 15 mins ago",
 ]
+URGENT_AFTER_BLIND_47 = [
+    # a figure of speech never spans a comma; breathless while walking, but gasping and unable to finish a
+    # sentence since this morning; weakness "not even able to" stand
+    "I don't want to go on, the steroids are making my life hell",
+    "gasping after walking to the kitchen and I can't finish a sentence, it started this morning",
+    "is sudden weakness normal on pred? dad's not even able to stand this morning",
+]
+CALM_AFTER_BLIND_47 = [
+    # not wanting the medicine; the steroid card's sick day rules; black stools explained by iron; a story
+    # dated by a clause of its own
+    "I really don't want to go on steroids for my LEMS, what else is there?",
+    "she was given a red steroid card and told about sick day rules, what does that mean?",
+    "poo's been black since starting iron tablets, anything to watch for with pred?",
+    "my cousin had a seizure when she stopped steroids too fast (years ago). can I taper myself?",
+]
 CALM_AFTER_BLIND_45_46 = [
     # a risk asked about a named person; childhood; "if I got"; a death told; one extra dose yesterday
     "could the steroids make my wife's breathing worse? her chest muscles are weak from the ALS",
@@ -1469,9 +1484,10 @@ TOPICS_AFTER_BLIND_45 = [
         *URGENT_AFTER_BLIND_43,
         *URGENT_AFTER_BLIND_44,
         *URGENT_AFTER_BLIND_45_46,
+        *URGENT_AFTER_BLIND_47,
     ],
 )
-def test_emergencies_the_blind_40_to_46_first_runs_missed_are_urgent(router: Router, text: str) -> None:
+def test_emergencies_the_blind_40_to_47_first_runs_missed_are_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
 
 
@@ -1484,9 +1500,10 @@ def test_emergencies_the_blind_40_to_46_first_runs_missed_are_urgent(router: Rou
         *CALM_AFTER_BLIND_43,
         *CALM_AFTER_BLIND_44,
         *CALM_AFTER_BLIND_45_46,
+        *CALM_AFTER_BLIND_47,
     ],
 )
-def test_near_misses_the_blind_40_to_46_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
+def test_near_misses_the_blind_40_to_47_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
 
