@@ -1453,6 +1453,8 @@ CALM_AFTER_BLIND_47 = [
     "she was given a red steroid card and told about sick day rules, what does that mean?",
     "poo's been black since starting iron tablets, anything to watch for with pred?",
     "my cousin had a seizure when she stopped steroids too fast (years ago). can I taper myself?",
+    # French words that English shares ("double dose") are no French emergency
+    "should I take a double dose tomorrow to catch up on the one I forgot?",
 ]
 CALM_AFTER_BLIND_45_46 = [
     # a risk asked about a named person; childhood; "if I got"; a death told; one extra dose yesterday
@@ -1472,6 +1474,7 @@ TOPICS_AFTER_BLIND_45 = [
     ("IVIG alongside pred for LEMS, thoughts?", "lems-alternatives"),
     ("can steroids stall motor neurone disease", "als-evidence"),
     ("are my messages saved anywhere", "about-bot"),
+    ("is MND life limiting", "prognosis"),
 ]
 
 
