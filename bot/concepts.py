@@ -185,6 +185,7 @@ class ConceptIndex:
         self.figures = frozenset(" ".join(f) for f in (*self.figurative, *self.figurative_after))
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
+        self.mentions = _phrases(u.mentions, norm)
         self.now = _phrases(u.now, norm)
         self.calm_now = frozenset(w for p in _phrases(["nothing", "nothings", "not", "no", *_WELL], norm) for w in p)
         self.risk = (_phrases(u.risk_asking, norm), _phrases(u.risk_agents, norm), _phrases(u.risk_verbs, norm))
@@ -196,11 +197,17 @@ class ConceptIndex:
         self.when_asked = {c.id: _phrases(c.calm_when_asked, norm) for c in self.concepts if c.calm_when_asked}
 
     def find(
-        self, words: Sequence[str], clause: Sequence[int], sentence: Sequence[int], asks: Sequence[bool]
+        self,
+        words: Sequence[str],
+        clause: Sequence[int],
+        sentence: Sequence[int],
+        asks: Sequence[bool],
+        quote: Sequence[int] = (),
     ) -> list[Hit]:
         """Every pattern that fires, at most one hit per concept (an urgent one first).
 
-        `clause` and `sentence`: each word's clause and sentence; `asks`: whether each clause is a question.
+        `clause` and `sentence`: each word's clause and sentence; `asks`: whether each clause is a question;
+        `quote`: each word's quotation (-1 outside one), when the message has any.
         """
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, slot) → (start, end)
         starts = self.starts
@@ -262,6 +269,8 @@ class ConceptIndex:
                     words, start, end, used | inner, used
                 )
                 about = self._about(words, clause, sentence, asks, start, end, always=concept.always)
+                if not about and quote and not concept.always:
+                    about = self._mentioned(words, sentence, quote, start, end)
                 if not about and self._asked(words, sentence, start, concept.id):
                     # "can steroids make you suicidal? I'm fine, I read it in the leaflet": asked, and calm
                     about = self._calm(words, clause, concept.id)
@@ -292,6 +301,24 @@ class ConceptIndex:
             if cover is not None:
                 hits = {ci: (replace(h, about=cover.about) if h is listed else h) for ci, h in hits.items()}
         return sorted(hits.values(), key=lambda h: (not h.urgent, h.start))
+
+    def _mentioned(
+        self, words: Sequence[str], sentence: Sequence[int], quote: Sequence[int], start: int, end: int
+    ) -> str | None:
+        """Words quoted, not said of anyone: "what does 'adrenal crisis' mean?", "the leaflet lists 'vomit like
+        coffee grounds'". The whole match is inside one quotation with nobody in it ("he keeps saying 'I can't
+        breathe'" is speech), and its sentence names where the words come from, outside the quotation."""
+        q = quote[start]
+        if q < 0 or any(quote[i] != q for i in range(start, end + 1)):
+            return None
+        inside = [i for i in range(len(words)) if quote[i] == q]
+        if any(words[i] in self.personal for i in inside):
+            return None
+        for i in range(len(words)):
+            found = _at(words, i, self.mentions) if sentence[i] == sentence[start] and quote[i] != q else None
+            if found is not None and all(quote[n] != q for n in range(i, i + len(found))):
+                return "quoted: " + " ".join(found)
+        return None
 
     def _asked(self, words: Sequence[str], sentence: Sequence[int], start: int, concept: str) -> bool:
         """Whether a concept's calm words may count here: always, unless it has `calm_when_asked`; then only

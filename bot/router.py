@@ -87,6 +87,13 @@ CONDITION_TOPICS = {
 }
 _SENTENCE_END = re.compile(r"([.!?;]+)(?=\s|$)|\n+")
 _CLAUSE_END = re.compile(r"[,:()]|\s[-\u2013\u2014]+\s")
+_QUOTE_MARKS = frozenset("\"'\u2018\u2019\u201c\u201d")
+# a quotation: an opening mark after a space or the start, a close before a space, a mark or the end; no more
+# than 80 characters inside, so one stray mark cannot quote half a story
+_QUOTED = re.compile(
+    '(?:^|(?<=[\\s(\\[]))(["\u201c\'\u2018])(?=\\S)([^"\u201c\u201d\n]{1,80}?)(?<=\\S)'
+    "[\"\u201d'\u2019](?=[\\s.,?!:;)\\]-]|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -304,12 +311,18 @@ class Router:
         unstemmed: list[str] = []
         clause_asks: list[bool] = []
         clause: list[int] = []  # each word's clause: a negation reaches no further ("it's not ALS, it's LEMS")
+        quote: list[int] = []  # each word's quotation, -1 outside one ('the leaflet says "vomiting blood"')
         for k, (offset, piece, question) in enumerate(_sentences(text[:MAX_TEXT_CHARS])):
             ws = []
             opens = ""  # the sentence's first word as written: "having chest pains" opens with no question word
-            parts = _CLAUSE_END.split(piece)
-            for n, part in enumerate(parts):
-                forms = self.normalize.words_of(part)  # before stemming: drug-like endings are read on these
+            spans = _quotes(piece)
+            parts = _parts(piece)
+            for n, (at, part) in enumerate(parts):
+                forms: list[str] = []
+                for lo, hi, inside in _segments(at, part, spans):
+                    seg = self.normalize.words_of(part[lo:hi])  # before stemming: drug-like endings are read on these
+                    forms += seg
+                    quote += [inside] * len(seg)
                 cw = [stem(w) for w in forms]
                 ws += cw
                 opens = opens or (forms[0] if forms else "")
@@ -330,7 +343,7 @@ class Router:
         for group, _, start, n in places:
             if group == "except":  # "affects breathing", "breathing muscles": a topic, not a symptom now
                 masked[start : start + n] = [","] * n
-        hits = tuple(self._concepts.find(masked, clause, sentence, clause_asks))
+        hits = tuple(self._concepts.find(masked, clause, sentence, clause_asks, quote))
         emergency = next((h for h in hits if h.urgent), None)
 
         # the sentence(s) that ask, when a story comes first
@@ -1391,6 +1404,45 @@ class _Once:
 
 def _replace(d: Decision, **changes: Any) -> Decision:
     return replace(d, **changes)
+
+
+def _quotes(piece: str) -> list[tuple[int, int, int]]:
+    """(start, end, number) of each quotation's inside, in characters: "it said 'seek help'" has one; an
+    apostrophe ("mum's", "can't") opens none, and an opening mark with no close in reach is no quotation."""
+    out: list[tuple[int, int, int]] = []
+    if not _QUOTE_MARKS.intersection(piece):
+        return out
+    for m in _QUOTED.finditer(piece):
+        out.append((m.start(2), m.end(2), len(out)))
+    return out
+
+
+def _parts(piece: str) -> list[tuple[int, str]]:
+    """A sentence's clauses with where each starts."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in _CLAUSE_END.finditer(piece):
+        out.append((start, piece[start : m.start()]))
+        start = m.end()
+    out.append((start, piece[start:]))
+    return out
+
+
+def _segments(at: int, part: str, spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """A clause cut where quotations start and end: (start, end, quotation or -1), in the clause's characters."""
+    out: list[tuple[int, int, int]] = []
+    pos = 0
+    for lo, hi, q in spans:
+        lo, hi = max(lo - at, 0), min(hi - at, len(part))
+        if hi <= pos or lo >= len(part):
+            continue
+        if lo > pos:
+            out.append((pos, lo, -1))
+        out.append((max(lo, pos), hi, q))
+        pos = hi
+    if pos < len(part) or not out:
+        out.append((pos, len(part), -1))
+    return out
 
 
 def _sentences(text: str) -> list[tuple[int, str, bool]]:

@@ -1469,6 +1469,15 @@ CALM_AFTER_BLIND_45_46 = [
     "which side effects need A&E? lip swelling obviously but what else",
     "I could collapse on the sofa the minute I get home, is that the pred?",
 ]
+QUOTED = [
+    # words quoted from a leaflet or a card are nobody's symptom; quoted speech is someone's
+    ('the nurse wrote "adrenal crisis" on my steroid card, what does that mean', False),
+    ("the booklet says 'get help if you are sick with blood in it' - does that happen much on pred?", False),
+    ("is \u201cshortness of breath\u201d on the leaflet the same as \u201ctrouble breathing\u201d?", False),
+    ("my wife keeps saying 'I can't breathe properly' and she's on pred for ALS", True),
+    ("dad just said \"my chest really hurts\" and he's sweating, he's on prednisone", True),
+    ('mum is "struggling to breathe" tonight, on steroids for LEMS', True),
+]
 TOPICS_AFTER_BLIND_45 = [
     # prednisone beside another of the condition's treatments; slowing in other words; what the bot keeps
     ("IVIG alongside pred for LEMS, thoughts?", "lems-alternatives"),
@@ -1509,6 +1518,12 @@ def test_emergencies_the_blind_40_to_47_first_runs_missed_are_urgent(router: Rou
 def test_near_misses_the_blind_40_to_47_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(("text", "urgent"), QUOTED)
+def test_quoted_words_are_mentioned_and_quoted_speech_is_told(router: Router, text: str, urgent: bool) -> None:
+    d = route(router, text)
+    assert (d.kind == "urgent") is urgent, (text, d.reason)
 
 
 @pytest.mark.parametrize(
