@@ -166,7 +166,11 @@ class ConceptIndex:
                             if (pi, si) not in spots:
                                 spots.append((pi, si))
         self.longest = max((len(k) for k in self.table), default=1)
-        self.starts = frozenset(k[0] for k in self.table)
+        # each first word → the lengths of the keys it starts
+        by_start: dict[str, set[int]] = {}
+        for k in self.table:
+            by_start.setdefault(k[0], set()).add(len(k))
+        self.starts = {w: tuple(sorted(ns)) for w, ns in by_start.items()}
         self.about = _phrases(u.about, norm)
         self.not_now = _phrases(u.not_now, norm)
         self.not_now_always = _without(self.not_now, _phrases(u.recurring, norm))  # "sometimes I think of ending it"
@@ -212,11 +216,8 @@ class ConceptIndex:
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, slot) → (start, end)
         starts = self.starts
         for i, w in enumerate(words):
-            keys = (
-                [tuple(words[i : i + n]) for n in range(1, min(self.longest, len(words) - i) + 1)]
-                if w in starts
-                else []
-            )  # most words begin no pattern's word or phrase
+            lengths = starts.get(w)  # most words begin no pattern's word or phrase
+            keys = [tuple(words[i : i + n]) for n in lengths if i + n <= len(words)] if lengths else []
             if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
                 after = words[i + 1] if i + 1 < len(words) else ""
@@ -239,11 +240,14 @@ class ConceptIndex:
                         spots.append((i, i + len(key) - 1))
         placed: list[tuple[int, int, int, frozenset[int]]] = []  # (pattern, start, end, words its slots use)
         others: dict[int, list[tuple[int, int, frozenset[int]]]] = {}  # a pattern's looser placements
-        for pi in sorted({pi for pi, _ in places}):  # only patterns with a word here: a message touches few
+        filled: dict[int, int] = {}  # pattern → its slots with a word here: a message fills few patterns whole
+        for pi, _ in places:
+            filled[pi] = filled.get(pi, 0) + 1
+        for pi in sorted(pi for pi, n in filled.items() if n == self.patterns[pi].slots):
             p = self.patterns[pi]
-            slots = [places.get((pi, s)) for s in range(p.slots)]
-            if all(slots):
-                spans = _place([s for s in slots if s], p.window)
+            slots = [places[(pi, s)] for s in range(p.slots)]
+            if slots:
+                spans = _place(slots, p.window)
                 if p.counts:  # "I'm only 52. I've taken prednisone for years": a count of tablets is in their sentence
                     spans = [sp for sp in spans if sentence[sp[0]] == sentence[sp[1]]]
                 if spans:
@@ -560,9 +564,11 @@ def _place(slots: list[list[tuple[int, int]]], window: int) -> list[tuple[int, i
 
 
 class Phrases(frozenset[tuple[str, ...]]):
-    """Phrases as word tuples, with the lengths they come in: `_at` tries only those, longest first."""
+    """Phrases as word tuples, with the lengths they come in and their first words: `_at` tries only those
+    lengths, longest first, and only at a word that starts one (most words start none)."""
 
     lengths: tuple[int, ...]
+    firsts: frozenset[str]
 
 
 def _phrases(texts: Sequence[str], norm: Callable[[str], str]) -> Phrases:
@@ -571,6 +577,7 @@ def _phrases(texts: Sequence[str], norm: Callable[[str], str]) -> Phrases:
 
 def _with_lengths(found: Phrases) -> Phrases:
     found.lengths = tuple(sorted({len(p) for p in found}, reverse=True))
+    found.firsts = frozenset(p[0] for p in found)
     return found
 
 
@@ -583,6 +590,8 @@ _WELL = frozenset({"fine", "ok", "okay", "well", "normal", "alright"})  # "she w
 
 def _at(words: Sequence[str], i: int, phrases: Phrases) -> tuple[str, ...] | None:
     """The longest of `phrases` that starts at word `i` (any length: "over the last couple of months")."""
+    if i >= len(words) or words[i] not in phrases.firsts:
+        return None
     for n in phrases.lengths:
         key = tuple(words[i : i + n])
         if len(key) == n and key in phrases:
