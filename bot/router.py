@@ -761,6 +761,8 @@ class Router:
             said = f" {s.full} "
             ours_only = all(self._drugs[d].ours for d in s.drugs if d in self._drugs) and not s.unknown_drugs
             for nxt, phrases in self._follow_on[ctx.topic]:
+                if nxt == ctx.topic and s.signals:
+                    continue  # "can't sleep, is that the pred?" after the side effects card names its own topic
                 hit = next((p for p in phrases if p in said), None)
                 card = self.catalog.variant(nxt, ctx.condition) or self.catalog.variant(nxt, None)
                 if hit is not None and card is not None and ours_only and not s.out_of_scope:

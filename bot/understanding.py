@@ -383,9 +383,21 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "over_out_of_scope",
         "denied_count",
         "about_me",
+        "again_topics",
     )
     tf.unknown(
-        ("window", "signals", "addressed", "new_subject", "statements", "follow_on", "referents", "home_of", *lists)
+        (
+            "window",
+            "signals",
+            "addressed",
+            "new_subject",
+            "statements",
+            "follow_on",
+            "referents",
+            "home_of",
+            "again",
+            *lists,
+        )
     )
     statements = tf.strings("statements", required=False)
     listed = {key: tf.strings(key, required=False) for key in lists}  # read once: a problem is reported once
@@ -440,6 +452,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         return found
 
     follow_on = nested("follow_on", True, "a topic to its phrases", "a topic to the topics that follow it")
+    again = tuple(w for w, _ in tf.strings("again", required=False))  # the same topic again, after any of these
+    follow_on += [(topic, topic, again) for topic, _ in listed["again_topics"]] if again else []
     referents = nested(
         "referents", False, "its subject to pronouns", "a topic to its subject and the pronouns that stand for it"
     )

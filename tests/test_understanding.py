@@ -1551,6 +1551,11 @@ def test_topics_the_blind_40_to_45_first_runs_missed(router: Router, text: str, 
         # a pronoun for the last topic's subject (topics.referents)
         ("how often should they be checked", "can steroids harm your eyes?", "eyes"),
         ("will it go back to normal after", "does prednisone raise blood sugar", "blood-sugar"),
+        # "is it the steroids?" right after a symptom's card asks about that symptom again (topics.again)
+        ("could it be the steroids?", "she hardly sleeps and cries at nothing since starting prednisone", "sleep-mood"),
+        ("is that because of the pred", "my sugar readings keep going up on prednisone", "blood-sugar"),
+        # ... unless it names a topic of its own
+        ("she's up all night now, is it the steroids?", "what side effects does prednisone have", "sleep-mood"),
         (
             "dad has MND since last week. what actually happens in it? want to understand before the next appointment",
             "",
