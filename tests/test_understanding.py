@@ -1110,6 +1110,12 @@ def test_what_ifs_hearsay_and_is_it_an_emergency_are_questions(router: Router, t
         "will medicaid pay for a stairlift for my husband with ALS",
         "would a ketogenic diet help my LEMS",
         "my sister says aspartame gave our dad his MND, true?",
+        # codes for forms, meal plans, choosing equipment, a professional nearby, the ballplayer
+        "which diagnosis code do I put for LEMS on the claim",
+        "could you write a meal planner for my husband with ALS, he's losing weight",
+        "power or manual chair for MND, which is better",
+        "is there a good physiotherapist near Cardiff who knows lambert eaton",
+        "how many home runs did Lou Gehrig hit in baseball",
     ],
 )
 def test_insurance_equipment_and_fad_diets_beside_a_condition_get_the_honest_fallback(
