@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import product
+from typing import TypeGuard
 
 from bot.normalize import stem
 from bot.understanding import FEVER, NUMBER, SEVERAL, Concept, Understanding
@@ -357,6 +358,10 @@ class ConceptIndex:
                 return CALM + " ".join(found)
         return None
 
+    def _own_clause(self, found: tuple[str, ...] | None) -> TypeGuard[tuple[str, ...]]:
+        """A date that dates its own clause only: "last week", and a year ("in 2019")."""
+        return found is not None and (found in self.own_clause or _in_year(found, 0) is not None)
+
     @staticmethod
     def _alone(words: Sequence[str], clause: Sequence[int], at: int, found: tuple[str, ...]) -> bool:
         """Whether the phrase at `at` is all its clause holds."""
@@ -463,16 +468,16 @@ class ConceptIndex:
         mine = [w for j, w in enumerate(words) if sentence[j] == k]
         first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
-            found = _at(mine, j, self.not_now_always if always else self.not_now)
+            found = _at(mine, j, self.not_now_always if always else self.not_now) or _in_year(mine, j)
             if (
-                found in self.own_clause
+                self._own_clause(found)
                 and clause[first + j] > clause[end]
                 and not self._alone(words, clause, first + j, found)
             ):
                 found = None  # "coughing up blood, my calf was swollen last week": the week dates the calf
                 # ("had a fit (years ago, she's ok)": a date that is a clause of its own dates the one before)
             # "started pred last week, vomiting blood": the week dates the start, a clause of its own
-            if found in self.own_clause and clause[first + j] not in (clause[start], clause[end]):
+            if self._own_clause(found) and clause[first + j] not in (clause[start], clause[end]):
                 there = clause[first + j]
                 if any(
                     _at(words, n, self.events) and not first + j <= n < first + j + len(found)
@@ -481,7 +486,7 @@ class ConceptIndex:
                 ):
                     found = None
             # "stopped it last week and ...": the event; "fainted two years ago when ..." is over, wherever it is said
-            inside = start <= first + j <= end and found not in self.long_ago
+            inside = start <= first + j <= end and found not in self.long_ago and _in_year(found or (), 0) is None
             if found is not None and not inside:
                 # "he was fine at breakfast but now he's turning blue": a turn ("but", "now") between an earlier
                 # "fine" and the symptom makes the symptom new; "couldn't breathe, but fine now" stays over
@@ -596,6 +601,14 @@ def _at(words: Sequence[str], i: int, phrases: Phrases) -> tuple[str, ...] | Non
         key = tuple(words[i : i + n])
         if len(key) == n and key in phrases:
             return key
+    return None
+
+
+def _in_year(words: Sequence[str], i: int) -> tuple[str, ...] | None:
+    """ "in 2019", "back in 2015": a year, which dates what it is said of as a not_now phrase does (like
+    "years ago", even from inside a match); "since 2019" is no such date."""
+    if i + 1 < len(words) and words[i] == "in" and len(w := words[i + 1]) == 4 and w.isdigit():
+        return (words[i], w) if YEARS[0] <= int(w) <= YEARS[1] else None
     return None
 
 

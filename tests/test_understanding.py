@@ -1475,6 +1475,17 @@ CALM_AFTER_BLIND_45_46 = [
     "which side effects need A&E? lip swelling obviously but what else",
     "I could collapse on the sofa the minute I get home, is that the pred?",
 ]
+CALM_BY_DATE_OR_REST = [
+    # a year dates what it is said of, as "years ago" does; "never again" ends it; breathless only when active
+    "I had a bleed from my stomach in 2016, will prednisone be risky?",
+    "she fainted back in 2020 when her sugar dropped, is pred ok for her?",
+    "he had one fit at 30 and never again, can he have prednisone for ALS?",
+    "bit out of breath on the stairs since starting steroids but fine at rest, normal?",
+]
+URGENT_DESPITE_DATE_OR_REST = [
+    "diagnosed with LEMS in 2021, tonight I can't breathe properly",
+    "I can't get my breath even at rest, on pred since 2020",
+]
 QUOTED = [
     # words quoted from a leaflet or a card are nobody's symptom; quoted speech is someone's
     ('the nurse wrote "adrenal crisis" on my steroid card, what does that mean', False),
@@ -1524,6 +1535,16 @@ def test_emergencies_the_blind_40_to_47_first_runs_missed_are_urgent(router: Rou
 def test_near_misses_the_blind_40_to_47_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"), [*((t, False) for t in CALM_BY_DATE_OR_REST), *((t, True) for t in URGENT_DESPITE_DATE_OR_REST)]
+)
+def test_a_year_or_never_again_dates_a_symptom_and_breathless_only_on_effort_is_calm(
+    router: Router, text: str, urgent: bool
+) -> None:
+    d = route(router, text)
+    assert (d.kind == "urgent") is urgent, (text, d.reason)
 
 
 @pytest.mark.parametrize(("text", "urgent"), QUOTED)
