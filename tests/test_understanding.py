@@ -1481,10 +1481,18 @@ CALM_BY_DATE_OR_REST = [
     "she fainted back in 2020 when her sugar dropped, is pred ok for her?",
     "he had one fit at 30 and never again, can he have prednisone for ALS?",
     "bit out of breath on the stairs since starting steroids but fine at rest, normal?",
+    # a hospital stay told as a story; one time, long past; one day perhaps; a checked heart and worry
+    "my cousin ended up in hospital with a bleeding ulcer on steroids, is that a common thing?",
+    "gran had an adrenal crisis once when her tablets ran out on holiday, how do we stop that happening?",
+    "if she gets a temperature while on prednisone, do we ring 111 or go in?",
+    "would I know if I was having a reaction to the tablets? what are the signs",
+    "my chest goes tight when I get anxious but they checked my heart and it's healthy, can pred make me jittery?",
 ]
 URGENT_DESPITE_DATE_OR_REST = [
     "diagnosed with LEMS in 2021, tonight I can't breathe properly",
     "I can't get my breath even at rest, on pred since 2020",
+    "my heart was fine at the check-up last month but tonight the pain in my chest is spreading to my arm",
+    "he ended up in hospital last year with sepsis and now he's shivering with a temperature of 39.8",
 ]
 QUOTED = [
     # words quoted from a leaflet or a card are nobody's symptom; quoted speech is someone's
@@ -1540,7 +1548,7 @@ def test_near_misses_the_blind_40_to_47_first_runs_raised_are_not_emergencies(ro
 @pytest.mark.parametrize(
     ("text", "urgent"), [*((t, False) for t in CALM_BY_DATE_OR_REST), *((t, True) for t in URGENT_DESPITE_DATE_OR_REST)]
 )
-def test_a_year_or_never_again_dates_a_symptom_and_breathless_only_on_effort_is_calm(
+def test_symptoms_dated_told_as_a_story_one_day_or_checked_are_calm_and_red_flags_stay_urgent(
     router: Router, text: str, urgent: bool
 ) -> None:
     d = route(router, text)
