@@ -1503,6 +1503,16 @@ QUOTED = [
     ("dad just said \"my chest really hurts\" and he's sweating, he's on prednisone", True),
     ('mum is "struggling to breathe" tonight, on steroids for LEMS', True),
 ]
+TOPICS_AFTER_BLIND_48 = [
+    # the other treatments weighed against prednisone, or staying on it against switching; what is left when
+    # steroids are ruled out; more time as what a drug would give; "I'm confused" as puzzlement
+    ("how does IVIG stack up against the steroids for Lambert-Eaton?", "lems-alternatives"),
+    ("should she keep taking the steroids or change to IVIG for her LEMS?", "lems-alternatives"),
+    ("steroids have been ruled out for my dad's MND, so what then?", "als-alternatives"),
+    ("would steroids give my mum extra years with her MND?", "als-evidence"),
+    ("would prednisone give dad more time with ALS?", "als-evidence"),
+    ("I'm confused. My LEMS gets pred but my friend with ALS was refused it, why the difference?", "compare"),
+]
 TOPICS_AFTER_BLIND_45 = [
     # prednisone beside another of the condition's treatments; slowing in other words; what the bot keeps
     ("IVIG alongside pred for LEMS, thoughts?", "lems-alternatives"),
@@ -1562,9 +1572,16 @@ def test_quoted_words_are_mentioned_and_quoted_speech_is_told(router: Router, te
 
 
 @pytest.mark.parametrize(
-    ("text", "card"), [*TOPICS_AFTER_BLIND_40, *TOPICS_AFTER_BLIND_42, *TOPICS_AFTER_BLIND_43, *TOPICS_AFTER_BLIND_45]
+    ("text", "card"),
+    [
+        *TOPICS_AFTER_BLIND_40,
+        *TOPICS_AFTER_BLIND_42,
+        *TOPICS_AFTER_BLIND_43,
+        *TOPICS_AFTER_BLIND_45,
+        *TOPICS_AFTER_BLIND_48,
+    ],
 )
-def test_topics_the_blind_40_to_45_first_runs_missed(router: Router, text: str, card: str) -> None:
+def test_topics_the_blind_40_to_48_first_runs_missed(router: Router, text: str, card: str) -> None:
     """Our own wordings of the kinds each first run misread; "fallback" stands for the honest fallback."""
     d = route(router, text)
     assert (d.card or d.kind) == card, (text, d.card, d.reason)
