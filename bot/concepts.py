@@ -44,6 +44,7 @@ NUMBER_WORDS = frozenset(
 REPORT_REACH = 3  # words before a match where "my", "his", "I" ... make it a report of one's own symptom
 CALM = "told calmly: "  # how a calm hit's reason starts (shown by `why`)
 GENERAL = "a general question (nobody's symptom)"
+CLOCK = frozenset({"at", "by", "till", "til", "until", "since", "past"})  # before a number: a time of day
 YEARS = (1900, 2100)  # "diagnosed 2022. he had a flare of his ...": a year is no count of tablets
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
 
@@ -229,6 +230,7 @@ class ConceptIndex:
                     )
                     and after not in self.units
                     and not after[:1].isdigit()  # "3,4-DAP" names a drug; "3 4 tablets" counts on its "4"
+                    and (i == 0 or words[i - 1] not in CLOCK)  # "put it out again at 10": a time of day
                     and not _at_most_double(words, i)
                 ):
                     keys.append((SEVERAL,))  # "took 8 of my tablets", not "took it 5 hours late"

@@ -1487,12 +1487,18 @@ CALM_BY_DATE_OR_REST = [
     "if she gets a temperature while on prednisone, do we ring 111 or go in?",
     "would I know if I was having a reaction to the tablets? what are the signs",
     "my chest goes tight when I get anxious but they checked my heart and it's healthy, can pred make me jittery?",
+    # a round face and swollen ankles over weeks; a time of day is no count of tablets; talk of harm denied
+    "since the steroids his face has gone round and his ankles are swollen by teatime, GP or clinic?",
+    "I took my pred at 8 and then again at 11 by mistake, I feel fine, what do I do tomorrow?",
+    "dad is tearful and awake all night on pred, he hasn't said anything about harming himself, is it the tablets?",
 ]
 URGENT_DESPITE_DATE_OR_REST = [
     "diagnosed with LEMS in 2021, tonight I can't breathe properly",
     "I can't get my breath even at rest, on pred since 2020",
     "my heart was fine at the check-up last month but tonight the pain in my chest is spreading to my arm",
     "he ended up in hospital last year with sepsis and now he's shivering with a temperature of 39.8",
+    "his face has gone round on pred and tonight his lips and tongue are swelling",
+    "took my pred at 9 and then swallowed the rest of the box at 10, about 20 tablets",
 ]
 QUOTED = [
     # words quoted from a leaflet or a card are nobody's symptom; quoted speech is someone's
