@@ -1517,6 +1517,8 @@ TOPICS_AFTER_BLIND_48 = [
     ("steroids have been ruled out for my dad's MND, so what then?", "als-alternatives"),
     ("would steroids give my mum extra years with her MND?", "als-evidence"),
     ("would prednisone give dad more time with ALS?", "als-evidence"),
+    # a pregnancy planned, past a denial
+    ("I'm not pregnant yet, hoping for a baby next year. does pred for LEMS matter?", "pregnancy"),
     ("I'm confused. My LEMS gets pred but my friend with ALS was refused it, why the difference?", "compare"),
 ]
 TOPICS_AFTER_BLIND_45 = [
@@ -1612,6 +1614,8 @@ def test_topics_the_blind_40_to_48_first_runs_missed(router: Router, text: str, 
         # "is it the steroids?" right after a symptom's card asks about that symptom again (topics.again)
         ("could it be the steroids?", "she hardly sleeps and cries at nothing since starting prednisone", "sleep-mood"),
         ("is that because of the pred", "my sugar readings keep going up on prednisone", "blood-sugar"),
+        # what happens if one stops, after any card
+        ("ok but what would happen if I stopped it without telling anyone?", "does pred cause weight gain", "stopping"),
         # ... unless it names a topic of its own
         ("she's up all night now, is it the steroids?", "what side effects does prednisone have", "sleep-mood"),
         (
