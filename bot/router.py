@@ -920,7 +920,11 @@ class Router:
             if greeting is not None and greeting.score >= SMALLTALK_BAR and not named:
                 best = greeting  # "hey, I have a question about prednisone": no question yet, so say hello
             else:
-                return self._without_topic(s, ctx, named, cond, match)
+                # a greeting set aside is no closest example in a message that asks: "... start me on azathioprine
+                # ... is that normal?" is no "/start" (a story that only says thank you still reads as thanks)
+                aside = greeting is not None and bool(s.asking or s.vague_asking or "?" in s.typed)
+                kept = Match(tuple(c for c in match.candidates if c is not greeting)) if aside else match
+                return self._without_topic(s, ctx, named, cond, kept)
         card = self.catalog.cards[best.card]
         asked = self.catalog.understanding.asked_about
         wondering = s.general or self._concepts.wondering(s.hits)

@@ -1517,6 +1517,12 @@ TOPICS_AFTER_BLIND_48 = [
     ("steroids have been ruled out for my dad's MND, so what then?", "als-alternatives"),
     ("would steroids give my mum extra years with her MND?", "als-evidence"),
     ("would prednisone give dad more time with ALS?", "als-evidence"),
+    # "start" in a story that asks is no "/start": the greeting set aside, the other drug's card answers
+    (
+        "they're going to start her on azathioprine so she can get the steroids down. is that a normal approach "
+        "for LEMS?",
+        "lems-alternatives",
+    ),
     # a pregnancy planned, past a denial
     ("I'm not pregnant yet, hoping for a baby next year. does pred for LEMS matter?", "pregnancy"),
     ("I'm confused. My LEMS gets pred but my friend with ALS was refused it, why the difference?", "compare"),
