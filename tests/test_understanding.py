@@ -1445,12 +1445,27 @@ URGENT_AFTER_BLIND_45_46 = [
     "is tight chest a known pred side effect? it's like an elephant sat on me",
     "what if someone took 20 of their prednisone tablets? my brother did, 15 mins ago",
 ]
+URGENT_AFTER_BLIND_48 = [
+    # "is this a side effect?" asked in general, with an onset today told after it; a curtain over one eye
+    "can steroids make you see things? grandad is talking to people who aren't there, started this morning",
+    "is seeing things a side effect of steroids? my husband keeps pointing at spiders that aren't there, started "
+    "this evening",
+    "is a temperature of 39.4 ok when you take steroids? came on fast this evening, I feel awful",
+    "quick one about cataracts on pred - but my left eye sight has just gone, like a curtain came down over it",
+    # ... and a first fit stays urgent, "never had one before" said of it
+    "she's fitting on the floor right now and has never had one before, she takes pred",
+]
 URGENT_AFTER_BLIND_47 = [
     # a figure of speech never spans a comma; breathless while walking, but gasping and unable to finish a
     # sentence since this morning; weakness "not even able to" stand
     "I don't want to go on, the steroids are making my life hell",
     "gasping after walking to the kitchen and I can't finish a sentence, it started this morning",
     "is sudden weakness normal on pred? dad's not even able to stand this morning",
+]
+CALM_AFTER_BLIND_48 = [
+    # a friend's story of someone else's fits; too much reading, not too many tablets
+    "can MND cause fits? my neighbour said her uncle had seizures with it, dad's fine, just asking",
+    "I've been overdosing on the internet about LEMS all week, does prednisone actually work?",
 ]
 CALM_AFTER_BLIND_47 = [
     # not wanting the medicine; the steroid card's sick day rules; black stools explained by iron; a story
@@ -1546,9 +1561,10 @@ TOPICS_AFTER_BLIND_45 = [
         *URGENT_AFTER_BLIND_44,
         *URGENT_AFTER_BLIND_45_46,
         *URGENT_AFTER_BLIND_47,
+        *URGENT_AFTER_BLIND_48,
     ],
 )
-def test_emergencies_the_blind_40_to_47_first_runs_missed_are_urgent(router: Router, text: str) -> None:
+def test_emergencies_the_blind_40_to_48_first_runs_missed_are_urgent(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
 
 
@@ -1562,9 +1578,10 @@ def test_emergencies_the_blind_40_to_47_first_runs_missed_are_urgent(router: Rou
         *CALM_AFTER_BLIND_44,
         *CALM_AFTER_BLIND_45_46,
         *CALM_AFTER_BLIND_47,
+        *CALM_AFTER_BLIND_48,
     ],
 )
-def test_near_misses_the_blind_40_to_47_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
+def test_near_misses_the_blind_40_to_48_first_runs_raised_are_not_emergencies(router: Router, text: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent", (text, d.reason)
 
