@@ -1452,6 +1452,7 @@ URGENT_AFTER_BLIND_48 = [
     "this evening",
     "is a temperature of 39.4 ok when you take steroids? came on fast this evening, I feel awful",
     "quick one about cataracts on pred - but my left eye sight has just gone, like a curtain came down over it",
+    "the steroids were fine until now. my legs have gone and swallowing water is a struggle, eyelids drooping",
     # ... and a first fit stays urgent, "never had one before" said of it
     "she's fitting on the floor right now and has never had one before, she takes pred",
 ]
@@ -1466,6 +1467,7 @@ CALM_AFTER_BLIND_48 = [
     # a friend's story of someone else's fits; too much reading, not too many tablets
     "can MND cause fits? my neighbour said her uncle had seizures with it, dad's fine, just asking",
     "I've been overdosing on the internet about LEMS all week, does prednisone actually work?",
+    "swallowing has always been a struggle with my LEMS, will pred help with that?",
 ]
 CALM_AFTER_BLIND_47 = [
     # not wanting the medicine; the steroid card's sick day rules; black stools explained by iron; a story
