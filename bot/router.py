@@ -187,6 +187,9 @@ class Router:
     _question_words: frozenset[str] = field(init=False)
     _statements: frozenset[str] = field(init=False)
     _follow_on: dict[str, list[tuple[str, tuple[str, ...]]]] = field(init=False)  # topics.follow_on, normalised
+    _alone: dict[str, list[tuple[str, frozenset[str]]]] = field(init=False)  # topics.follow_on_alone, normalised
+    _filler: frozenset[str] = field(init=False)
+    _alone_phrases: frozenset[str] = field(init=False)
     _signals_several: ConceptIndex = field(init=False)
     _back: frozenset[str] = field(init=False)  # words that point back in a conversation: "it", "that", "she"
     _referents: dict[str, tuple[str, frozenset[str]]] = field(init=False)  # topics.referents, normalised
@@ -277,6 +280,12 @@ class Router:
         for after, nxt, said in u.follow_on:
             follow_on.setdefault(after, []).append((nxt, tuple(f" {norm(p)} " for p in said if norm(p))))
         put(self, "_follow_on", follow_on)
+        alone: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for after, nxt, said in u.follow_on_alone:
+            alone.setdefault(after, []).append((nxt, frozenset(p for p in map(norm, said) if p)))
+        put(self, "_alone", alone)
+        put(self, "_alone_phrases", frozenset(p for nexts in alone.values() for _, ps in nexts for p in ps))
+        put(self, "_filler", frozenset(w for f in u.filler for w in norm(f).split()))
         put(
             self,
             "_referents",
@@ -621,6 +630,36 @@ class Router:
             decision = _replace(decision, truncated=s.truncated)
         return Routed(decision, self._remember(decision, now, kept))
 
+    def _alone_follow_up(self, s: Scan, ctx: ChatContext) -> Decision | None:
+        """ "why?" right after the evidence card, "what is it exactly?" after a condition's overview (a sentence
+        that is only one of topics.follow_on_alone's phrases): the next topic, for the conversation's condition."""
+        if (
+            s.signals
+            or s.out_of_scope
+            or s.unknown_drugs
+            or s.content_words > FOLLOW_ON_MAX_WORDS
+            or not s.conditions <= {ctx.condition}
+            or not all(self._drugs[d].ours for d in s.drugs if d in self._drugs)
+        ):
+            return None
+        sentences = self._bare(s)
+        for nxt, phrases in self._alone[ctx.topic or ""]:
+            said = next((typed for p, typed in sentences.items() if p in phrases), None)
+            card = self.catalog.variant(nxt, ctx.condition) or self.catalog.variant(nxt, None)
+            if said is not None and card is not None:
+                shown = self.catalog.cards.get(ctx.card or "")
+                before = shown.title if shown is not None else ctx.topic
+                return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), context_used=True,
+                                reason=f"after {before!r}, {said!r} alone asks {card.title!r}")  # fmt: skip
+        return None
+
+    def _bare(self, s: Scan) -> dict[str, str]:
+        """The message's sentences, normalised, without topics.filler's words ("what is it exactly?") → as typed."""
+        return {
+            " ".join(w for w in self.normalize(piece).split() if w not in self._filler): piece.strip()
+            for _, piece, _ in _sentences(s.typed)
+        }
+
     def _about_ours(self, s: Scan) -> bool:
         """The message names prednisone, a steroid, LEMS, ALS or a drug of theirs: the learned model speaks
         only then (it has never seen the world's other questions, and "call 911 for me" is no emergency of ours)."""
@@ -730,6 +769,8 @@ class Router:
         said = f" {s.full} "
         if any(p in said for nexts in self._follow_on.values() for _, phrases in nexts for p in phrases):
             return False  # "what happens if I do?": topics.follow_on decides whether it follows on
+        if self._alone and not self._alone_phrases.isdisjoint(self._bare(s)):
+            return False  # "how come?": topics.follow_on_alone does
         if any(w not in self.matcher.idf for w in self.matcher.content(s.text)):
             return True
         alone = self.matcher.match(s.text).best  # without the condition the conversation would lend it
@@ -771,6 +812,8 @@ class Router:
                     why = f"after {before!r}, the words {hit.strip()!r} ask {card.title!r}"
                     return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), context_used=True,
                                     reason=why)  # fmt: skip
+        if ctx is not None and ctx.topic in self._alone and (follows := self._alone_follow_up(s, ctx)):
+            return follows
         if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
@@ -951,6 +994,24 @@ class Router:
         ):
             # "what about ALS?" after a side-effects answer: the topic carries over, the condition switches
             card = self.catalog.variant(ctx.topic, named) or card
+        elif (
+            named
+            and s.named
+            and card.topic != "overview"
+            and not (s.drugs or s.unknown_drugs or s.signals)
+            and self._names_ours(best.example)
+            and "?" not in s.typed
+            and not s.negated  # "without prednisone, what ..." names one
+            and not self._asks(s.text.split())
+            and WH_WORDS.isdisjoint(s.text.split())
+            and not set(s.text.split()) & self._refers
+            and (overview := self.catalog.variant("overview", named))
+        ):
+            # "my dad was just told he has LEMS" asks nothing and names no medicine: an example about prednisone
+            # reads close only on the condition's name, and what the condition is comes first
+            card = overview
+            base = _replace(base, basis=None, reason=(
+                f"names {named.upper()} and no medicine, and asks nothing: what {named.upper()} is"))  # fmt: skip
         elif (
             (cured := named or (ctx.condition if ctx is not None and ctx.topic == "overview" else None))
             and (ctx is None or ctx.topic == "overview")

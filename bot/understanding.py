@@ -114,6 +114,9 @@ class Understanding:
     situations: tuple[str, ...] = ()  # topics whose words count in the story too, not only in the asking sentence
     # (after this topic, these phrases ask that topic): "what happens if I do?" after the stopping card
     follow_on: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # the same, when one of the phrases is a whole sentence, filler aside: "why?" after the evidence card
+    follow_on_alone: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    filler: tuple[str, ...] = ()  # words a bare follow-up may carry: "why tho", "what is it exactly"
     # (topic, its subject, pronouns): "get them checked" after the eyes card is matched as "get eyes checked"
     referents: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     denied_count: tuple[str, ...] = ()  # topics whose words count even denied ("never had chickenpox")
@@ -393,6 +396,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             "new_subject",
             "statements",
             "follow_on",
+            "follow_on_alone",
+            "filler",
             "referents",
             "home_of",
             "again",
@@ -452,6 +457,29 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         return found
 
     follow_on = nested("follow_on", True, "a topic to its phrases", "a topic to the topics that follow it")
+    alone: list[tuple[str, str, tuple[str, ...]]] = []  # (after, next, phrases), as follow_on
+    raw_alone = tp.get("follow_on_alone")
+    if isinstance(raw_alone, _Map):
+        for name in raw_alone:
+            entry, line = raw_alone[name], raw_alone.key_lines.get(name, raw_alone.line)
+            if not isinstance(entry, _Map):
+                problems.append(Problem(where, line, f"follow_on_alone: {name!r} must have 'after' and 'said'"))
+                continue
+            lf = _Fields(entry, where, f"topics follow_on_alone {name}", problems)
+            lf.unknown(("after", "said"))
+            said = tuple(w for w, _ in lf.strings("said"))
+            after = entry.get("after")
+            if not isinstance(after, _Map):
+                lf.err("after", "'after' must map the topic just answered to the topic that follows it")
+                continue
+            af = _Fields(after, where, f"topics follow_on_alone {name} after", problems)
+            for topic in after:
+                nxt = af.text(topic)
+                named.append((str(topic), after.key_lines.get(topic, after.line)))
+                named.append((nxt, after.key_lines.get(topic, after.line)))
+                alone.append((str(topic), nxt, said))
+    elif raw_alone is not None:
+        tf.err("follow_on_alone", "'follow_on_alone' must map a name to its 'after' and 'said'")
     again = tuple(w for w, _ in tf.strings("again", required=False))  # the same topic again, after any of these
     follow_on += [(topic, topic, again) for topic, _ in listed["again_topics"]] if again else []
     referents = nested(
@@ -465,6 +493,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         specific=tuple(w for w, _ in listed["specific"]),
         situations=tuple(w for w, _ in listed["situations"]),
         follow_on=tuple(follow_on),
+        follow_on_alone=tuple(alone),
+        filler=tuple(w for w, _ in tf.strings("filler", required=False)),
         referents=tuple(referents),
         denied_count=tuple(w for w, _ in listed["denied_count"]),
         about_me=tuple(w for w, _ in listed["about_me"]),

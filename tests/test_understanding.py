@@ -565,7 +565,7 @@ def test_a_cure_asked_for_with_no_drug_meant_is_the_question_of_what_treats_the_
     is about prednisone); with prednisone named, or meant ("it", "the research"), it stays prednisone's evidence."""
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     assert brain.turn("is there any cure for LEMS", "a", 0.0).reply.card == "lems-alternatives"
-    assert "names no medicine, so it asks what treats LEMS" in explain(brain.router, "is there any cure for LEMS")
+    assert "names no medicine, so it asks what treats LEMS" in explain(brain.router, "what cures LEMS")
     assert brain.turn("anything that can cure ALS?", "b", 0.0).reply.card == "als-alternatives"
     assert brain.turn("can prednisone cure LEMS", "c", 0.0).reply.card == "lems-evidence"
     assert brain.turn("does it cure ALS", "d", 0.0).reply.card == "als-evidence"
@@ -1674,3 +1674,41 @@ def test_a_referent_is_the_admins_to_change_and_a_malformed_one_is_reported_at_i
     out = io.StringIO()
     assert cmd_check(catalog_copy, out) == 1
     assert "intents/understanding.yaml:" in out.getvalue() and "referents: 'eyes' must map" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("before", "text", "card"),
+    [
+        ("does prednisone do anything for ALS", "how come?", "als-mechanism"),
+        ("is pred effective in lambert eaton", "why's that then", "lems-mechanism"),
+        ("why do LEMS patients get steroids and ALS patients don't", "but why though", "compare"),
+        ("my aunt has lambert-eaton", "sorry, what is that?", "lems"),
+        ("my aunt has lambert-eaton", "what does that mean exactly? first time I've heard the name", "lems"),
+    ],
+)
+def test_a_bare_why_or_what_follows_the_card_just_shown(router: Router, before: str, text: str, card: str) -> None:
+    """topics.follow_on_alone: a sentence that is only "why?" or "what is it?" asks about what was just said."""
+    d = route(router, text, before)
+    assert d.card == card, (text, d.card, d.reason)
+
+
+def test_a_bare_why_with_nothing_before_it_or_a_topic_of_its_own_is_not_a_follow_on(router: Router) -> None:
+    assert route(router, "how come?").card is None
+    assert route(router, "why does it make me sweat at night", "does prednisone do anything for ALS").card not in (
+        "als-mechanism",
+        "als-evidence",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("my grandmother has just been told it is lambert eaton", "lems"),
+        ("I've got ALS", "als"),
+        ("our son has motor neurone disease", "als"),
+        ("my wife has LEMS, is there a cure", "lems-alternatives"),
+    ],
+)
+def test_naming_a_condition_and_asking_nothing_gets_what_the_condition_is(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert d.card == card, (text, d.card, d.reason)
