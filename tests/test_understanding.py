@@ -1712,3 +1712,47 @@ def test_a_bare_why_with_nothing_before_it_or_a_topic_of_its_own_is_not_a_follow
 def test_naming_a_condition_and_asking_nothing_gets_what_the_condition_is(router: Router, text: str, card: str) -> None:
     d = route(router, text)
     assert d.card == card, (text, d.card, d.reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dad's swallowing is already poor from his MND and a bit of tablet went down the wrong way, he's spluttering "
+        "and going dusky",
+        "my wife's breathing is already weak with ALS but now her lips look dusky and she can't get a breath",
+        "been off my steroids since the weekend because of a prescription mix up and today I'm vomiting, really weak "
+        "and the room is spinning",
+    ],
+)
+def test_a_baseline_told_beside_a_new_emergency_does_not_calm_it(router: Router, text: str) -> None:
+    assert route(router, text).card == "urgent", text
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("his breathing isn't great already with the MND, would steroids make that worse?", "als-side-effects"),
+        (
+            "I got muddled with the blister pack and gave dad his pred twice this morning, he is fine in himself",
+            "missed-dose",
+        ),
+    ],
+)
+def test_a_baseline_or_a_muddled_pill_box_is_no_emergency(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert d.card == card, (text, d.card, d.reason)
+    assert route(router, "he got muddled today and doesn't know where he is").card == "urgent"
+    assert route(router, "his breathing isn't great and he's gasping now").card == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("how mny tabs of pred r u meant to take", "dosing"),
+        ("My sister has just found out she has lambert eaton. We don't understand what that is. Can you help?", "lems"),
+        ("my dad has MND and none of us get what it means", "als"),
+    ],
+)
+def test_a_dose_asked_in_tablets_and_a_condition_nobody_understands(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert d.card == card, (text, d.card, d.reason)
