@@ -1059,6 +1059,8 @@ class Router:
         hits = [h for h in s.signals if (scoped or h.concept in anywhere) and self._has_topic(h.concept)]
         topics = {h.concept for h in hits}
         if len(topics) > 1:
+            topics.discard("overview")  # "never heard of LEMS ... why would a steroid help?": what the question asks
+        if len(topics) > 1:
             topics -= GENERIC_TOPICS
         if len(topics) > 1 and len(specific := topics.intersection(self.catalog.understanding.specific)) == 1:
             topics = specific  # "pregnant ... do I need to stop it": pregnancy, over "do ... stop" (evidence)

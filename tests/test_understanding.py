@@ -880,7 +880,7 @@ def test_a_late_dose_is_the_missed_dose_cards_and_a_denied_one_is_not(router: Ro
          "  specific: []\n"),
         # topics.situations: "she is expecting twins" is in the story, not in the sentence that asks
         ("My sister has LEMS and she is expecting twins. Could the steroids hurt them?", "pregnancy",
-         "  situations: [pregnancy, eyes]\n", "  situations: []\n"),
+         "  situations: [pregnancy, eyes, overview, compare]\n", "  situations: []\n"),
     ],
 )  # fmt: skip
 def test_topic_lists_decide_the_card_and_are_yaml(
@@ -1756,3 +1756,42 @@ def test_a_baseline_or_a_muddled_pill_box_is_no_emergency(router: Router, text: 
 def test_a_dose_asked_in_tablets_and_a_condition_nobody_understands(router: Router, text: str, card: str) -> None:
     d = route(router, text)
     assert d.card == card, (text, d.card, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("been on pred since spring, moon face, cant fit in my jeans any more, can I just come off it", "stopping"),
+        (
+            "Since starting pred my reading has gone blurry, I thought it was just age (I'm 64) but the optician "
+            "says my eye pressure is up. linked?",
+            "eyes",
+        ),
+        (
+            "my dad was started on pred for his lambert eaton last week. nobody told us why a steroid would help weak "
+            "muscles, what is it actually doing in his body?",
+            "lems-mechanism",
+        ),
+        (
+            "my cousin has LEMS and my uncle has ALS and I don't understand why one gets prednisone and the other "
+            "doesn't. Can you explain it simply?",
+            "compare",
+        ),
+        ("why do the nurses keep saying never stop prednisone suddenly? what does it do to you", "adrenal"),
+        ("what happens if you stop pred all at once", "adrenal"),
+    ],
+)
+def test_round_49_story_and_paraphrase_misses_in_our_own_wording(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert d.card == card, (text, d.card, d.reason)
+
+
+def test_clothes_that_no_longer_fit_are_no_seizure_but_a_fit_still_is(router: Router) -> None:
+    assert route(router, "he had a fit in his sleep last night and is still drowsy").card == "urgent"
+    assert route(router, "mum suddenly thinks its 1975 and is asking for her mother").card == "urgent"
+
+
+def test_when_to_take_it_follows_the_dose_card(router: Router) -> None:
+    assert route(router, "do you take it in the morning or at night", "how much prednisone is usual for LEMS").card == (
+        "dosing"
+    )
