@@ -1795,3 +1795,16 @@ def test_when_to_take_it_follows_the_dose_card(router: Router) -> None:
     assert route(router, "do you take it in the morning or at night", "how much prednisone is usual for LEMS").card == (
         "dosing"
     )
+
+
+def test_a_pill_box_that_confused_someone_or_a_slow_overdose_asked_about_is_no_emergency(router: Router) -> None:
+    assert route(router, "can you sort of overdose on steroids slowly by being on them for years?").card != "urgent"
+    assert (
+        route(
+            router,
+            "I gave mum her prednisone twice this morning, the blister pack confused me. She's fine in "
+            "herself, what should I do?",
+        ).card
+        == "missed-dose"
+    )
+    assert route(router, "dad confused me with his brother today and is talking nonsense").card == "urgent"
