@@ -171,9 +171,9 @@ class Reading:
             return None
         best = order[0]
         ranked = np.argsort(-self.contrib[:, best])
-        found = (vocabulary[self.rows[i]] for i in ranked)
-        shown = [f[2:] for f in found if f.startswith("w:") and _telling(f[2:])]
-        return Guess(labels[best], float(self.probs[best]), self.urgent, tuple(shown[:SHOWN_WORDS]))
+        found = (vocabulary[self.rows[i]] for i in ranked.tolist())
+        shown = itertools.islice((f[2:] for f in found if f.startswith("w:") and _telling(f[2:])), SHOWN_WORDS)
+        return Guess(labels[best], float(self.probs[best]), self.urgent, tuple(shown))
 
 
 def _telling(word: str) -> bool:

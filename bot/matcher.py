@@ -265,14 +265,19 @@ class Matcher:
     def _match_plain(
         self, text: str, known: list[str], q_weight: float, conditions: int, skip: int | None = None
     ) -> Match:
-        """`match` in plain Python, walking the most common word's examples only as far as they can win."""
-        common = max(known, key=lambda w: (len(self._plist[w]), w))
-        if common not in self._walks:
-            common = ""
+        """`match` in plain Python, walking each common word's examples only as far as they can win."""
+        # Common words ("prednison", "steroid", "how") are walked, each as far as its examples can win; an example
+        # with a rarer word, or with two common ones, is scored directly.
+        commons = [w for w in known if w in self._walks]
         direct: set[int] = set()
         for w in known:
-            if w != common:
+            if w not in self._walks:
                 direct.update(self._plist[w])
+        if len(commons) > 1:
+            seen: set[int] = set()
+            for w in commons:
+                direct.update(seen.intersection(self._plist[w]))
+                seen.update(self._plist[w])
         idf, examples, slot_weight = self.idf, self.examples, self.condition_weight
         winners: dict[str, tuple[float, int]] = {}
 
@@ -299,8 +304,8 @@ class Matcher:
                 if w in words:
                     overlap += idf[w]
             consider(idx, overlap)
-        if common:
-            # Examples sharing only the common word, per card and slot count, lightest first: each scores
+        for common in commons:
+            # Examples sharing only this common word, per card and slot count, lightest first: each scores
             # at most what the one before it scored, so after the first under the ratio floor (where the
             # whole-string ratio could no longer lift a heavier one) none can be its card's best.
             only = 0.0 + idf[common]  # the overlap of an example sharing only this word, as the loop sums it

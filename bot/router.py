@@ -769,7 +769,7 @@ class Router:
         said = f" {s.full} "
         if any(p in said for nexts in self._follow_on.values() for _, phrases in nexts for p in phrases):
             return False  # "what happens if I do?": topics.follow_on decides whether it follows on
-        if self._alone and not self._alone_phrases.isdisjoint(self._bare(s)):
+        if self._alone and s.content_words <= FOLLOW_ON_MAX_WORDS and not self._alone_phrases.isdisjoint(self._bare(s)):
             return False  # "how come?": topics.follow_on_alone does
         if any(w not in self.matcher.idf for w in self.matcher.content(s.text)):
             return True
