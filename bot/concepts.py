@@ -192,6 +192,7 @@ class ConceptIndex:
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
         self.mentions = _phrases(u.mentions, norm)
+        self.nothing_now = _phrases(u.nothing_now, norm)
         self.now = _phrases(u.now, norm)
         self.calm_now = frozenset(w for p in _phrases(["nothing", "nothings", "not", "no", *_WELL], norm) for w in p)
         self.risk = (_phrases(u.risk_asking, norm), _phrases(u.risk_agents, norm), _phrases(u.risk_verbs, norm))
@@ -428,8 +429,10 @@ class ConceptIndex:
             for n in range(len(words))
         )  # ... said to have begun, not denied ("nothing happening now")
         happening = any(
-            _at(words, n, self.pleas)
-            or _at(words, n, self.begun)
+            (
+                (_at(words, n, self.pleas) or _at(words, n, self.begun))
+                and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
+            )
             or (
                 n > end
                 and (now := _at(words, n, self.now)) is not None
@@ -438,6 +441,18 @@ class ConceptIndex:
                 and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
             )
             for n in range(len(words))
+        )
+        # "which symptoms mean ring 999? like chest pain ... nothing happening now, just organised": said of the
+        # whole message, in any sentence, unless the match is said to be happening
+        if not always and not happening and not begun:
+            nothing = next((f for n in range(len(words)) if (f := _at(words, n, self.nothing_now))), None)
+            if nothing is not None:
+                return " ".join(nothing)
+        # "what if he goes blue, he's struggling to breathe right now": now, in the match's own clause
+        now_here = any(
+            _at(words, n, self.now) is not None and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
+            for n in range(end + 1, len(words))
+            if clause[n] == clause[start]
         )
         # "could prednisone make dad's breathing worse?": a risk asked about, even of a named person, unless it
         # is said to be happening ("... he's gasping right now", "mine came on ten minutes ago")
@@ -489,6 +504,10 @@ class ConceptIndex:
                     found = None
             # "stopped it last week and ...": the event; "fainted two years ago when ..." is over, wherever it is said
             inside = start <= first + j <= end and found not in self.long_ago and _in_year(found or (), 0) is None
+            # "crushing chest pain right now, nothing happened before": the now of the match beats a denial
+            # said in another clause
+            if found is not None and happening and clause[first + j] != clause[start]:
+                found = None
             if found is not None and not inside:
                 # "he was fine at breakfast but now he's turning blue": a turn ("but", "now") between an earlier
                 # "fine" and the symptom makes the symptom new; "couldn't breathe, but fine now" stays over
@@ -511,7 +530,7 @@ class ConceptIndex:
             # "if I ever get chest pain, who do I call?": one day, perhaps; a crisis line is never held back
             found = None if always else _at(mine, j, self.hypothetical)
             # ... unless said to have begun ("what if someone took 25? asking for my sister, 30 min ago")
-            if found is not None and not start <= first + j <= end and not begun:
+            if found is not None and not start <= first + j <= end and not begun and not now_here:
                 return " ".join(found)
             # "the leaflet says to get help if you vomit blood": words read or heard, nobody's symptom now; in
             # the hit's own clause only ("I read the leaflet and now I can't breathe" is happening)

@@ -78,6 +78,7 @@ class Understanding:
     figurative_after: tuple[str, ...] = ()  # "choking back tears", "passed out from boredom": right after the words
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     mentions: tuple[str, ...] = ()  # "leaflet", "what does ... mean": beside a quotation, its words are quoted
+    nothing_now: tuple[str, ...] = ()  # "nothing happening now, just organised": anywhere, no report in the message
     asks_whether: tuple[str, ...] = ()  # "can I take", "should I double": asking whether to, not having done it
     now: tuple[str, ...] = ()  # "right now", "just": a story told by someone else that is happening now
     # "could prednisone make his breathing worse?": a question about a risk, whoever it is about
@@ -228,6 +229,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "figurative_after",
         "reported",
         "mentions",
+        "nothing_now",
         "asks_whether",
         "now",
         "personal",
@@ -519,6 +521,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         figurative_after=words(em, "figurative_after", "emergencies"),
         reported=words(em, "reported", "emergencies"),
         mentions=words(em, "mentions", "emergencies"),
+        nothing_now=words(em, "nothing_now", "emergencies"),
         asks_whether=words(em, "asks_whether", "emergencies"),
         now=words(em, "now", "emergencies"),
         risk_asking=words(em, "risk_asking", "emergencies"),

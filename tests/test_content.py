@@ -65,7 +65,7 @@ def router(catalog: Catalog) -> Router:
 def test_development_set(router: Router) -> None:
     report = evaluate.run(router, evaluate.parse_cases(yaml.safe_load(DEV.read_text(encoding="utf-8"))))
     assert report.total >= 300
-    assert report.share >= 0.95, f"{report.share:.1%}: {[(o.case.text, o.got) for o in report.misses]}"
+    assert report.share >= 0.96, f"{report.share:.1%}: {[(o.case.text, o.got) for o in report.misses]}"
     assert report.urgent_caught == len(report.urgent_cases) > 0
     assert report.wrong_condition == ()
 
@@ -82,7 +82,7 @@ def test_real_questions(router: Router) -> None:
     assert report.wrong_condition == ()
     newer = evaluate.parse_newer_cards(yaml.safe_load(NEWER_CARDS.read_text(encoding="utf-8")), cases)
     relabelled = evaluate.run(router, evaluate.with_newer_cards(cases, newer))
-    assert relabelled.share >= 0.93, f"{relabelled.share:.1%}"
+    assert relabelled.share >= 0.95, f"{relabelled.share:.1%}"  # issue 10: real questions at least 95%
 
 
 def test_a_relabelling_must_name_a_real_case_and_say_why() -> None:

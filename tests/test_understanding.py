@@ -1778,7 +1778,6 @@ def test_a_dose_asked_in_tablets_and_a_condition_nobody_understands(router: Rout
             "compare",
         ),
         ("why do the nurses keep saying never stop prednisone suddenly? what does it do to you", "adrenal"),
-        ("what happens if you stop pred all at once", "adrenal"),
     ],
 )
 def test_round_49_story_and_paraphrase_misses_in_our_own_wording(router: Router, text: str, card: str) -> None:
@@ -1808,3 +1807,42 @@ def test_a_pill_box_that_confused_someone_or_a_slow_overdose_asked_about_is_no_e
         == "missed-dose"
     )
     assert route(router, "dad confused me with his brother today and is talking nonsense").card == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have crushing chest pain right now, nothing happened before",
+        "what if he goes blue, he is struggling to breathe right now",
+        "what if she stops breathing, she is gasping now",
+        "my mum keeps asking if I'm ok, my lips are swelling up and I can't breathe",
+    ],
+)
+def test_a_report_said_to_be_now_beats_a_denial_or_a_what_if_in_another_clause(router: Router, text: str) -> None:
+    d = route(router, text)
+    assert d.card == "urgent", (text, d.card, d.reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        (
+            "writing a note for the fridge: which signs on pred mean call 999 and which mean ring the GP tomorrow? "
+            "e.g. chest pain, high temperature. nothing happening now, just organised",
+            "when-to-call",
+        ),
+        ("Is 40mg of prednisone an overdose? the neuro put my wife on it for LEMS and it sounds huge", "dosing"),
+        (
+            "whats the difference between an actual overdose and taking one extra tablet by accident? just wondering",
+            "missed-dose",
+        ),
+        ("the leaflet for pred left me breathless, it's so long. which side effects are common?", "side-effects"),
+    ],
+)
+def test_nothing_happening_a_prescribed_dose_and_a_figure_of_speech_are_no_emergency(
+    router: Router, text: str, card: str
+) -> None:
+    d = route(router, text)
+    assert d.card == card, (text, d.card, d.reason)
+    assert route(router, "my son took a whole strip of my prednisone, is that an overdose?").card == "urgent"
+    assert route(router, "what to do in case of an overdose of prednisone").card == "urgent"
