@@ -72,6 +72,9 @@ class _Compiled:
     counts: bool = False  # a <several> slot: the whole match stays in one sentence
 
 
+LIST_WORDS = frozenset({"or", "nor"})  # a negation reaches every item of a list: "no swelling or rash"
+
+
 class Negation:
     """Negation cues before a word, within its sentence: "no chest pain", "it's not ALS"."""
 
@@ -110,10 +113,12 @@ class Negation:
     ) -> tuple[str, int] | None:
         """The cue that negates the word at `start`, and its position, or None; cues at `owned` positions
         belong to something else."""
-        lo = start
-        while lo > 0 and start - lo < self.window and sentence[lo - 1] == sentence[start]:
+        lo, reach = start, self.window
+        while lo > 0 and start - lo < reach and sentence[lo - 1] == sentence[start]:
             if _at(words, lo - 1, self.breaks):
                 break  # "but she's not choking": the cue after the break still counts; one before it does not
+            if words[lo - 1] in LIST_WORDS:  # "never had any swelling or trouble breathing": the list's cue
+                reach = start - lo + 1 + self.window + 1
             lo -= 1
         for i in range(start - 1, lo - 1, -1):
             cue = _at(words, i, self.cues)

@@ -1846,3 +1846,11 @@ def test_nothing_happening_a_prescribed_dose_and_a_figure_of_speech_are_no_emerg
     assert d.card == card, (text, d.card, d.reason)
     assert route(router, "my son took a whole strip of my prednisone, is that an overdose?").card == "urgent"
     assert route(router, "what to do in case of an overdose of prednisone").card == "urgent"
+
+
+def test_a_denial_reaches_every_item_of_a_list(router: Router) -> None:
+    """negation: "never had any swelling or trouble breathing" denies both; a list is no report."""
+    text = "Had an itchy rash after starting pred, gone now, never had any swelling or trouble breathing. Tell the GP?"
+    assert route(router, text).card != "urgent"
+    assert route(router, "he isn't eating or drinking and he's struggling to breathe").card == "urgent"
+    assert route(router, "no fever or chills but she can't breathe").card == "urgent"
