@@ -1854,3 +1854,44 @@ def test_a_denial_reaches_every_item_of_a_list(router: Router) -> None:
     assert route(router, text).card != "urgent"
     assert route(router, "he isn't eating or drinking and he's struggling to breathe").card == "urgent"
     assert route(router, "no fever or chills but she can't breathe").card == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        (
+            "Gran choked on a bit of cake at her birthday (she's fine, it came up straight away). Do people with ALS "
+            "end up needing a feeding tube?",
+            "als-alternatives",
+        ),
+        (
+            "should I take something to protect my stomach on prednisone? my mum had a bleeding ulcer years ago",
+            "side-effects",
+        ),
+        ("I read online that steroids can mask sepsis, is that right? my wife takes pred for LEMS", "infections"),
+        (
+            "im bruising so easily since starting steroids, little purple marks on my arms. should someone look?",
+            "when-to-call",
+        ),
+        ("how much would it cost to fit a ramp for his wheelchair", "fallback"),
+    ],
+)
+def test_round_50_near_misses_in_our_own_wording(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert (d.card or d.kind) == card, (text, d.card, d.reason)
+    counted = "my little boy got hold of my tablets but none missing, I counted twice. how do you store them safely?"
+    assert route(router, counted).card != "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's choking on his dinner and can't cough it up",
+        "my toddler got into my prednisone and I think one is missing, she seems sleepy",
+        "he had a fit a few minutes ago and is not waking up properly",
+        "his lips are purple and he can't breathe",
+        "eyelids drooping, seeing double and I can barely get words out, came on fast today",
+    ],
+)
+def test_the_near_miss_words_do_not_calm_a_real_emergency(router: Router, text: str) -> None:
+    assert route(router, text).card == "urgent", text
