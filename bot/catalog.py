@@ -61,7 +61,7 @@ REQUIRED_MESSAGES = (
     "not_english",
 )
 # Cards that are not medical content: no source needed, and answering them is not "in scope".
-NON_CONTENT_TOPICS = frozenset({"welcome", "smalltalk"})
+NON_CONTENT_TOPICS = frozenset({"welcome", "smalltalk", "about"})  # the bot itself, not the subject
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from bot.context import MemoryContextStore
 from bot.router import Router
 
 MAIN_TOPICS = ("prednisone", "lems", "als", "side-effects", "compare", "sources")
-NOT_SHAREABLE = frozenset({"welcome", "smalltalk"})  # card topics never offered inline
+NOT_SHAREABLE = frozenset({"welcome", "smalltalk", "about"})  # card topics never offered inline
 MIN_CANDIDATE_SCORE = 40.0
 MAX_RESULTS = 8
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from bot.catalog import Card, Catalog
+from bot.catalog import NON_CONTENT_TOPICS, Card, Catalog
 from bot.concepts import ConceptIndex, Hit, Negation
 from bot.context import ChatContext, ContextStore
 from bot.language import detect
@@ -58,7 +58,7 @@ DENIAL_ENDS = frozenset(map(stem, ("but", "just", "only", "however", "though")))
 DENIAL_OPENS = 4  # words: a clause that denies has its negation among its first words
 COMPARE_MARGIN = 10.0  # both conditions named: the comparison card wins when it scores this close to the best
 WH_WORDS = frozenset({"what", "whi", "why", "how", "when", "where", "who", "which", "wat", "wot"})
-OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "smalltalk", "sources", "trials"})
+OTHER_DRUG_KEEPS = frozenset({"alternatives", "compare", "urgent", "smalltalk", "about", "sources", "trials"})
 COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does not borrow the last topic
 FOLLOW_UP_STARTS = frozenset(
     {"and", "but", "so", "also", "what about", "how about", "same for", "same with", "same question", "same thing"}
@@ -78,7 +78,7 @@ AGREE_SURE_BAR = 50.0  # ... or this close, when the model is all but certain (A
 AGREE_SURE_SHARE = 0.95
 # ... in a first message that speaks of "it", "them" or "the tablets" as if the subject were known: here, prednisone
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
-NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome"})
+NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome", "about"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
 CONDITION_TOPICS = {
@@ -1256,7 +1256,7 @@ class Router:
         return bool(words) and (words[0] in FOLLOW_UP_STARTS or " ".join(words[:2]) in FOLLOW_UP_STARTS)
 
     def _small_talk(self, c: Candidate) -> bool:
-        return self.catalog.cards[c.card].topic in ("welcome", "smalltalk")
+        return self.catalog.cards[c.card].topic in NON_CONTENT_TOPICS
 
     def _confident(
         self, s: Scan, ctx: ChatContext | None, named: str | None, best: Candidate, candidates: tuple[Candidate, ...]
@@ -1272,7 +1272,7 @@ class Router:
                 candidates = plain.candidates
             if best.score >= ANSWER_BAR and best.score - self._runner_up(best, candidates) >= CLEAR_MARGIN:
                 return True  # "where do u get ur info": said to the bot, about the bot, and clearly that topic
-        if topic in ("welcome", "smalltalk"):
+        if topic in NON_CONTENT_TOPICS:
             return best.score >= SMALLTALK_BAR
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
         if best.score < (ANSWER_BAR if scoped else UNSCOPED_BAR):
@@ -1388,7 +1388,7 @@ class Router:
         options: list[str] = []
         for c in candidates:
             card = self.catalog.cards[c.card]
-            if card.topic in ("welcome", "smalltalk", "urgent") or c.score < 25:
+            if card.topic in NON_CONTENT_TOPICS or card.topic == "urgent" or c.score < 25:
                 continue
             target = self.catalog.variant(card.topic, cond) if cond else None
             target = target or (card if card.condition in ("general", cond) else None)
@@ -1419,7 +1419,7 @@ class Router:
         """What the conversation keeps after this decision; None: leave it as it is."""
         if d.kind == "answer" and d.card:
             card = self.catalog.cards[d.card]
-            if card.topic in ("welcome", "smalltalk"):
+            if card.topic in NON_CONTENT_TOPICS:
                 return None
             condition = _cond(card) or d.condition or (ctx.condition if ctx else None)
             return ChatContext(condition=condition, topic=card.topic, card=card.id, at=now)

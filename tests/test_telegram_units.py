@@ -368,7 +368,7 @@ def test_inline_cards(catalog: Catalog) -> None:
     both = inline_cards(router, "does it work?")
     assert {"lems-evidence", "als-evidence"} <= set(both)
     offered = {c for q in ("thanks", "hello", "xyzzy", "side effects", "compare") for c in inline_cards(router, q)}
-    assert not {c for c in offered if catalog.cards[c].topic in ("welcome", "smalltalk", "urgent")}
+    assert not {c for c in offered if catalog.cards[c].topic in ("welcome", "smalltalk", "about", "urgent")}
     assert len(inline_cards(router, "prednisone", limit=2)) <= 2
 
 

@@ -546,7 +546,7 @@ def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(ca
     assert brain.turn("honestly, cheers for all of that", "a", 0.0).reply.card == "thanks"
     assert brain.turn("can you translate thanks into Italian", "c", 0.0).decision.kind == "fallback"
     assert brain.turn("where do you come from", "e", 0.0).decision.kind == "fallback"  # not about the facts
-    reread(brain, catalog_copy, "  about_me: [welcome, smalltalk]", "  about_me: [welcome]")
+    reread(brain, catalog_copy, "  about_me: [welcome, smalltalk, about]", "  about_me: [welcome]")
     assert brain.turn("honestly, cheers for all of that", "d", 0.0).decision.kind == "fallback"
 
 
@@ -1895,3 +1895,20 @@ def test_round_50_near_misses_in_our_own_wording(router: Router, text: str, card
 )
 def test_the_near_miss_words_do_not_calm_a_real_emergency(router: Router, text: str) -> None:
     assert route(router, text).card == "urgent", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hang on, is a human typing these replies or is it a program?",
+        "who gets to read the messages I send here? it's a bit personal",
+        "are my messages on here kept private?",
+        "am I texting with someone real or a machine",
+    ],
+)
+def test_who_answers_and_who_sees_the_chat_gets_the_about_card(router: Router, text: str) -> None:
+    """topics.signals about: the bot itself, with no drug or condition named; never a question that only uses
+    the same words about prednisone."""
+    d = route(router, text)
+    assert d.card == "about-bot", (text, d.card, d.reason)
+    assert route(router, "can a real doctor tell me if prednisone is safe for me").card != "about-bot"
