@@ -1912,3 +1912,16 @@ def test_who_answers_and_who_sees_the_chat_gets_the_about_card(router: Router, t
     d = route(router, text)
     assert d.card == "about-bot", (text, d.card, d.reason)
     assert route(router, "can a real doctor tell me if prednisone is safe for me").card != "about-bot"
+
+
+def test_a_longer_same_thing_follow_up_and_pregnancy_beside_another_condition(router: Router) -> None:
+    assert (
+        route(
+            router,
+            "and I've been really short with my husband lately, is that the same thing?",
+            "prednisone has me wide awake at 3am most nights",
+        ).card
+        == "sleep-mood"
+    )
+    text = "different question: my sister takes prednisone for her eczema and has just found out she's pregnant, ok?"
+    assert route(router, text).card == "pregnancy"
