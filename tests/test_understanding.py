@@ -1925,3 +1925,13 @@ def test_a_longer_same_thing_follow_up_and_pregnancy_beside_another_condition(ro
     )
     text = "different question: my sister takes prednisone for her eczema and has just found out she's pregnant, ok?"
     assert route(router, text).card == "pregnancy"
+
+
+def test_worse_than_ever_is_now_not_one_day(router: Router) -> None:
+    """emergencies.begun: "worse than he ever has" says it is happening; "if she ever has" is one day."""
+    text = (
+        "probably just a cold but my husband is on pred and tonight his temperature is 39.8, he's shaking all "
+        "over and says he feels worse than he ever has"
+    )
+    assert route(router, text).card == "urgent"
+    assert route(router, "if she ever has a temperature of 39 on steroids, what should we do?").card != "urgent"
