@@ -171,6 +171,7 @@ class Router:
     _oos_drugs: tuple[str, ...] = field(init=False)
     _drug_asks: tuple[tuple[str, ...], ...] = field(init=False)
     _practical: tuple[tuple[str, ...], ...] = field(init=False)
+    _between: tuple[tuple[str, ...], ...] = field(init=False)  # drugs.between, normalised
     _keeps: frozenset[str] = field(init=False)
     _home_of: dict[str, str] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
@@ -269,7 +270,12 @@ class Router:
         put(self, "_our_names", frozenset(norm(n) for d in u.drugs if d.ours for n in d.names))
         put(self, "_refers", frozenset(norm(w) for w in u.drug_refers))
         put(self, "_drug_asks", tuple(tuple(norm(w).split()) for w in u.drug_asks if norm(w)))
-        put(self, "_practical", tuple(tuple(norm(w).split()) for w in (*u.drug_asks, *u.drug_practical) if norm(w)))
+        put(
+            self,
+            "_practical",
+            tuple(tuple(norm(w).split()) for w in (*u.drug_asks, *u.drug_practical, *u.drug_between) if norm(w)),
+        )
+        put(self, "_between", tuple(tuple(norm(w).split()) for w in u.drug_between if norm(w)))
         put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
         put(self, "_keeps", frozenset(k for w in u.learned.keeps if (k := norm(w))))
         put(self, "_back", frozenset(norm(w) for w in u.back))
@@ -856,7 +862,7 @@ class Router:
                 return self._resolve(card, named, Decision("answer", reason=(
                     f"{s.out_of_scope!r} is outside what I cover, but the words {words!r} ask about prednisone "
                     f"and point to {card.title!r}")))  # fmt: skip
-        other = self._other_subject(s)
+        other = self._other_subject(s) or self._taken_with(s)
         ours = any(self._drugs[d].ours for d in s.subject if d in self._drugs)
         if other is None and s.unknown_drugs and (not ours or s.by_class):
             # "is aclidinium a steroid?": a drug I know nothing of; what it does is its pharmacist's to say
@@ -1203,6 +1209,15 @@ class Router:
         if not subject or any(d.ours for d in subject):
             return None
         return subject[0]
+
+    def _taken_with(self, s: Scan) -> Drug | None:
+        """ "can riluzole and prednisone be taken together, or do they clash?": prednisone and one other drug,
+        with a word of drugs.between: a question about that drug with prednisone, its pharmacist's to answer."""
+        others = [self._drugs[d] for d in s.drugs if d in self._drugs and not self._drugs[d].ours]
+        if len(others) != 1 or len(others) == len(s.drugs):
+            return None
+        words = s.text.split()
+        return others[0] if any(_phrase_at(words, i, self._between) for i in range(len(words))) else None
 
     def _other_drug(self, drug: Drug, s: Scan, topic: str) -> Decision:
         """A question about another drug: where it fits among the treatments, and, for its side effects,

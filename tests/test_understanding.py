@@ -1935,3 +1935,12 @@ def test_worse_than_ever_is_now_not_one_day(router: Router) -> None:
     )
     assert route(router, text).card == "urgent"
     assert route(router, "if she ever has a temperature of 39 on steroids, what should we do?").card != "urgent"
+
+
+def test_two_drugs_taken_together_is_the_other_drugs_pharmacists_question(router: Router) -> None:
+    """drugs.between: prednisone and one other drug with "clash", "interfere", "at the same time": never a
+    prednisone card; where that drug fits, and the note saying who answers."""
+    d = route(router, "is it alright to have pyridostigmine and prednisone at the same time or will they interfere?")
+    assert d.card not in ("dosing", "side-effects", "stopping") and d.drug == "pyridostigmine (Mestinon)", d.reason
+    d = route(router, "can firdapse and pred be taken at the same time of day or do they clash?")
+    assert d.card == "lems-alternatives" and d.notice == "other_drug", (d.card, d.reason)
