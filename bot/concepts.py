@@ -7,6 +7,7 @@ by its words, so the cost follows the message's length, not the number of patter
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import product
@@ -226,7 +227,7 @@ class ConceptIndex:
         for i, w in enumerate(words):
             lengths = starts.get(w)  # most words begin no pattern's word or phrase
             keys = [tuple(words[i : i + n]) for n in lengths if i + n <= len(words)] if lengths else []
-            if w[:1].isdigit() or w in NUMBER_WORDS:  # "10", "103f", "50mg"
+            if (w[:1].isdigit() and not CLOCK_TIME.fullmatch(w)) or w in NUMBER_WORDS:  # "10", "103f", "50mg"
                 keys.append((NUMBER,))
                 after = words[i + 1] if i + 1 < len(words) else ""
                 if (
@@ -636,6 +637,9 @@ def _in_year(words: Sequence[str], i: int) -> tuple[str, ...] | None:
     if i + 1 < len(words) and words[i] == "in" and len(w := words[i + 1]) == 4 and w.isdigit():
         return (words[i], w) if YEARS[0] <= int(w) <= YEARS[1] else None
     return None
+
+
+CLOCK_TIME = re.compile(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm)")  # "3am", "4.30pm": a time of day, not a count or a reading
 
 
 def _fever(word: str) -> bool:

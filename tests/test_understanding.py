@@ -1944,3 +1944,14 @@ def test_two_drugs_taken_together_is_the_other_drugs_pharmacists_question(router
     assert d.card not in ("dosing", "side-effects", "stopping") and d.drug == "pyridostigmine (Mestinon)", d.reason
     d = route(router, "can firdapse and pred be taken at the same time of day or do they clash?")
     assert d.card == "lems-alternatives" and d.notice == "other_drug", (d.card, d.reason)
+
+
+def test_a_time_of_day_is_no_heart_rate_and_a_delusion_is_an_emergency(router: Router) -> None:
+    assert route(router, "cant sleep since starting pred, awake at 4am with my heart racing, is this normal").card != (
+        "urgent"
+    )
+    assert route(router, "my heart is racing at 150 and I feel faint").card == "urgent"
+    text = (
+        "my sister is acting really strange tonight, standing on the table, says she can fly, she started pred monday"
+    )
+    assert route(router, text).card == "urgent"
