@@ -1955,3 +1955,11 @@ def test_a_time_of_day_is_no_heart_rate_and_a_delusion_is_an_emergency(router: R
         "my sister is acting really strange tonight, standing on the table, says she can fly, she started pred monday"
     )
     assert route(router, text).card == "urgent"
+
+
+def test_its_not_one_its_the_other_names_the_other(router: Router) -> None:
+    """negation.breaks "its": the second clause of "it's not X it's Y" is said, not denied."""
+    assert (
+        route(router, "it's not ALS it's lambert eaton, so how would a steroid help with it").card == "lems-mechanism"
+    )
+    assert route(router, "he is not breathing its awful").card == "urgent"
