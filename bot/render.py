@@ -87,12 +87,18 @@ def _card_blocks(card: Card, sources: tuple[Source, ...]) -> tuple[Block, ...]:
 
 
 def render_card(
-    catalog: Catalog, card_id: str, *, kind: str = "answer", score: float | None = None, lead: str = ""
+    catalog: Catalog,
+    card_id: str,
+    *,
+    kind: str = "answer",
+    score: float | None = None,
+    lead: str = "",
+    alert: bool = False,
 ) -> Reply:
-    """A card as a message; `lead` is a note shown above it (for the urgent card: what to do, read first)."""
+    """A card as a message; `lead` is a note shown above it (an emergency's advice, `alert`: read first)."""
     card = catalog.cards[card_id]
     buttons = tuple(card_button(catalog.cards[r]) for r in card.related if r in catalog.cards)
-    note = (Block("alert" if kind == "urgent" else "note", lead),) if lead else ()
+    note = (Block("alert" if alert or kind == "urgent" else "note", lead),) if lead else ()
     return _reply(catalog, note + card_blocks(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
 
 
@@ -103,7 +109,8 @@ def topic_name(topic: str | None) -> str:
 def render(catalog: Catalog, d: Decision) -> Reply:
     """What to send for a decision."""
     if d.kind in ("answer", "urgent") and d.card is not None and d.card in catalog.cards:
-        return render_card(catalog, d.card, kind=d.kind, score=d.score, lead=_lead(catalog, d))
+        alert = d.kind == "urgent" or d.concept is not None  # an emergency's advice stands out on every surface
+        return render_card(catalog, d.card, kind=d.kind, score=d.score, lead=_lead(catalog, d), alert=alert)
     options = tuple(o for o in d.options if o in catalog.cards)
     if d.kind == "clarify":
         text = catalog.messages["clarify"].replace("{topic}", topic_name(d.topic))
@@ -124,10 +131,11 @@ def _lead(catalog: Catalog, d: Decision) -> str:
     """What goes above a card: what to do for this kind of emergency, why another drug's question gets
     this card, that the message was cut."""
     parts = []
-    if d.kind == "urgent" and d.concept:
-        concept = next((c for c in catalog.understanding.concepts if c.id == d.concept), None)
-        if concept is not None and concept.advice:
-            parts.append(concept.advice)
+    concept = next((c for c in catalog.understanding.concepts if c.id == d.concept), None) if d.concept else None
+    if concept is not None and concept.advice:
+        # an answer with emergency words in it (router._learned_calm): the advice stays, in case it is happening
+        in_case = catalog.messages["in_case"].replace("{advice}", concept.advice)
+        parts.append(concept.advice if d.kind == "urgent" else in_case)
     if d.notice == "other_drug":
         parts.append(catalog.messages["other_drug"].replace("{drug}", d.drug or "this medicine"))
     if d.truncated:

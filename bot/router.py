@@ -79,6 +79,8 @@ AGREE_SURE_SHARE = 0.95
 # ... in a first message that speaks of "it", "them" or "the tablets" as if the subject were known: here, prednisone
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome", "about"})
+# what emergency words never turn into: "black stools for days, should we call someone?" is that emergency
+NOT_CALMED = frozenset({"when-to-call"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
 CONDITION_TOPICS = {
@@ -606,7 +608,12 @@ class Router:
 
     def decide_scanned(self, s: Scan, ctx: ChatContext | None, now: float) -> Routed:
         """`decide` for a message already read with `scan` (`check` reads every example once)."""
+        reading = _Once(self.catalog.model, s.typed)  # the learned model reads the message at most once
         if s.emergency is not None:
+            ctx = ctx if ctx is not None and ctx.fresh(now) else None
+            calm = self._learned_calm(s, ctx, reading)
+            if calm is not None:
+                return Routed(calm, self._remember(calm, now, ctx))
             urgent = Decision(
                 "urgent",
                 card="urgent",
@@ -615,7 +622,6 @@ class Router:
                 truncated=s.truncated,
             )
             return Routed(urgent, None)
-        reading = _Once(self.catalog.model, s.typed)  # the learned model reads the message at most once
         learned_urgent = self._learned_urgent(s, reading)
         if learned_urgent is not None:
             return Routed(learned_urgent, None)
@@ -687,6 +693,49 @@ class Router:
         said = f"it reads as an emergency ({guess.urgent:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
         return Decision("urgent", card="urgent", truncated=s.truncated, learned=said,
                         reason=f"no emergency words I list, but the learned model says {said}")  # fmt: skip
+
+    def _learned_calm(self, s: Scan, ctx: ChatContext | None, reading: _Once) -> Decision | None:
+        """Emergency words in a question the learned model reads, surely, as no emergency ("can you have the
+        shingles vaccine on prednisone?", "my face is round, my sister thinks it's an allergy, it isn't, is
+        it?"): the card it asks for, with that emergency's advice above it. Never for a concept marked
+        `always`, another drug's question, or a card that needs a condition nobody named."""
+        settings = self.catalog.understanding.learned
+        hit = s.emergency
+        if hit is None or not settings.calm or not self._about_ours(s) or s.language:
+            return None
+        concept = self._concepts.by_id.get(hit.concept)
+        if concept is None or concept.always or s.unknown_drugs:
+            return None
+        if any(not self._drugs[x].ours for x in s.drugs if x in self._drugs):
+            return None
+        if (read := reading.get()) is None or read.urgent >= settings.calm:
+            return None
+        guess = read.best(skip=NOT_LEARNED)
+        if guess is None or guess.share < settings.calm_share or guess.label in NOT_CALMED:
+            return None
+        if self._urgent_clause(s.typed, settings.calm_clause):
+            return None  # "what are the side effects of pred, i can't breathe": the question does not hide a report
+        cond = next(iter(s.conditions)) if len(s.conditions) == 1 else None
+        cond = cond if s.conditions else (ctx.condition if ctx is not None else None)
+        card = (self.catalog.variant(guess.label, cond) if cond else None) or self.catalog.variant(guess.label, None)
+        if card is None:
+            return None
+        said = f"reads it as {card.title!r} ({guess.share:.2f}, an emergency {read.urgent:.3f})"
+        return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card) or cond,
+                        concept=hit.concept, truncated=s.truncated, learned=said,
+                        reason=f"emergency words ({s.urgent}: {' '.join(s.emergency_words)!r}), "
+                               f"but the learned model {said}")  # fmt: skip
+
+    def _urgent_clause(self, typed: str, bar: float) -> bool:
+        """A clause that, read alone, has emergency words and reads as an emergency to the learned model."""
+        model = self.catalog.model
+        for clause in _CLAUSE.split(typed):
+            if len(clause.split()) < 2 or self.scan(clause).emergency is None:
+                continue
+            reading = model.read(clause) if model is not None else None
+            if reading is None or reading.urgent >= bar:
+                return True
+        return False
 
     def _second_opinion(self, s: Scan, ctx: ChatContext | None, d: Decision, reading: _Once) -> Decision:
         """The learned model's topic over a weak decision (`basis`), when it is sure enough; the condition stays
@@ -1527,6 +1576,10 @@ def _segments(at: int, part: str, spans: list[tuple[int, int, int]]) -> list[tup
     if pos < len(part) or not out:
         out.append((pos, len(part), -1))
     return out
+
+
+# where one thing said ends and the next begins, for reading a clause alone (router._urgent_clause)
+_CLAUSE = re.compile(r"[.!?;,:\n]+|\s+-+\s+|\s+(?:but|and|also|plus)\s+", re.IGNORECASE)
 
 
 def _sentences(text: str) -> list[tuple[int, str, bool]]:

@@ -146,6 +146,11 @@ class Learned:
     keeps: tuple[str, ...] = ()  # words that name another treatment: a decision on a message with them stays
     urgent: float = 0.9  # an emergency the rules missed, when this sure and the message is about ours
     urgent_not_english: float = 0.7  # the same, for a message in another language
+    # emergency words the rules found, in a question the model reads as no emergency (its urgent share below
+    # `calm`, one topic at `calm_share` or more): that topic's card, the emergency's advice above it. 0: off
+    calm: float = 0.0
+    calm_share: float = 0.8
+    calm_clause: float = 0.9  # ... unless a clause with the emergency words, read alone, is this sure of one
     line: int = 0
 
 
@@ -558,11 +563,14 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
 def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
     lf = _Fields(m, where, "learned", problems)
-    lf.unknown(("model", "train_on", "answer", "strong", "beside", "keeps", "urgent", "urgent_not_english"))
+    lf.unknown(("model", "train_on", "answer", "strong", "beside", "keeps", "urgent", "urgent_not_english",
+                "calm", "calm_share", "calm_clause"))  # fmt: skip
 
-    def share(key: str, default: float) -> float:
+    def share(key: str, default: float, *, off: bool = False) -> float:
+        """A share in (0, 1]; 0 too when `off` (the step is switched off)."""
         value = m.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not (0 < value <= 1 or (off and value == 0)):
             lf.err(key, f"{key!r} must be a share between 0 and 1, like 0.6")
             return default
         return float(value)
@@ -576,5 +584,8 @@ def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
         keeps=tuple(w for w, _ in lf.strings("keeps", required=False)),
         urgent=share("urgent", 0.9),
         urgent_not_english=share("urgent_not_english", 0.7),
+        calm=share("calm", 0.0, off=True),
+        calm_share=share("calm_share", 0.8),
+        calm_clause=share("calm_clause", 0.9),
         line=m.line,
     )

@@ -80,6 +80,53 @@ def test_an_emergency_the_rules_miss_is_urgent_when_the_model_is_sure(router: Ro
     assert d.kind == "urgent" and "learned model" in d.reason
 
 
+CALM_QUESTIONS = {
+    # emergency words the rules find, in a question the model reads as one about a topic
+    "running a temperature of 38 and a sore throat on prednisone, can the steroid hide how bad an infection is?": (
+        "infections",
+        "infection",
+    ),
+    "my husband fainted from the heat at a wedding in june, nothing to do with his pills. does prednisone "
+    "affect blood pressure?": ("side-effects", "unconscious"),
+}
+
+
+@pytest.mark.parametrize("text", CALM_QUESTIONS)
+def test_emergency_words_in_a_question_it_reads_surely_get_that_card_with_the_advice_above(
+    catalog: Catalog, router: Router, text: str
+) -> None:
+    card, concept = CALM_QUESTIONS[text]
+    rules_only = Router(dataclasses.replace(catalog, model=None))
+    assert route(rules_only, text).kind == "urgent"
+    d = route(router, text)
+    assert (d.kind, d.card, d.concept) == ("answer", card, concept)
+    reply = Brain(catalog).reply(text, "k", 0.0)
+    advice = next(c.advice for c in catalog.understanding.concepts if c.id == concept)
+    assert reply.blocks[0].kind == "alert" and advice in reply.blocks[0].text
+    assert reply.card == card
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which side effects of prednisone should I watch for? my chest is tight and it hurts right now",
+        "how common are stomach problems with prednisone? i'm vomiting blood right now",
+        "what are the side effects of prednisone, i cant breathe",
+        "i want to die, does prednisone cause depression?",  # self-harm is never calmed
+    ],
+)
+def test_a_report_beside_a_question_stays_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent"
+
+
+def test_calm_off_in_yaml_sends_the_urgent_card_again(catalog_copy: Path) -> None:
+    text = next(iter(CALM_QUESTIONS))
+    edit_understanding(catalog_copy, "  calm: 0.03 ", "  calm: 0 ")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    assert Router(result.catalog).decide(text, None, 0.0).decision.kind == "urgent"
+
+
 def test_why_says_what_the_model_read_and_whether_it_decided(router: Router) -> None:
     decided = explain(router, "my husband has ALS, would the steroid thing perk him up a bit or not really")
     assert "learned:    reads it as 'Does prednisone work in ALS?'" in decided and "it decided this answer" in decided

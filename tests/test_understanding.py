@@ -531,6 +531,7 @@ def test_another_medicines_dose_mistake_never_gets_the_prednisone_missed_dose_ca
 
 
 def test_the_calm_words_are_yaml(catalog_copy: Path) -> None:
+    write_understanding(catalog_copy, "  calm: 0.03 ", "  calm: 0 ")  # the rules alone (the model may calm it too)
     brain = Brain(load(catalog_copy).catalog)  # type: ignore[arg-type]
     told = "gave dad his steroid dose twice by mistake today, is that bad?"
     assert brain.turn(told, "k", 0.0).decision.kind != "urgent"
