@@ -79,7 +79,8 @@ AGREE_SURE_SHARE = 0.95
 # ... in a first message that speaks of "it", "them" or "the tablets" as if the subject were known: here, prednisone
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome", "about"})
-# what emergency words never turn into: "black stools for days, should we call someone?" is that emergency
+# what emergency words never turn into ("black stools for days, should we call someone?" is that emergency),
+# and what a sure model never replaces ("can prednisone cause chest pain?": when to get help comes first)
 NOT_CALMED = frozenset({"when-to-call"})
 LONG_QUESTION_WORDS = 25  # content words: a story more than a question, so the fallback asks for one question
 DEFAULT_TOPICS = ("prednisone", "lems", "als", "side-effects")
@@ -741,8 +742,12 @@ class Router:
         """The learned model's topic over a weak decision (`basis`), when it is sure enough; the condition stays
         the rules' (named, or the conversation's), and another drug's question stays theirs."""
         settings = self.catalog.understanding.learned
-        if d.basis is None or d.context_used or d.notice or d.drug or d.language:
+        if d.context_used or d.notice or d.drug or d.language or d.kind == "urgent":
             return d
+        if d.basis is None and (
+            not settings.sure or s.guard or s.out_of_scope or not self._about_ours(s) or d.topic in NOT_CALMED
+        ):
+            return d  # a strong decision: only a model at `sure` speaks over it, never over a fixed phrase or help now
         if d.basis == "agree":
             return self._agreed(s, d, reading)
         if d.basis == "beside" and ctx is not None and ctx.topic and not self._about_ours(s):
@@ -761,6 +766,7 @@ class Router:
         guess = read.best(skip=NOT_LEARNED) if read is not None else None
         bar = settings.strong if d.basis == "words" or d.kind == "clarify" else settings.answer
         bar = settings.beside if d.basis == "beside" else bar
+        bar = settings.sure if d.basis is None else bar
         if guess is None or guess.share < bar or guess.label == d.topic:
             return d
         if d.basis == "beside" and guess.label not in self.catalog.understanding.over_out_of_scope:

@@ -148,6 +148,8 @@ class Learned:
     urgent_not_english: float = 0.7  # the same, for a message in another language
     # emergency words the rules found, in a question the model reads as no emergency (its urgent share below
     # `calm`, one topic at `calm_share` or more): that topic's card, the emergency's advice above it. 0: off
+    sure: float = 0.0  # replaces any other decision of the rules' on a message about ours (fixed phrases,
+    # another drug and out-of-scope words aside) when this sure; 0: off
     calm: float = 0.0
     calm_share: float = 0.8
     calm_clause: float = 0.9  # ... unless a clause with the emergency words, read alone, is this sure of one
@@ -564,7 +566,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
     lf = _Fields(m, where, "learned", problems)
     lf.unknown(("model", "train_on", "answer", "strong", "beside", "keeps", "urgent", "urgent_not_english",
-                "calm", "calm_share", "calm_clause"))  # fmt: skip
+                "sure", "calm", "calm_share", "calm_clause"))  # fmt: skip
 
     def share(key: str, default: float, *, off: bool = False) -> float:
         """A share in (0, 1]; 0 too when `off` (the step is switched off)."""
@@ -584,6 +586,7 @@ def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
         keeps=tuple(w for w, _ in lf.strings("keeps", required=False)),
         urgent=share("urgent", 0.9),
         urgent_not_english=share("urgent_not_english", 0.7),
+        sure=share("sure", 0.0, off=True),
         calm=share("calm", 0.0, off=True),
         calm_share=share("calm_share", 0.8),
         calm_clause=share("calm_clause", 0.9),

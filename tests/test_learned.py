@@ -80,6 +80,24 @@ def test_an_emergency_the_rules_miss_is_urgent_when_the_model_is_sure(router: Ro
     assert d.kind == "urgent" and "learned model" in d.reason
 
 
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("what even is lambert eaton myasthenic syndrome", "lems"),  # not "what treats it", for naming no drug
+        ("not expecting yet but we want a baby soon. is pred safe?", "pregnancy"),
+        ("wil my lems get worse", "prognosis"),
+    ],
+)
+def test_a_sure_model_speaks_over_a_strong_rule(catalog: Catalog, router: Router, text: str, card: str) -> None:
+    learned_off = dataclasses.replace(catalog.understanding.learned, sure=0.0)
+    rules = Router(
+        dataclasses.replace(catalog, understanding=dataclasses.replace(catalog.understanding, learned=learned_off))
+    )
+    assert route(rules, text).card != card
+    d = route(router, text)
+    assert d.card == card and d.learned
+
+
 CALM_QUESTIONS = {
     # emergency words the rules find, in a question the model reads as one about a topic
     "running a temperature of 38 and a sore throat on prednisone, can the steroid hide how bad an infection is?": (
