@@ -182,6 +182,14 @@ class Normalizer:
         # asked last, so the word list is read only when a correction is in view
         return word if fixed != word and word in everyday_words() else fixed
 
+    def _fixed(self, word: str) -> str:
+        """`correct`, and for a word the plural fold cut short ("diseas" → "disea"), `correct` of it whole."""
+        fixed = self.correct(word)
+        if fixed != word or word in self.known or len(word) < TYPO_MIN_LEN or not word.isalpha():
+            return fixed
+        whole = self.correct(word + "s")
+        return whole if whole != word + "s" and whole.startswith(word) else word  # "disea" → "disease"
+
     def __call__(self, text: str) -> str:
         # the catalog's own phrases are read many times while it loads and is checked: each once is enough
         done = self.seen.get(text)
@@ -195,7 +203,7 @@ class Normalizer:
         """The message's words after every step but stemming."""
         known = self.known
         words = [self.single.get(w, w) for w in (_shrink(w, known) for w in basic(text).split())]
-        words = [self.single.get(c, c) for c in (self.correct(w) for w in words)]
+        words = [self.single.get(c, c) for c in (self._fixed(w) for w in words)]
         if self.rewrite_starts.isdisjoint(words):
             return words
         out = f" {' '.join(words)} "

@@ -341,6 +341,14 @@ def test_one_slip_of_the_keys_in_any_catalog_word_is_read_as_that_word(router: R
     assert router.normalize(typed) == router.normalize(meant)
 
 
+def test_a_typo_ending_in_s_is_corrected_whole_not_as_a_plural(router: Router) -> None:
+    # "diseas" is no plural of "disea": cut to that, no catalog word was near enough to correct it to
+    assert router.normalize("motor neurone diseas") == router.normalize("motor neurone disease")
+    d = route(router, "my dad has motor neurone diseas, what else can help him besides steroids?")
+    assert d.condition == "als" and d.card == "als-alternatives"
+    assert router.normalize("overdoing it") != router.normalize("overdosing it")  # only a word it starts
+
+
 def test_a_contraction_or_a_short_word_is_never_corrected_into_another(router: Router) -> None:
     """ "who've" is no "whole" (which would make "the whole week" an overdose), "g'day" no "gray"."""
     assert router.normalize("who've") != router.normalize("whole")
