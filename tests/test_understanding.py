@@ -329,6 +329,10 @@ def test_word_forms_text_speak_and_stretched_words(router: Router) -> None:
     assert route(router, "shud i stp my steroids now").card == "stopping"
     assert route(router, "how is it treated these days?", "what is ALS?").card == "als-alternatives"
     assert route(router, "hiiii").card == "welcome"
+    # text speak is English: not read as Spanish or French for its short words
+    for thanks in ("thx so much ur a superstar", "thx ur a saint x"):
+        d = route(router, thanks)
+        assert (d.card, d.language) == ("thanks", None), thanks
     assert router.normalize("helping progressing") == router.normalize("helps progressed")
 
 
