@@ -260,6 +260,8 @@ class ConceptIndex:
                 spans = _place(slots, p.window)
                 if p.counts:  # "I'm only 52. I've taken prednisone for years": a count of tablets is in their sentence
                     spans = [sp for sp in spans if sentence[sp[0]] == sentence[sp[1]]]
+                if p.slots == 1:  # one phrase is said in one go: "a dry mouth, droopy eyelids" has no "mouth droopy"
+                    spans = [sp for sp in spans if clause[sp[0]] == clause[sp[1]]]
                 if spans:
                     placed.append((pi, *spans[0]))
                     # a looser place counts only within one clause: "not having any chest pain, but can steroids

@@ -707,8 +707,8 @@ class Router:
         concept = self._concepts.by_id.get(hit.concept)
         if concept is None or concept.always or s.unknown_drugs:
             return None
-        if any(not self._drugs[x].ours for x in s.drugs if x in self._drugs):
-            return None
+        if any(not self._drugs[x].ours for x in s.subject if x in self._drugs):
+            return None  # another drug asked about (Firdapse only in the story before is no matter)
         if (read := reading.get()) is None or read.urgent >= settings.calm:
             return None
         guess = read.best(skip=NOT_LEARNED)

@@ -136,6 +136,8 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
     [
         "no chest pain, just a question about prednisone",
         "is it risky to stop taking them all of a sudden?",  # stopping them all is not swallowing them all
+        # two signs of LEMS in a list: no mouth that droops
+        "for about a year mum has had heavy legs, a dry mouth, droopy eyelids by evening. how does prednisone help?",
         "i'm not having trouble breathing, does prednisone affect the lungs?",
         "what are the signs of an emergency on steroids?",
         "my breathing is fine, i just want to know how prednisone works",
