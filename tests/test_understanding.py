@@ -47,7 +47,9 @@ EMERGENCIES = {
     "self-harm": ["i want to end my life", "some days i think everyone is better off without me"],
     "overdose": ["i swallowed twelve tablets of prednisone", "my toddler got into the pill bottle",
                  "took my dose twice by accident", "i took the whole packet",
-                 "i'm going to take the whole box of pills"],  # a plan, in the present tense, is urgent too
+                 "i'm going to take the whole box of pills",  # a plan, in the present tense, is urgent too
+                 "my toddler got into a blister strip while I was in the shower, three are gone",
+                 "I've been taking both boxes for a week without realising and now I'm vomiting"],  # no denial
     "allergy": ["my tongue is swelling up after the new pill", "covered in hives and my throat feels tight"],
     "gi-bleed": ["threw up something like coffee grounds", "my stool is black and sticky like tar"],
     "infection": ["on prednisone with a high temperature and shivering", "temperature of 39.5 and chills"],
