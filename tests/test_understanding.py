@@ -105,7 +105,10 @@ EMERGENCIES = {
     "mottled skin": ["his skin has gone mottled and he is very drowsy"],
     "a racing heart with a red flag": ["my heart is racing and I feel like I might faint"],
     "a dose never to wake from": ["how many of these would it take to never wake up"],
-    "asking for the number": ["can you give me the crisis line number please", "who should I ring in an emergency with my dad's ALS?"],
+    "asking for the number": [
+        "can you give me the crisis line number please",
+        "who should I ring in an emergency with my dad's ALS?",
+    ],
     "a typo in the pain": ["chst pain and sweating a lot"],
     "limbs that stopped working": ["my arm has stopped working all of a sudden",
                                    "his arms suddenly won't work and he can't hold his head up"],
