@@ -458,6 +458,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
     [
         ("ever since the prednisone started I lie awake half the night", "sleep-mood"),
         ("has a nurse or a doctor checked any of your answers?", "sources"),  # names nothing of ours
+        ("hello, I have some questions about my steroids, am I in the right place?", "welcome"),
+        ("my gp sent me here, where do i start?", "welcome"),
         ("is this real medical advice or something made up online?", "sources"),
         ("my wife is on steroids and so snappy with the kids lately", "sleep-mood"),
         ("could prednisone be making his eyesight go fuzzy", "eyes"),
