@@ -1008,6 +1008,8 @@ class Router:
             bar = 101.0
         if signal is not None and (not confident or generic or (best is not None and best.score < bar)):
             card = self.catalog.variant(signal.concept, cond) or self.catalog.variant(signal.concept, None)
+            if card is None and not s.conditions and ctx is None:  # "is prednisone any good?": LEMS or ALS?
+                card = self.catalog.variant(signal.concept, "lems") or self.catalog.variant(signal.concept, "als")
             if card is not None and (
                 best is None or not confident or self.catalog.cards[best.card].topic != card.topic
             ):

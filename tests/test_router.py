@@ -106,7 +106,16 @@ def test_context_is_per_conversation(router: Router) -> None:
     assert router.route("what about side effects?", "bob", store, 1).card == "lems-side-effects"
 
 
-@pytest.mark.parametrize("text", ["does it work?", "what are the alternatives?", "how does it work"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does it work?",
+        "what are the alternatives?",
+        "how does it work",
+        "be honest, are steroids any good?",  # the topic's own words, no example close
+        "is pred any use at all?",  # ... and not "what is prednisone?"
+    ],
+)
 def test_condition_specific_topic_without_condition_asks(router: Router, text: str) -> None:
     d = ask(router, text)
     assert d.kind == "clarify"
