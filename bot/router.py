@@ -14,6 +14,7 @@ prednisone card.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -1345,6 +1346,8 @@ class Router:
             if best.score >= ANSWER_BAR and best.score - self._runner_up(best, candidates) >= CLEAR_MARGIN:
                 return True  # "where do u get ur info": said to the bot, about the bot, and clearly that topic
         if topic in NON_CONTENT_TOPICS:
+            if topic != "about" and not _IT_ASKS.isdisjoint(itertools.pairwise(s.full.split())):
+                return False  # "will it help him?" asks what something does: no "help" to the bot, no greeting
             return best.score >= SMALLTALK_BAR
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
         if best.score < (ANSWER_BAR if scoped else UNSCOPED_BAR):
@@ -1391,8 +1394,11 @@ class Router:
         scoped = s.in_scope or bool(s.conditions) or ctx is not None
         score = f"the closest example scored {best.score:.0f}" if best is not None else "no example came close"
         small_talk = best is not None and self._small_talk(best) and best.score >= ANSWER_BAR
+        asks_it = small_talk and not _IT_ASKS.isdisjoint(itertools.pairwise(s.full.split()))
         why = (
-            f"{score}, under the {SMALLTALK_BAR:.0f} a greeting or a thank-you needs"
+            f"{score}, but the message asks what something does ('will it ...'): no greeting or thank-you"
+            if asks_it
+            else f"{score}, under the {SMALLTALK_BAR:.0f} a greeting or a thank-you needs"
             if small_talk
             else f"{score}, under the {ANSWER_BAR:.0f} an answer needs"
             if scoped
@@ -1585,6 +1591,11 @@ def _segments(at: int, part: str, spans: list[tuple[int, int, int]]) -> list[tup
         out.append((pos, len(part), -1))
     return out
 
+
+# a question about what "it" does or is: never small talk ("will it help him?" is no call for help)
+_IT_ASKS = frozenset(
+    (verb, "it") for verb in ("will", "would", "doe", "does", "can", "could", "might", "did", "is", "wil", "wud", "cud")
+)
 
 # where one thing said ends and the next begins, for reading a clause alone (router._urgent_clause)
 _CLAUSE = re.compile(r"[.!?;,:\n]+|\s+-+\s+|\s+(?:but|and|also|plus)\s+", re.IGNORECASE)

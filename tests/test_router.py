@@ -240,3 +240,10 @@ def test_what_the_studies_found_is_the_evidence_and_finding_a_trial_is_the_trial
     """topics.signals trials: "find" counts only as finding one ("find a trial", "find one near me")."""
     assert ask(router, "does prednisone help ALS", "what did the studies actually find?").card == "als-evidence"
     assert ask(router, "is there a clinical trial for ALS", "how do I find one near me?").card == "trials"
+
+
+@pytest.mark.parametrize("text", ["would it help my mum?", "will it help him"])
+def test_asking_what_it_does_is_no_call_for_help(router: Router, text: str) -> None:
+    """The welcome card's example "help" is all these share with it once the little words go."""
+    d = ask(router, text)
+    assert d.card != "welcome" and d.kind in ("fallback", "clarify")
