@@ -323,6 +323,11 @@ def test_the_question_after_a_story_decides_the_topic(router: Router) -> None:
     assert d.card == "lems-side-effects"
 
 
+def test_how_much_doctors_give_after_a_lems_answer_asks_the_dose(router: Router) -> None:
+    d = route(router, "and how much do doctors usually give?", "how does prednisone help in LEMS?")
+    assert d.card == "dosing"  # the card on doses, which gives none of its own
+
+
 def test_a_complete_question_does_not_borrow_the_last_topic(router: Router) -> None:
     assert route(router, "what is LEMS?", "what are the side effects in ALS?").card == "lems"
     assert route(router, "and for LEMS?", "what are the side effects in ALS?").card == "lems-side-effects"
