@@ -231,6 +231,10 @@ def test_negation_belongs_to_the_pattern_when_it_is_one_of_its_words(router: Rou
 def test_an_emergency_mid_conversation_still_comes_first(router: Router) -> None:
     d = route(router, "wait, my wife just passed out", "does prednisone help in LEMS?")
     assert d.kind == "urgent"
+    # tablets that do not stay down, after a stomach bug told before: the doses are lost, and she looks it
+    later = route(router, "she can't keep any of her tablets down today and she's white as a sheet, nearly fell over",
+                  "my mum takes prednisone for her LEMS", "she has had a stomach bug since Monday")  # fmt: skip
+    assert (later.kind, later.concept) == ("urgent", "adrenal")
 
 
 def test_the_urgent_reply_says_what_to_do_for_that_kind(catalog: Catalog, router: Router) -> None:
