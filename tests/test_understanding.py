@@ -7,6 +7,7 @@ The wordings here are our own, written for these tests; none comes from a blind 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -226,6 +227,12 @@ def test_a_question_about_a_symptom_does_not_hide_the_same_symptom_reported_afte
 def test_negation_belongs_to_the_pattern_when_it_is_one_of_its_words(router: Router) -> None:
     assert route(router, "he is not breathing").kind == "urgent"
     assert route(router, "i can't stop vomiting blood").kind == "urgent"  # "can't stop" negates nothing
+
+
+def test_not_planning_to_get_home_is_self_harm_for_the_rules_alone(catalog: Catalog) -> None:
+    rules = Router(dataclasses.replace(catalog, model=None))  # the model reads it too; the rules must not need it
+    d = route(rules, "pulled over in a lay-by. my wife has MND and I can't do this. I don't think I'll be coming home")
+    assert (d.kind, d.concept) == ("urgent", "self-harm")
 
 
 def test_an_emergency_mid_conversation_still_comes_first(router: Router) -> None:
