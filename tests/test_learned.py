@@ -269,7 +269,7 @@ def test_it_may_answer_a_topic_that_needs_no_condition_instead_of_asking_which(r
 def test_a_near_miss_naming_nothing_answers_only_when_both_readers_pick_the_same_card(router: Router) -> None:
     """Naming nothing of ours, an answer needs a near-verbatim example; a first message that speaks of "it" as
     if the subject were known, with the closest example and the model each picking the same card, is enough."""
-    d = route(router, "is it dangerous if I stop taking them for good")
+    d = route(router, "is it ok to stop taking them now I feel better")
     assert (d.kind, d.card) == ("answer", "stopping") and d.learned
     # the model is unsure (0.33 of the way to the same card): the honest fallback, with the card as a button
     assert route(router, "would it hurt me to stop taking them completely").kind == "fallback"
