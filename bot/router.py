@@ -755,7 +755,9 @@ class Router:
             return self._beside_in_context(ctx.topic, d, reading)
         if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s)):
             return d
-        if s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs):
+        if (s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs)) and not (
+            self._weighs_treatments(s, d, reading)
+        ):
             return d  # another drug named: which one is asked about, and what it gets, is the rules' (drugs.asks)
         if d.topic in NOT_LEARNED or (ctx is not None and s.content_words <= FOLLOW_UP_MAX_WORDS):
             return d  # small talk is the rules'; so is a short follow-up ("what about ALS?"), which reads by context
@@ -782,6 +784,17 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card) or cond,
                         candidates=d.candidates, score=d.score, truncated=d.truncated, learned=said,
                         reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
+
+    def _weighs_treatments(self, s: Scan, d: Decision, reading: _Once) -> bool:
+        """ "IVIG vs steroids for LEMS, which works quicker?": another drug weighed against prednisone is a question
+        for the card on the other treatments, when the model is sure of that (`strong`) and the question is
+        not a practical one about the other drug (its dose, its tests: its prescriber's)."""
+        if d.topic == "alternatives" or not self._about_ours(s) or self._practical_ask(s):
+            return False
+        read = reading.get()
+        guess = read.best(skip=NOT_LEARNED) if read is not None else None
+        strong = self.catalog.understanding.learned.strong
+        return guess is not None and guess.label == "alternatives" and guess.share >= strong
 
     def _beside_in_context(self, topic: str, d: Decision, reading: _Once) -> Decision:
         """Another condition named right after prednisone's own topic of it (the sugar card, then "I'm type 2

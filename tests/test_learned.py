@@ -65,6 +65,15 @@ def test_it_leaves_fixed_phrases_other_drugs_and_short_follow_ups_to_the_rules(r
     assert follow.card == "als-side-effects" and not follow.learned
 
 
+def test_another_treatment_weighed_against_prednisone_gets_the_card_on_the_other_treatments(router: Router) -> None:
+    """The rules keep another drug's question; one weighing it against prednisone is the alternatives card's,
+    when the model is sure. A practical question about the other drug stays with the rules (its prescriber's)."""
+    d = route(router, "which helps LEMS more, prednisone or plasma exchange")
+    assert (d.kind, d.card) == ("answer", "lems-alternatives") and d.learned
+    dose = route(router, "what's the usual dose of firdapse for LEMS alongside prednisone")
+    assert dose.card != "lems-dosing" and not dose.learned
+
+
 def test_it_says_nothing_about_messages_that_are_not_ours(router: Router) -> None:
     for text in ("how long will it take to get a new card", "what will you call me", "call home"):
         d = route(router, text)
