@@ -162,6 +162,10 @@ class Reading:
         labels = self.model.labels
         return float(self.probs[labels.index("urgent")]) if "urgent" in labels else 0.0
 
+    def share(self, label: str) -> float:
+        labels = self.model.labels
+        return float(self.probs[labels.index(label)]) if label in labels else 0.0
+
     def best(self, skip: Iterable[str] = ()) -> Guess | None:
         """The most likely label but those in `skip`, with the words that weighed most for it."""
         labels, vocabulary = self.model.labels, self.model.vocabulary

@@ -753,6 +753,8 @@ class Router:
             return self._agreed(s, d, reading)
         if d.basis == "beside" and ctx is not None and ctx.topic and not self._about_ours(s):
             return self._beside_in_context(ctx.topic, d, reading)
+        if d.basis == "overview" and settings.outside and (out := self._outside(d, reading, settings.outside)):
+            return out
         if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s)):
             return d
         if (s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs)) and not (
@@ -784,6 +786,16 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card) or cond,
                         candidates=d.candidates, score=d.score, truncated=d.truncated, learned=said,
                         reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
+
+    def _outside(self, d: Decision, reading: _Once, bar: float) -> Decision | None:
+        """A condition named, no topic found: its overview, unless the model reads the message as one the bot
+        does not cover ("which hospital has the best ALS clinic?"): then the honest fallback beats the overview."""
+        read = reading.get()
+        if read is None or (share := read.share("fallback")) < bar:
+            return None
+        said = f"reads it as outside what I cover ({share:.2f})"
+        why = f"{d.reason}, but the learned model {said}"
+        return _replace(self._fallback(d.condition, why, d.candidates), learned=said)
 
     def _weighs_treatments(self, s: Scan, d: Decision, reading: _Once) -> bool:
         """ "IVIG vs steroids for LEMS, which works quicker?": another drug weighed against prednisone is a question

@@ -153,6 +153,9 @@ class Learned:
     calm: float = 0.0
     calm_share: float = 0.8
     calm_clause: float = 0.9  # ... unless a clause with the emergency words, read alone, is this sure of one
+    # a condition named with no topic found gets its overview; the honest fallback instead when the model reads
+    # the message as outside what the bot covers ("the best diet for MND?") this surely; 0: off
+    outside: float = 0.0
     line: int = 0
 
 
@@ -566,7 +569,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
     lf = _Fields(m, where, "learned", problems)
     lf.unknown(("model", "train_on", "answer", "strong", "beside", "keeps", "urgent", "urgent_not_english",
-                "sure", "calm", "calm_share", "calm_clause"))  # fmt: skip
+                "sure", "calm", "calm_share", "calm_clause", "outside"))  # fmt: skip
 
     def share(key: str, default: float, *, off: bool = False) -> float:
         """A share in (0, 1]; 0 too when `off` (the step is switched off)."""
@@ -590,5 +593,6 @@ def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
         calm=share("calm", 0.0, off=True),
         calm_share=share("calm_share", 0.8),
         calm_clause=share("calm_clause", 0.9),
+        outside=share("outside", 0.0, off=True),
         line=m.line,
     )

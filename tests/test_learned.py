@@ -154,6 +154,21 @@ def test_calm_off_in_yaml_sends_the_urgent_card_again(catalog_copy: Path) -> Non
     assert Router(result.catalog).decide(text, None, 0.0).decision.kind == "urgent"
 
 
+def test_a_condition_named_in_a_question_we_do_not_cover_gets_the_fallback_not_its_overview(router: Router) -> None:
+    """Naming ALS is not asking about it: the overview would be a confident answer to another question."""
+    d = route(router, "what kind of mattress is best for someone with ALS")
+    assert d.kind == "fallback" and d.learned
+    assert route(router, "is lambert eaton rare").card == "lems"  # a question about the condition keeps its card
+
+
+def test_outside_off_in_yaml_gives_the_overview_again(catalog_copy: Path) -> None:
+    edit_understanding(catalog_copy, "  outside: 0.5 ", "  outside: 0 ")
+    result = load(catalog_copy)
+    assert result.catalog is not None, result.problems
+    d = Router(result.catalog).decide("what kind of mattress is best for someone with ALS", None, 0.0).decision
+    assert (d.kind, d.card) == ("answer", "als")
+
+
 def test_why_says_what_the_model_read_and_whether_it_decided(router: Router) -> None:
     decided = explain(router, "my husband has ALS, would the steroid thing perk him up a bit or not really")
     assert "learned:    reads it as 'Does prednisone work in ALS?'" in decided and "it decided this answer" in decided
