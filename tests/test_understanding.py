@@ -1534,6 +1534,8 @@ CALM_AFTER_BLIND_45_46 = [
     "I could collapse on the sofa the minute I get home, is that the pred?",
 ]
 CALM_BY_DATE_OR_REST = [
+    # ... while a clause that only names the disease as the cause is about the one before it
+    "his speech is slurred, thats the als, could pred make it worse",
     # a year dates what it is said of, as "years ago" does; "never again" ends it; breathless only when active
     "I had a bleed from my stomach in 2016, will prednisone be risky?",
     "she fainted back in 2020 when her sugar dropped, is pred ok for her?",
@@ -1551,6 +1553,9 @@ CALM_BY_DATE_OR_REST = [
     "dad is tearful and awake all night on pred, he hasn't said anything about harming himself, is it the tablets?",
 ]
 URGENT_DESPITE_DATE_OR_REST = [
+    # the disease named as the cause of something else in a later clause says nothing of the emergency before it
+    "she is choking on her water and can't breathe, her swallowing is poor due to the als",
+    "he is gasping for air and turning blue, his breathing muscles are weak from the als",
     "diagnosed with LEMS in 2021, tonight I can't breathe properly",
     "I can't get my breath even at rest, on pred since 2020",
     "my heart was fine at the check-up last month but tonight the pain in my chest is spreading to my arm",
