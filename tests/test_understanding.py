@@ -1496,6 +1496,9 @@ URGENT_AFTER_BLIND_48 = [
     "the steroids were fine until now. my legs have gone and swallowing water is a struggle, eyelids drooping",
     # ... and a first fit stays urgent, "never had one before" said of it
     "she's fitting on the floor right now and has never had one before, she takes pred",
+    # a swollen face with its sign of a reaction far from it in a long sentence (the voice, the last hour)
+    "so sorry to message this late, it might be nothing, but my husband's face and eyes have swollen up over the "
+    "past half hour and his voice has gone hoarse",
 ]
 URGENT_AFTER_BLIND_47 = [
     # a figure of speech never spans a comma; breathless while walking, but gasping and unable to finish a
