@@ -51,8 +51,10 @@ def label_of(catalog: Catalog, outcome: str) -> str | None:
     return card.topic if card is not None else None
 
 
-def gather(root: Path, catalog: Catalog) -> Gathered:
-    files = learned.sources(root, catalog.understanding.learned.train_on)
+def gather(root: Path, catalog: Catalog, leave_out: Iterable[Path] = ()) -> Gathered:
+    """`leave_out`: case files to fit without (cross-validation holds each fifth of the rounds out in turn)."""
+    out = {p.resolve() for p in leave_out}
+    files = [p for p in learned.sources(root, catalog.understanding.learned.train_on) if p.resolve() not in out]
     examples = [Example(e, t) for i in catalog.intents for e in i.examples if (t := label_of(catalog, i.card))]
     skipped: Counter[str] = Counter()
     for path in files:

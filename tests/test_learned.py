@@ -226,6 +226,20 @@ def test_a_share_outside_zero_to_one_is_reported_with_its_line(catalog_copy: Pat
 # --- fitting -------------------------------------------------------------------------------------------
 
 
+def test_a_fit_can_leave_case_files_out_so_cross_validation_holds_a_round_back(catalog_copy: Path) -> None:
+    from bench.crossval import fold_of
+
+    cases = catalog_copy / "tests" / "data"
+    cases.mkdir(parents=True)
+    for name, text in (("blind-12a.yaml", "are blurry eyes a steroid thing"), ("blind-13a.yaml", "cannot sleep")):
+        (cases / name).write_text(f"cases:\n  - text: {text}\n    expect: [fallback]\n", encoding="utf-8")
+    catalog = load(catalog_copy).catalog
+    assert catalog is not None
+    texts = {e.text for e in train.gather(catalog_copy, catalog, leave_out=[cases / "blind-12a.yaml"]).examples}
+    assert "cannot sleep" in texts and "are blurry eyes a steroid thing" not in texts
+    assert [fold_of(cases / n) for n in ("blind-12a.yaml", "blind-topics-17.yaml", "eval.yaml")] == [2, 2, None]
+
+
 def test_fit_save_and_read_give_the_same_reading(tmp_path: Path) -> None:
     examples = [train.Example(t, "eyes") for t in ("blurry eyes on steroids", "cataract from prednisone", "my eyes")]
     examples += [train.Example(t, "sleep-mood") for t in ("cannot sleep on steroids", "mood swings", "sleep")]
