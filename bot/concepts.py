@@ -378,20 +378,27 @@ class ConceptIndex:
         """Whether the phrase at `at` is all its clause holds."""
         return all(at <= n < at + len(found) for n in range(len(words)) if clause[n] == clause[at])
 
-    def _risk(self, words: Sequence[str], clause: Sequence[int], start: int) -> str | None:
-        """A question frame such as "could prednisone (actually) make" before the hit, in its clause."""
+    def _risk(self, words: Sequence[str], clause: Sequence[int], start: int, end: int) -> str | None:
+        """A question frame such as "could prednisone (actually) make" before the symptom, in its clause, or the
+        same said as a fact ("high-dose steroids can make people see things"), its drug word maybe inside the hit."""
         asking, agents, verbs = self.risk
-        for i in range(start):
-            if clause[i] != clause[start] or (q := _at(words, i, asking)) is None:
+        for i in range(end):
+            if clause[i] != clause[start]:
                 continue
-            j = i + len(q)
-            agent = _at(words, j, agents) if j < start else None
-            if agent is None:
+            if (q := _at(words, i, asking)) is not None and i < start:
+                first, j = q, i + len(q)
+                second = _at(words, j, agents) if j < start else None
+            elif (a := _at(words, i, agents)) is not None:
+                first, j = a, i + len(a)
+                second = _at(words, j, asking) if j < end else None
+            else:
                 continue
-            for k in range(j + len(agent), min(j + len(agent) + 5, start)):  # "actually", "for his LEMS"
+            if second is None:
+                continue
+            for k in range(j + len(second), min(j + len(second) + 5, end)):  # "actually", "for his LEMS"
                 verb = _at(words, k, verbs)
-                if verb is not None and k + len(verb) <= start:
-                    return " ".join((*q, *agent, *verb))
+                if verb is not None and k + len(verb) <= end:
+                    return " ".join((*first, *second, *verb))
         return None
 
     def _about(
@@ -464,7 +471,7 @@ class ConceptIndex:
         )
         # "could prednisone make dad's breathing worse?": a risk asked about, even of a named person, unless it
         # is said to be happening ("... he's gasping right now", "mine came on ten minutes ago")
-        risk = None if always else self._risk(words, clause, start)
+        risk = None if always else self._risk(words, clause, start, end)
         if (
             risk is not None
             and not happening

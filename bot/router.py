@@ -705,9 +705,9 @@ class Router:
         hit = s.emergency
         if hit is None or not settings.calm or not self._about_ours(s) or s.language:
             return None
-        concept = self._concepts.by_id.get(hit.concept)
-        if concept is None or concept.always or s.unknown_drugs:
-            return None
+        concepts = [self._concepts.by_id.get(h.concept) for h in s.hits if h.urgent]
+        if any(c is None or c.always for c in concepts) or s.unknown_drugs:
+            return None  # ... nor when any live hit is one, behind the first ("... make me suicidal": self-harm)
         if any(not self._drugs[x].ours for x in s.subject if x in self._drugs):
             return None  # another drug asked about (Firdapse only in the story before is no matter)
         if (read := reading.get()) is None or read.urgent >= settings.calm:

@@ -140,6 +140,8 @@ def test_emergency_words_in_a_question_it_reads_surely_get_that_card_with_the_ad
         "how common are stomach problems with prednisone? i'm vomiting blood right now",
         "what are the side effects of prednisone, i cant breathe",
         "i want to die, does prednisone cause depression?",  # self-harm is never calmed
+        # ... not even behind another emergency's words found first (here "me suicid", read as French)
+        "my mate joked that pred would make me suicidal haha. does it change your mood?",
     ],
 )
 def test_a_report_beside_a_question_stays_urgent(router: Router, text: str) -> None:

@@ -1508,6 +1508,9 @@ URGENT_AFTER_BLIND_47 = [
     "is sudden weakness normal on pred? dad's not even able to stand this morning",
 ]
 CALM_AFTER_BLIND_48 = [
+    # a risk said as a fact, its drug word inside the match; thinking set off by a leaflet
+    "apparently high doses of steroids can make some people paranoid, how common is that? dad starts them next month",
+    "a stroke leaflet came through the door which made me think, does pred affect blood pressure",
     # a friend's story of someone else's fits; too much reading, not too many tablets
     "can MND cause fits? my neighbour said her uncle had seizures with it, dad's fine, just asking",
     "I've been overdosing on the internet about LEMS all week, does prednisone actually work?",
