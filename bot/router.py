@@ -752,7 +752,7 @@ class Router:
         if d.basis == "agree":
             return self._agreed(s, d, reading)
         if d.basis == "beside" and ctx is not None and ctx.topic and not self._about_ours(s):
-            return self._beside_in_context(ctx.topic, d, reading)
+            return self._beside_in_context(ctx.topic, d, reading, any_own=self._speaks_of_it(s))
         if d.basis == "overview" and settings.outside and (out := self._outside(d, reading, settings.outside)):
             return out
         if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s)):
@@ -797,6 +797,10 @@ class Router:
         why = f"{d.reason}, but the learned model {said}"
         return _replace(self._fallback(d.condition, why, d.candidates), learned=said)
 
+    @staticmethod
+    def _speaks_of_it(s: Scan) -> bool:
+        return not SUBJECT_PRONOUNS.isdisjoint(s.text.split())
+
     def _weighs_treatments(self, s: Scan, d: Decision, reading: _Once) -> bool:
         """ "IVIG vs steroids for LEMS, which works quicker?": another drug weighed against prednisone is a question
         for the card on the other treatments, when the model is sure of that (`strong`) and the question is
@@ -808,11 +812,15 @@ class Router:
         strong = self.catalog.understanding.learned.strong
         return guess is not None and guess.label == "alternatives" and guess.share >= strong
 
-    def _beside_in_context(self, topic: str, d: Decision, reading: _Once) -> Decision:
+    def _beside_in_context(self, topic: str, d: Decision, reading: _Once, *, any_own: bool = False) -> Decision:
         """Another condition named right after prednisone's own topic of it (the sugar card, then "I'm type 2
-        diabetic, should I worry?"): that topic again, only when the learned model reads it too, surely."""
+        diabetic, should I worry?"): that topic again, only when the learned model reads it too, surely. With
+        `any_own` ("will it mess up her sugars?" in a chat about prednisone), any of prednisone's own topics of
+        another condition that the model reads surely."""
         read = reading.get()
         guess = read.best(skip=NOT_LEARNED) if read is not None else None
+        own = self.catalog.understanding.over_out_of_scope
+        topic = guess.label if guess is not None and any_own and guess.label in own else topic
         card = self.catalog.variant(topic, None)
         if (
             card is None
@@ -822,9 +830,10 @@ class Router:
         ):
             return _replace(d, basis=None)
         said = f"reads it as {card.title!r} ({guess.share:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
+        where = "in a chat about prednisone, of which it speaks," if any_own else f"right after {card.title!r}"
         return Decision("answer", card=card.id, topic=card.topic, condition=None, score=d.score, truncated=d.truncated,
                         context_used=True, learned=said,
-                        reason=f"{d.reason}, but right after {card.title!r} the learned model {said}")  # fmt: skip
+                        reason=f"{d.reason}, but {where} the learned model {said}")  # fmt: skip
 
     def _agreed(self, s: Scan, d: Decision, reading: _Once) -> Decision:
         """A fallback whose closest example came near the bar, naming nothing of ours: two readers, the examples
@@ -935,6 +944,8 @@ class Router:
                 ours = any(self._drugs[d].ours for d in s.drugs if d in self._drugs)
                 # ... or right after prednisone's own topic of it ("I'm type 2, should I worry?" after the sugar card)
                 ours = ours or (ctx is not None and ctx.topic in self.catalog.understanding.over_out_of_scope)
+                # ... or "will it mess up her sugars?" in a chat about prednisone: "it" is prednisone
+                ours = ours or (ctx is not None and bool(ctx.topic) and self._speaks_of_it(s))
                 beside = ours and s.out_of_scope not in self._oos_drugs and s.content_words >= LEARNED_BESIDE_WORDS
                 return _replace(gone, basis="beside") if beside else gone
             card = self.catalog.variant(over.concept, named) or self.catalog.variant(over.concept, None)

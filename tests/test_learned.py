@@ -329,3 +329,15 @@ def test_another_condition_right_after_prednisones_own_topic_of_it_gets_that_top
     assert (d.kind, d.card) == ("answer", "blood-sugar") and d.learned
     asthma = route(router, "which inhaler is best for my asthma", "is my blood sugar affected by prednisone")
     assert asthma.kind == "fallback"
+
+
+def test_another_condition_with_it_in_a_chat_about_prednisone_gets_prednisones_own_topic_of_it(
+    router: Router,
+) -> None:
+    """ "it" in a chat about prednisone is prednisone: its sugar question, beside another condition, is ours."""
+    story = "my dad has LEMS and starts prednisone next week"
+    d = route(router, "dad is type 2 diabetic, will it make his sugar levels climb?", story)
+    assert (d.kind, d.card) == ("answer", "blood-sugar") and d.learned and d.context_used
+    # without "it", or without the chat, the other condition's own question stays outside
+    assert route(router, "dad is type 2 diabetic, what should he eat?", story).kind == "fallback"
+    assert route(router, "dad is type 2 diabetic, will it make his sugar levels climb?").kind == "fallback"
