@@ -1579,6 +1579,8 @@ QUOTED = [
     ('mum is "struggling to breathe" tonight, on steroids for LEMS', True),
 ]
 TOPICS_AFTER_BLIND_48 = [
+    # which side effects may be ignored asks which need a doctor
+    ("are there any side effects of pred i can safely ignore?", "when-to-call"),
     # the other treatments weighed against prednisone, or staying on it against switching; what is left when
     # steroids are ruled out; more time as what a drug would give; "I'm confused" as puzzlement
     ("how does IVIG stack up against the steroids for Lambert-Eaton?", "lems-alternatives"),
