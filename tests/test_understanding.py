@@ -1509,7 +1509,8 @@ URGENT_AFTER_BLIND_47 = [
 ]
 CALM_AFTER_BLIND_48 = [
     # how a treatment fits in is no fit; "at the end, we've talked it all through" ends nothing
-    "my wife already takes mestinon for her LEMS and the neuro wants to add pred, how does it fit in with what she's on?",
+    "my wife already takes mestinon for her LEMS and the neuro wants to add pred, how does it fit in with what "
+    "she's on?",
     "dad has made it clear he wants no tube feeding at the end, we've talked it all through with the hospice. what "
     "happens in late stage MND?",
     # a risk said as a fact, its drug word inside the match; thinking set off by a leaflet
