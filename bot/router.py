@@ -867,8 +867,8 @@ class Router:
             return False  # "what happens if I do?": topics.follow_on decides whether it follows on
         if self._alone and s.content_words <= FOLLOW_ON_MAX_WORDS and not self._alone_phrases.isdisjoint(self._bare(s)):
             return False  # "how come?": topics.follow_on_alone does
-        if any(w not in self.matcher.idf for w in self.matcher.content(s.text)):
-            return True
+        if any(w not in self.matcher.idf and w not in self._filler for w in self.matcher.content(s.text)):
+            return True  # (a filler word is no word of another subject: "what's the downside tho")
         alone = self.matcher.match(s.text).best  # without the condition the conversation would lend it
         return alone is None or alone.score < ANSWER_BAR
 

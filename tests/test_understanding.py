@@ -669,6 +669,13 @@ def test_the_words_that_point_back_decide_whether_a_message_borrows_the_conversa
     assert brain.turn("is it worth the hassle?", "b", 1.0).decision.kind == "fallback"
 
 
+def test_a_filler_word_does_not_make_a_follow_up_a_question_of_its_own(brain: Brain) -> None:
+    """ "tho", "though": words a follow-up carries; unknown to the examples, they are no other subject."""
+    brain.turn("how does prednisone help with lambert eaton", "f", 0.0)
+    d = brain.turn("what are the downsides though", "f", 1.0).decision
+    assert (d.card, d.context_used) == ("lems-side-effects", True)
+
+
 @pytest.mark.parametrize(
     ("text", "urgent"),
     [
