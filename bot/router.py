@@ -755,13 +755,15 @@ class Router:
             return self._beside_in_context(ctx.topic, d, reading, any_own=self._speaks_of_it(s))
         if d.basis == "overview" and settings.outside and (out := self._outside(d, reading, settings.outside)):
             return out
-        if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s)):
+        # "is there anything that treats it?" right after the MND overview: "it" is the chat's subject
+        lent = ctx is not None and bool(ctx.condition) and d.basis == "weak" and self._speaks_of_it(s)
+        if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s) and not lent):
             return d
         if (s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs)) and not (
             self._weighs_treatments(s, d, reading)
         ):
             return d  # another drug named: which one is asked about, and what it gets, is the rules' (drugs.asks)
-        if d.topic in NOT_LEARNED or (ctx is not None and s.content_words <= FOLLOW_UP_MAX_WORDS):
+        if d.topic in NOT_LEARNED or (ctx is not None and s.content_words <= FOLLOW_UP_MAX_WORDS and not lent):
             return d  # small talk is the rules'; so is a short follow-up ("what about ALS?"), which reads by context
         if self._keeps and any(f" {k} " in f" {s.full} " for k in self._keeps):
             return d  # "a steroid-sparing drug, how does that work?": the words name another subject than prednisone
@@ -771,6 +773,7 @@ class Router:
         guess = read.best(skip=NOT_LEARNED) if read is not None else None
         bar = settings.strong if d.basis == "words" or d.kind == "clarify" else settings.answer
         bar = settings.beside if d.basis == "beside" else bar
+        bar = max(bar, settings.strong) if lent and not self._about_ours(s) else bar
         bar = settings.sure if d.basis is None else bar
         if guess is None or guess.share < bar or guess.label == d.topic:
             return d

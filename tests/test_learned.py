@@ -331,6 +331,16 @@ def test_another_condition_right_after_prednisones_own_topic_of_it_gets_that_top
     assert asthma.kind == "fallback"
 
 
+def test_a_short_follow_up_about_it_that_the_rules_cannot_place_gets_the_models_topic_for_the_chats_condition(
+    router: Router,
+) -> None:
+    """ "it" right after the MND overview is MND: the model's topic (at `strong`) for the chat's condition."""
+    told = "dad has just been told he has motor neurone disease"
+    d = route(router, "is there something that can treat it at all", told)
+    assert (d.kind, d.card) == ("answer", "als-alternatives") and d.learned
+    assert route(router, "is there something that can treat it at all").kind == "fallback"  # no chat: whose "it"?
+
+
 def test_another_condition_with_it_in_a_chat_about_prednisone_gets_prednisones_own_topic_of_it(
     router: Router,
 ) -> None:
