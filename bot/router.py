@@ -78,6 +78,8 @@ AGREE_BAR = 65.0  # naming nothing of ours, an example this close answers if the
 AGREE_SURE_BAR = 50.0  # ... or this close, when the model is all but certain (AGREE_SURE_SHARE)
 AGREE_SURE_SHARE = 0.95
 # ... in a first message that speaks of "it", "them" or "the tablets" as if the subject were known: here, prednisone
+_POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
+_COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome", "about"})
 # what emergency words never turn into ("black stools for days, should we call someone?" is that emergency),
@@ -957,7 +959,7 @@ class Router:
                 return self._resolve(card, named, Decision("answer", reason=(
                     f"{s.out_of_scope!r} is outside what I cover, but the words {words!r} ask about prednisone "
                     f"and point to {card.title!r}")))  # fmt: skip
-        other = self._other_subject(s) or self._taken_with(s)
+        other = self._other_subject(s) or self._taken_with(s) or self._called_a_steroid(s)
         ours = any(self._drugs[d].ours for d in s.subject if d in self._drugs)
         if other is None and s.unknown_drugs and (not ours or s.by_class):
             # "is aclidinium a steroid?": a drug I know nothing of; what it does is its pharmacist's to say
@@ -1315,6 +1317,22 @@ class Router:
             return None
         words = s.text.split()
         return others[0] if any(_phrase_at(words, i, self._between) for i in range(len(words))) else None
+
+    def _called_a_steroid(self, s: Scan) -> Drug | None:
+        """ "He takes Mestinon for his LEMS. Is that a steroid as well?": the question names prednisone only by
+        its kind and points back ("that", "it") to the one other drug the message names: that drug is asked about."""
+        others = [self._drugs[d] for d in s.drugs if d in self._drugs and not self._drugs[d].ours]
+        if len(others) != 1 or not s.by_class or not any(self._drugs[d].ours for d in s.subject if d in self._drugs):
+            return None
+        words = s.text.split()
+        for k, w in enumerate(words):  # "is that (also) a steroid", "are they steroids too"
+            if w in self._class_words:
+                before = words[max(0, k - 6) : k]
+                copula = any(b in _COPULA and n + 1 < len(before) and before[n + 1] in _POINTS_BACK
+                             for n, b in enumerate(before))  # fmt: skip
+                if copula:
+                    return others[0]
+        return None
 
     def _other_drug(self, drug: Drug, s: Scan, topic: str) -> Decision:
         """A question about another drug: where it fits among the treatments, and, for its side effects,

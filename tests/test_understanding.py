@@ -313,6 +313,16 @@ def test_of_two_drugs_the_one_the_dose_or_side_effects_word_points_to_is_asked_a
     assert route(router, "side effects of prednisone when you also take riluzole for ALS").card == "als-side-effects"
 
 
+def test_is_that_a_steroid_asks_about_the_other_drug_the_story_named(router: Router) -> None:
+    """ "Is that a steroid?" names prednisone only by its kind and points back to the drug told before it."""
+    d = route(router, "dad gets IVIG for his lambert eaton, is that a type of steroid as well?")
+    assert d.card not in ("lems-evidence", "lems-mechanism", "prednisone") and d.drug is not None
+    # "do steroids slow ALS down or is that rubbish?" still asks about steroids
+    assert route(router, "mum is on riluzole. do steroids actually slow ALS down, or is that rubbish?").card == (
+        "als-evidence"
+    )
+
+
 # --- negation, the question inside a story, context --------------------------------------------------
 
 
