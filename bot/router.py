@@ -78,6 +78,7 @@ AGREE_BAR = 65.0  # naming nothing of ours, an example this close answers if the
 AGREE_SURE_BAR = 50.0  # ... or this close, when the model is all but certain (AGREE_SURE_SHARE)
 AGREE_SURE_SHARE = 0.95
 # ... in a first message that speaks of "it", "them" or "the tablets" as if the subject were known: here, prednisone
+_WHAT_IS = ("what is", "whats", "what it is", "explain", "explained", "mean", "means")  # asks what a thing is
 _POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
 _COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
@@ -1136,6 +1137,18 @@ class Router:
                 f"message names no medicine, so it asks "
                 + (f"what treats {cured.upper()}" if asked == "alternatives" else "about its own words' topic")
                 + f": {card.title!r}"))  # fmt: skip
+        elif (
+            card.topic == "overview"
+            and not named
+            and s.subject
+            and all(d in self._drugs and self._drugs[d].ours for d in s.subject)
+            and any(f" {w} " in f" {s.text} " for w in _WHAT_IS)
+            and (drug_card := self.catalog.variant("drug", None))
+        ):
+            # "started on prednisone. What is it, in plain English?": a condition's overview example read close
+            # on "plain English", but the thing asked about is the medicine named, and no condition is
+            card = drug_card
+            base = _replace(base, reason=f"{base.reason}; the question is about prednisone, not a condition")
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
             card = self.catalog.variant("alternatives", named) or card

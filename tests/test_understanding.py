@@ -323,6 +323,15 @@ def test_is_that_a_steroid_asks_about_the_other_drug_the_story_named(router: Rou
     )
 
 
+def test_what_is_it_about_the_medicine_named_gets_the_medicine_not_a_question_about_the_condition(
+    router: Router,
+) -> None:
+    """ "In plain English" reads close to the conditions' overviews; the thing asked about is the medicine."""
+    d = route(router, "husband was put on pred yesterday - what is it in plain english?")
+    assert (d.kind, d.card) == ("answer", "prednisone")
+    assert route(router, "should my dad take prednisone for his condition").kind == "clarify"  # which condition?
+
+
 # --- negation, the question inside a story, context --------------------------------------------------
 
 
