@@ -1283,7 +1283,13 @@ class Router:
         if ctx is None or ctx.topic != "alternatives" or d.kind != "answer" or not d.card or d.notice is not None:
             return d
         topic = self.catalog.cards[d.card].topic
-        if topic not in ("side-effects", "dosing", "stopping", "missed-dose") or s.drugs:
+        words = s.text.split()
+        with_ours = (
+            bool(s.drugs)
+            and all(x in self._drugs and self._drugs[x].ours for x in s.drugs)
+            and any(_phrase_at(words, i, self._between) for i in range(len(words)))
+        )  # "is it ok to take alongside prednisone?": "it" and prednisone together, its pharmacist's question
+        if not with_ours and (topic not in ("side-effects", "dosing", "stopping", "missed-dose") or s.drugs):
             return d  # "how good is the evidence?", "safe to get pregnant on this?" ask about the treatments as a whole
         if self._refers.isdisjoint(s.full.split()) and not {"that", "one"} & set(s.full.split()):
             return d  # "and the side effects?" names nothing to point back with ("it", "that one"): prednisone's

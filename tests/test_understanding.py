@@ -332,6 +332,13 @@ def test_what_is_it_about_the_medicine_named_gets_the_medicine_not_a_question_ab
     assert route(router, "should my dad take prednisone for his condition").kind == "clarify"  # which condition?
 
 
+def test_it_beside_prednisone_right_after_another_drugs_card_asks_whether_the_two_go_together(router: Router) -> None:
+    """ "it" is the medicine just talked about; with prednisone and a word of drugs.between, whether the two go
+    together is that medicine's pharmacist's question: where it fits, and the note on who answers."""
+    d = route(router, "is it safe alongside her prednisone?", "mum has lambert eaton", "what is firdapse")
+    assert (d.card, d.notice) == ("lems-alternatives", "other_drug")
+
+
 # --- negation, the question inside a story, context --------------------------------------------------
 
 
