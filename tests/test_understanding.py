@@ -1541,6 +1541,8 @@ URGENT_AFTER_BLIND_47 = [
     "is sudden weakness normal on pred? dad's not even able to stand this morning",
 ]
 CALM_AFTER_BLIND_48 = [
+    # "gasping for a cuppa" is thirst
+    "I'm gasping for a cuppa all day on these steroids, is thirst a side effect?",
     # how a treatment fits in is no fit; "at the end, we've talked it all through" ends nothing
     "my wife already takes mestinon for her LEMS and the neuro wants to add pred, how does it fit in with what "
     "she's on?",
