@@ -73,6 +73,7 @@ class _Compiled:
     counts: bool = False  # a <several> slot: the whole match stays in one sentence
 
 
+SINCE_REACH = 6  # words: "since" this close before a date makes it the start of something still going on
 LIST_WORDS = frozenset({"or", "nor"})  # a negation reaches every item of a list: "no swelling or rash"
 
 
@@ -501,6 +502,8 @@ class ConceptIndex:
         first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now_always if always else self.not_now) or _in_year(mine, j)
+            if self._own_clause(found) and "since" in mine[max(0, j - SINCE_REACH) : j]:
+                found = None  # "since the diagnosis last month I keep thinking ...": from then until now
             if (
                 self._own_clause(found)
                 and clause[first + j] > clause[end]

@@ -204,6 +204,8 @@ class Normalizer:
         known = self.known
         words = [self.single.get(w, w) for w in (_shrink(w, known) for w in basic(text).split())]
         words = [self.single.get(c, c) for c in (self._fixed(w) for w in words)]
+        # a word rewritten to two ("rn" -> "right now") is two words: phrase search reads word by word
+        words = [part for w in words for part in w.split()] if any(" " in w for w in words) else words
         if self.rewrite_starts.isdisjoint(words):
             return words
         out = f" {' '.join(words)} "

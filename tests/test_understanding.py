@@ -1599,6 +1599,10 @@ CALM_BY_DATE_OR_REST = [
     "dad is tearful and awake all night on pred, he hasn't said anything about harming himself, is it the tablets?",
 ]
 URGENT_DESPITE_DATE_OR_REST = [
+    # "rn" is "right now"; a date after "since" starts what is still going on; searching how to do it
+    "is a tight chest a pred side effect? it feels like something heavy sitting on me rn",
+    "ever since I was diagnosed last month I feel everyone would be better off without me, and I googled how to "
+    "do it today",
     # the disease named as the cause of something else in a later clause says nothing of the emergency before it
     "she is choking on her water and can't breathe, her swallowing is poor due to the als",
     "he is gasping for air and turning blue, his breathing muscles are weak from the als",
