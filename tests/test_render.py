@@ -67,3 +67,21 @@ def test_user_markup_is_escaped_in_everything_the_bot_sends(brain: Brain) -> Non
     for text in ["<b>bold</b> prednisone", "<script>alert(1)</script>", "a & b < c", "*x* _y_ [z](http://e)"]:
         reply = brain.reply(text, "chat", 0.0)
         assert "<script>" not in telegram_html(reply) and "<b>bold</b>" not in telegram_html(reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("mum has a cold, should she keep taking her prednisone?", "infections"),
+        ("what are my sick day rules for prednisolone?", "adrenal"),
+        ("I was sick an hour after my morning pred, what now", "missed-dose"),
+    ],
+)
+def test_someone_ill_while_on_prednisone_is_told_to_keep_taking_it_or_get_help(
+    brain: Brain, text: str, card: str
+) -> None:
+    """Sick days: the answer they land on, wherever that is, says what to do with the tablets while ill."""
+    reply = brain.reply(text, "chat", 0.0)
+    said = plain_text(reply).lower()
+    assert reply.card == card
+    assert "keep taking your prednisone" in said or "ask a pharmacist whether to take that dose again" in said
