@@ -2061,3 +2061,19 @@ def test_its_not_one_its_the_other_names_the_other(router: Router) -> None:
         route(router, "it's not ALS it's lambert eaton, so how would a steroid help with it").card == "lems-mechanism"
     )
     assert route(router, "he is not breathing its awful").card == "urgent"
+
+
+def test_a_question_about_a_symptom_does_not_hide_it_told_again_in_other_words(catalog: Catalog) -> None:
+    """Round 57: "is X a side effect?" asks; the story after it, in different words, is a report now."""
+    rules = Router(dataclasses.replace(catalog, model=None))
+    d = route(rules, "are dark stools a steroid thing? dad has been going every hour since lunch and it looks like tar")
+    assert (d.kind, d.concept) == ("urgent", "gi-bleed")
+    assert route(rules, "are dark stools a steroid thing? just curious, nothing going on here").kind != "urgent"
+
+
+def test_an_unrelated_denial_does_not_deny_the_collapse_told_after_it(catalog: Catalog) -> None:
+    """ "Didn't tell anyone" denies the telling, not the signs after stopping the tablets."""
+    rules = Router(dataclasses.replace(catalog, model=None))
+    d = route(rules, "fed up, she quit taking them friday, didnt tell us, now clammy and can barely sit up")
+    assert (d.kind, d.concept) == ("urgent", "adrenal")
+    assert route(rules, "I didn't tell my GP I'd stopped my prednisone last year, does it matter now?").kind != "urgent"
