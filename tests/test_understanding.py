@@ -269,7 +269,9 @@ def test_emergencies_in_batch_inline_and_groups(catalog: Catalog) -> None:
      # symptoms told in other words, in each language
      "mi hijo tiene fiebre y escalofríos fuertes", "er hat alle seine Tabletten auf einmal geschluckt",
      "sinto uma dor forte no peito", "mia moglie ha la febbre e i brividi", "у него опухли губы",  # noqa: RUF001
-     "mein Mann hat Prednisolon abgesetzt und ist schwindelig"],
+     "mein Mann hat Prednisolon abgesetzt und ist schwindelig",
+     # choking in Portuguese, told as what it looks like (round 56 missed one)
+     "a minha avó engasgou-se com pão, não consegue falar", "o bebé está a ficar roxo à volta da boca"],
 )  # fmt: skip
 def test_emergencies_in_six_languages(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
@@ -2077,3 +2079,9 @@ def test_an_unrelated_denial_does_not_deny_the_collapse_told_after_it(catalog: C
     d = route(rules, "fed up, she quit taking them friday, didnt tell us, now clammy and can barely sit up")
     assert (d.kind, d.concept) == ("urgent", "adrenal")
     assert route(rules, "I didn't tell my GP I'd stopped my prednisone last year, does it matter now?").kind != "urgent"
+
+
+def test_seeing_things_beside_other_signs_of_sudden_change_is_urgent(catalog: Catalog) -> None:
+    rules = Router(dataclasses.replace(catalog, model=None))
+    d = route(rules, "my wife on high dose pred is screaming at the curtains and seeing things, not herself at all")
+    assert (d.kind, d.concept) == ("urgent", "confusion")
