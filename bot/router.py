@@ -770,7 +770,7 @@ class Router:
             return d  # small talk is the rules'; so is a short follow-up ("what about ALS?"), which reads by context
         if self._keeps and any(f" {k} " in f" {s.full} " for k in self._keeps):
             return d  # "a steroid-sparing drug, how does that work?": the words name another subject than prednisone
-        if d.basis == "example" and (d.score or 0) >= CLOSE_EXAMPLE:
+        if d.basis == "example" and (d.score or 0) >= CLOSE_EXAMPLE and not self._ours_beside_treatments(s, d):
             return d  # an example this close is the rules' strongest sign ("does prednisone help ALS?")
         read = reading.get()
         guess = read.best(skip=NOT_LEARNED) if read is not None else None
@@ -792,6 +792,18 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card) or cond,
                         candidates=d.candidates, score=d.score, truncated=d.truncated, learned=said,
                         reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
+
+    def _ours_beside_treatments(self, s: Scan, d: Decision) -> bool:
+        """ "Does prednisone slow MND down at all?" came closest to "what can slow MND down?", an example of the
+        other treatments that names no drug: prednisone, the question's subject, is what it asks about, so the
+        closeness is no sign against the learned model's reading."""
+        if (
+            d.topic != "alternatives"
+            or not d.candidates
+            or not any(self._drugs[x].ours for x in s.drugs if x in self._drugs)
+        ):
+            return False
+        return not self.scan(d.candidates[0].example).drugs
 
     def _outside(self, d: Decision, reading: _Once, bar: float) -> Decision | None:
         """A condition named, no topic found: its overview, unless the model reads the message as one the bot

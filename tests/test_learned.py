@@ -48,6 +48,16 @@ def test_a_close_example_needs_a_sure_model_to_be_replaced(router: Router) -> No
     assert d.card == "lems-evidence" and not d.learned
 
 
+def test_whether_prednisone_slows_the_disease_is_its_evidence_even_near_an_example_of_the_other_treatments(
+    router: Router,
+) -> None:
+    """ "What can slow MND down?" is the other treatments' example and names no drug; asked of prednisone, the
+    closeness is no reason to keep the model out. Asked of anything besides prednisone, it stays theirs."""
+    d = route(router, "would prednisolone slow motor neurone disease down for my wife")
+    assert (d.card, d.condition) == ("als-evidence", "als") and d.learned
+    assert route(router, "is there anything besides prednisone that slows ALS?").card == "als-alternatives"
+
+
 def test_it_never_chooses_the_condition(router: Router) -> None:
     for text, cond in (
         ("my husband has ALS, would the steroid thing perk him up a bit or not really", "als"),
