@@ -195,7 +195,8 @@ class ConceptIndex:
         self.figure_reach = max((len(p) for p in self.figurative), default=0)
         self.figurative_after = _phrases(u.figurative_after, norm)
         # a hit `about` one of these: no symptom at all
-        self.figures = frozenset(" ".join(f) for f in (*self.figurative, *self.figurative_after))
+        self.figurative_said = _phrases(u.figurative_said, norm)
+        self.figures = frozenset(" ".join(f) for f in (*self.figurative, *self.figurative_after, *self.figurative_said))
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
         self.mentions = _phrases(u.mentions, norm)
@@ -430,6 +431,10 @@ class ConceptIndex:
         figure = _at(words, end + 1, self.figurative_after) if end + 1 < len(words) else None
         if figure is not None and clause[end + 1] == clause[end]:
             return " ".join(figure)
+        # "a weight on my chest, not literally"; never for what is `always` urgent ("I want to die, not literally")
+        said = _at(words, end + 1, self.figurative_said) if end + 1 < len(words) and not always else None
+        if said is not None and sentence[end + 1] == sentence[end]:
+            return " ".join(said)
         # "can I take all my tablets at once?", "if I forget one, should I take an extra one?": asking whether
         # to, when the asking words are inside the match or right before it ("should I take him to A&E, he
         # took 20 tablets" is still a report)

@@ -83,6 +83,7 @@ _POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
 _COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome", "about"})
+SMALL_TALK_LABELS = frozenset({"smalltalk", "welcome", "about"})  # read only over a fallback
 # what emergency words never turn into ("black stools for days, should we call someone?" is that emergency),
 # and what a sure model never replaces ("can prednisone cause chest pain?": when to get help comes first)
 NOT_CALMED = frozenset({"when-to-call"})
@@ -643,6 +644,7 @@ class Router:
         decision = self._beside_ours(s, decision)
         decision = self._asked_about(s, decision, s.in_scope or bool(s.conditions) or ctx is not None)
         decision = self._second_opinion(s, ctx, decision, reading)
+        decision = self._small_talk_reading(s, decision, reading)
         if decision.truncated != s.truncated:
             decision = _replace(decision, truncated=s.truncated)
         return Routed(decision, self._remember(decision, now, kept))
@@ -792,6 +794,25 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card) or cond,
                         candidates=d.candidates, score=d.score, truncated=d.truncated, learned=said,
                         reason=f"the learned model {said}, over {was!r} ({d.reason})")  # fmt: skip
+
+    def _small_talk_reading(self, s: Scan, d: Decision, reading: _Once) -> Decision:
+        """A fallback on what the model reads surely as a greeting, a thank-you or a question about the bot
+        ("heyy just found this, can i ask stuff bout my pred"): that card. Never over a notice (another drug or
+        language, a long story), an out-of-scope word or a word like a drug name nobody knows."""
+        bar = self.catalog.understanding.learned.small_talk
+        if not bar or d.kind != "fallback" or d.notice or d.drug or d.language or s.out_of_scope or s.unknown_drugs:
+            return d
+        read = reading.get()
+        guess = read.best() if read is not None else None
+        if guess is None or guess.label not in SMALL_TALK_LABELS or guess.share < bar:
+            return d
+        card = self.catalog.variant(guess.label, None)
+        if card is None:
+            return d
+        said = f"reads it as {card.title!r} ({guess.share:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
+        return Decision("answer", card=card.id, topic=card.topic, candidates=d.candidates, score=d.score,
+                        truncated=d.truncated, learned=said,
+                        reason=f"{d.reason}, but the learned model {said}")  # fmt: skip
 
     def _ours_beside_treatments(self, s: Scan, d: Decision) -> bool:
         """ "Does prednisone slow MND down at all?" came closest to "what can slow MND down?", an example of the

@@ -76,6 +76,7 @@ class Understanding:
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
     figurative: tuple[str, ...] = ()  # "the bill gave me a heart attack": a figure of speech, no symptom
     figurative_after: tuple[str, ...] = ()  # "choking back tears", "passed out from boredom": right after the words
+    figurative_said: tuple[str, ...] = ()  # "a weight on my chest, not literally": said so, even after a comma
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     mentions: tuple[str, ...] = ()  # "leaflet", "what does ... mean": beside a quotation, its words are quoted
     nothing_now: tuple[str, ...] = ()  # "nothing happening now, just organised": anywhere, no report in the message
@@ -156,6 +157,9 @@ class Learned:
     # a condition named with no topic found gets its overview; the honest fallback instead when the model reads
     # the message as outside what the bot covers ("the best diet for MND?") this surely; 0: off
     outside: float = 0.0
+    # a fallback on a greeting, a thank-you or a question about the bot the examples came short of ("helo",
+    # "heyy just found this, can i ask stuff"): that card, when the model reads it this surely; 0: off
+    small_talk: float = 0.0
     line: int = 0
 
 
@@ -238,6 +242,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "hypothetical",
         "figurative",
         "figurative_after",
+        "figurative_said",
         "reported",
         "mentions",
         "nothing_now",
@@ -530,6 +535,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         hypothetical=words(em, "hypothetical", "emergencies"),
         figurative=words(em, "figurative", "emergencies"),
         figurative_after=words(em, "figurative_after", "emergencies"),
+        figurative_said=words(em, "figurative_said", "emergencies"),
         reported=words(em, "reported", "emergencies"),
         mentions=words(em, "mentions", "emergencies"),
         nothing_now=words(em, "nothing_now", "emergencies"),
@@ -569,7 +575,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
     lf = _Fields(m, where, "learned", problems)
     lf.unknown(("model", "train_on", "answer", "strong", "beside", "keeps", "urgent", "urgent_not_english",
-                "sure", "calm", "calm_share", "calm_clause", "outside"))  # fmt: skip
+                "sure", "calm", "calm_share", "calm_clause", "outside", "small_talk"))  # fmt: skip
 
     def share(key: str, default: float, *, off: bool = False) -> float:
         """A share in (0, 1]; 0 too when `off` (the step is switched off)."""
@@ -594,5 +600,6 @@ def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
         calm_share=share("calm_share", 0.8),
         calm_clause=share("calm_clause", 0.9),
         outside=share("outside", 0.0, off=True),
+        small_talk=share("small_talk", 0.0, off=True),
         line=m.line,
     )

@@ -58,6 +58,15 @@ def test_whether_prednisone_slows_the_disease_is_its_evidence_even_near_an_examp
     assert route(router, "is there anything besides prednisone that slows ALS?").card == "als-alternatives"
 
 
+def test_a_greeting_or_thanks_the_examples_came_short_of_gets_its_card_when_the_model_is_sure(
+    router: Router,
+) -> None:
+    """learned.small_talk: only over a fallback, and never over an out-of-scope word."""
+    d = route(router, "hiya, new here, ok if I ask a few things about mum's pred?")
+    assert (d.kind, d.card) == ("answer", "welcome") and d.learned
+    assert route(router, "hiya, just joined, is my labrador ok on pred?").kind == "fallback"
+
+
 def test_it_never_chooses_the_condition(router: Router) -> None:
     for text, cond in (
         ("my husband has ALS, would the steroid thing perk him up a bit or not really", "als"),

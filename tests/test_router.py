@@ -138,6 +138,9 @@ def test_general_topics_answer_without_asking(router: Router) -> None:
         "book me a flight to Paris",
         "what's the weather tomorrow",
         "tell me a joke",
+        # what it costs, and word games, even with prednisone named
+        "how much is prednisone without insurance",
+        "need help with a crossword, a steroid like prednisone, 10 letters",
     ],
 )
 def test_out_of_scope_gets_the_fallback_with_topics(router: Router, text: str) -> None:

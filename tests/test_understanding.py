@@ -655,6 +655,15 @@ def test_a_figure_of_speech_is_no_emergency_and_the_real_thing_still_is(catalog_
     assert brain.turn(bill, "e", 0.0).decision.kind == "urgent"
 
 
+def test_a_figure_said_to_be_one_is_no_emergency_unless_it_is_always_urgent(catalog: Catalog) -> None:
+    """emergencies.figurative_said: "not literally" after the words, past a comma, in the same sentence."""
+    rules = Router(dataclasses.replace(catalog, model=None))
+    told = "since the ALS news there's a weight on my chest, not literally of course. what comes next for us?"
+    assert route(rules, told).kind != "urgent"
+    assert route(rules, "a weight on my chest. not literally a weight, it's crushing, my arm's numb").kind == "urgent"
+    assert route(rules, "some days I want to kill myself, not literally, pred makes me so low").kind == "urgent"
+
+
 def test_a_figure_of_speech_asks_nothing_about_the_symptom_it_names(router: Router) -> None:
     """ "I'd rather die than ..." is about the weight, not a calm question about thoughts of dying."""
     d = route(router, "honestly I would sooner die than gain any more weight on pred, does it go back down?")
