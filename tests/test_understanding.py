@@ -2094,3 +2094,10 @@ def test_seeing_things_beside_other_signs_of_sudden_change_is_urgent(catalog: Ca
     rules = Router(dataclasses.replace(catalog, model=None))
     d = route(rules, "my wife on high dose pred is screaming at the curtains and seeing things, not herself at all")
     assert (d.kind, d.concept) == ("urgent", "confusion")
+
+
+def test_an_emergency_dated_by_a_season_long_gone_is_a_story(catalog: Catalog) -> None:
+    rules = Router(dataclasses.replace(catalog, model=None))
+    told = "dad fainted in the garden two summers ago. now he's on pred for his LEMS, can it make fainting likelier?"
+    assert route(rules, told).kind != "urgent"
+    assert route(rules, "he fainted two summers ago and now he's fainted again and won't come round").kind == "urgent"
