@@ -615,6 +615,7 @@ def test_a_message_said_to_the_bot_about_the_bot_is_answered_on_a_plain_match(ca
     assert brain.turn("honestly, cheers for all of that", "a", 0.0).reply.card == "thanks"
     assert brain.turn("can you translate thanks into Italian", "c", 0.0).decision.kind == "fallback"
     assert brain.turn("where do you come from", "e", 0.0).decision.kind == "fallback"  # not about the facts
+    write_understanding(catalog_copy, "  small_talk: 0.75", "  small_talk: 0")  # the rules alone, not the model
     reread(brain, catalog_copy, "  about_me: [welcome, smalltalk, about]", "  about_me: [welcome]")
     assert brain.turn("honestly, cheers for all of that", "d", 0.0).decision.kind == "fallback"
 
