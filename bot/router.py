@@ -1036,8 +1036,10 @@ class Router:
                 match = Match((top, *(c for c in plain.candidates if c is not top)))
         best = match.best
         greeting = None
-        if best is not None and (s.conditions or s.in_scope) and self._small_talk(best):
-            # "hi, what is LEMS?": the greeting is manners, the question is the message
+        asks_it = ctx is not None and not _IT_ASKS.isdisjoint(itertools.pairwise(s.full.split()))
+        if best is not None and (s.conditions or s.in_scope or asks_it) and self._small_talk(best):
+            # "hi, what is LEMS?": the greeting is manners, the question is the message; and "would it help my
+            # dad?" in a chat about prednisone asks what "it" does: no call for help
             greeting, best = best, next((c for c in match.candidates if not self._small_talk(c)), None)
         confident = best is not None and self._confident(s, ctx, named, best, match.candidates)
         # ours, not "sugar"; and not a word in passing in a long story that asks nothing

@@ -250,3 +250,10 @@ def test_asking_what_it_does_is_no_call_for_help(router: Router, text: str) -> N
     """The welcome card's example "help" is all these share with it once the little words go."""
     d = ask(router, text)
     assert d.card != "welcome" and d.kind in ("fallback", "clarify")
+
+
+def test_whether_it_would_help_in_a_chat_about_prednisone_asks_which_condition(router: Router) -> None:
+    """ "Help" here is what prednisone might do, not a call for help: with no condition known, ask which."""
+    d = ask(router, "tell me what prednisone is", "could it help my husband?")
+    assert d.kind == "clarify"
+    assert ask(router, "tell me what prednisone is", "could it help my husband? he has ALS").card == "als-evidence"
