@@ -765,7 +765,7 @@ class Router:
         if len(s.conditions) > 1 or (d.basis != "example" and not self._about_ours(s) and not lent):
             return d
         if (s.unknown_drugs or any(not self._drugs[x].ours for x in s.drugs if x in self._drugs)) and not (
-            self._weighs_treatments(s, d, reading)
+            self._weighs_treatments(s, d, reading) or self._other_in_the_story(s)
         ):
             return d  # another drug named: which one is asked about, and what it gets, is the rules' (drugs.asks)
         if d.topic in NOT_LEARNED or (ctx is not None and s.content_words <= FOLLOW_UP_MAX_WORDS and not lent):
@@ -813,6 +813,14 @@ class Router:
         return Decision("answer", card=card.id, topic=card.topic, candidates=d.candidates, score=d.score,
                         truncated=d.truncated, learned=said,
                         reason=f"{d.reason}, but the learned model {said}")  # fmt: skip
+
+    def _other_in_the_story(self, s: Scan) -> bool:
+        """ "... started on prednisone alongside the Firdapse. Her face has gone puffy. Is that the steroids?":
+        the other drug is in the story only; the asking sentence names prednisone alone, so the question is ours
+        and the model may read its topic as for any question of ours."""
+        if s.unknown_drugs or not s.subject or len(s.subject) == len(s.drugs):
+            return False
+        return all(x in self._drugs and self._drugs[x].ours for x in s.subject)
 
     def _ours_beside_treatments(self, s: Scan, d: Decision) -> bool:
         """ "Does prednisone slow MND down at all?" came closest to "what can slow MND down?", an example of the

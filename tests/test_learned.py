@@ -67,6 +67,19 @@ def test_a_greeting_or_thanks_the_examples_came_short_of_gets_its_card_when_the_
     assert route(router, "hiya, just joined, is my labrador ok on pred?").kind == "fallback"
 
 
+def test_another_drug_only_in_the_story_leaves_the_question_about_prednisone_to_the_model(router: Router) -> None:
+    """The rules keep a question that names another drug; one that names it only in the story, and asks
+    about prednisone alone, is ours like any other."""
+    told = (
+        "Dad's had LEMS since spring. He takes Firdapse in the mornings and they added prednisone in June. "
+        "Could the steroids be why his cheeks have filled out and he's raiding the fridge at night?"
+    )
+    d = route(router, told)
+    assert d.card in ("lems-side-effects", "side-effects")
+    other = route(router, "Dad takes prednisone and Firdapse. Does Firdapse cause puffy cheeks?")
+    assert other.card != "lems-side-effects"
+
+
 def test_it_never_chooses_the_condition(router: Router) -> None:
     for text, cond in (
         ("my husband has ALS, would the steroid thing perk him up a bit or not really", "als"),
