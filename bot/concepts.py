@@ -45,6 +45,7 @@ NUMBER_WORDS = frozenset(
 REPORT_REACH = 3  # words before a match where "my", "his", "I" ... make it a report of one's own symptom
 CALM = "told calmly: "  # how a calm hit's reason starts (shown by `why`)
 GENERAL = "a general question (nobody's symptom)"
+RECENT = frozenset({"hour", "hr", "half", "few", "couple", "minut", "min", "24", "48"})  # stems, after "in the past"
 CLOCK = frozenset({"at", "by", "till", "til", "until", "since", "past"})  # before a number: a time of day
 YEARS = (1900, 2100)  # "diagnosed 2022. he had a flare of his ...": a year is no count of tablets
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
@@ -507,6 +508,8 @@ class ConceptIndex:
         first = next(j for j, s in enumerate(sentence) if s == k)
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now_always if always else self.not_now) or _in_year(mine, j)
+            if found and found[-1] == "past" and j + len(found) < len(mine) and mine[j + len(found)] in RECENT:
+                found = None  # "in the past" is over; "in the past hour" is now
             if self._own_clause(found) and "since" in mine[max(0, j - SINCE_REACH) : j]:
                 found = None  # "since the diagnosis last month I keep thinking ...": from then until now
             if (

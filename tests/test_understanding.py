@@ -2102,3 +2102,9 @@ def test_an_emergency_dated_by_a_season_long_gone_is_a_story(catalog: Catalog) -
     told = "dad fainted in the garden two summers ago. now he's on pred for his LEMS, can it make fainting likelier?"
     assert route(rules, told).kind != "urgent"
     assert route(rules, "he fainted two summers ago and now he's fainted again and won't come round").kind == "urgent"
+
+
+def test_a_symptom_asked_about_but_begun_within_the_last_hours_is_a_report(catalog: Catalog) -> None:
+    rules = Router(dataclasses.replace(catalog, model=None))
+    told = "been sick 3 times in the past hour and there are dark bits like coffee grounds in it??"
+    assert (route(rules, told).kind, route(rules, told).concept) == ("urgent", "gi-bleed")
