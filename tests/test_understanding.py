@@ -2108,3 +2108,8 @@ def test_a_symptom_asked_about_but_begun_within_the_last_hours_is_a_report(catal
     rules = Router(dataclasses.replace(catalog, model=None))
     told = "been sick 3 times in the past hour and there are dark bits like coffee grounds in it??"
     assert (route(rules, told).kind, route(rules, told).concept) == ("urgent", "gi-bleed")
+
+
+def test_why_one_must_not_stop_suddenly_is_the_adrenal_question_even_with_nothing_named(router: Router) -> None:
+    told = "they all say you shouldn't stop suddenly - why though, what actually happens?"
+    assert route(router, told).card == "adrenal"
