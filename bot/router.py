@@ -82,6 +82,8 @@ _WHAT_IS = ("what is", "whats", "what it is", "explain", "explained", "mean", "m
 _POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
 _COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
+# a negation that opens a question asks it ("isn't prednisone a painkiller?", "aren't LEMS and ALS the same?")
+ASKING_NOT = frozenset({"isnt", "arent", "doesnt", "dont", "wasnt", "werent", "didnt", "wont", "hasnt", "havent"})
 NOT_LEARNED = frozenset({"urgent", "fallback", "clarify", "smalltalk", "welcome", "about"})
 SMALL_TALK_LABELS = frozenset({"smalltalk", "welcome", "about"})  # read only over a fallback
 # what emergency words never turn into ("black stools for days, should we call someone?" is that emergency),
@@ -380,6 +382,13 @@ class Router:
             cue = self._negation.cue_before(words, clause, start)
             if cue and contrast and cue[1] > 0 and words[cue[1] - 1] in CONTRAST:
                 cue = None  # "used in LEMS but not in ALS" sets the two side by side; it denies neither
+            if (
+                cue
+                and cue[0] in ASKING_NOT
+                and asks[sentence[cue[1]]]
+                and (cue[1] == 0 or sentence[cue[1] - 1] != sentence[cue[1]])
+            ):
+                cue = None  # "aren't LEMS and ALS the same thing?": a question that opens so asks, denies nothing
             if cue:
                 negated.append(f"{' '.join(words[start : start + 1])} (after {cue[0]!r})")
             return cue is None

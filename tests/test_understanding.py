@@ -2113,3 +2113,9 @@ def test_a_symptom_asked_about_but_begun_within_the_last_hours_is_a_report(catal
 def test_why_one_must_not_stop_suddenly_is_the_adrenal_question_even_with_nothing_named(router: Router) -> None:
     told = "they all say you shouldn't stop suddenly - why though, what actually happens?"
     assert route(router, told).card == "adrenal"
+
+
+def test_a_question_that_opens_with_a_negation_asks_about_the_conditions_it_names(router: Router) -> None:
+    """ "Aren't ...?", "doesn't ...?" ask; they deny nothing. Said as a statement, the denial stands."""
+    assert route(router, "aren't ALS and LEMS pretty much the same disease?").card == "compare"
+    assert route(router, "I don't have ALS. what does prednisone do in LEMS?").condition == "lems"
