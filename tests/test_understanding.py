@@ -2119,3 +2119,8 @@ def test_a_question_that_opens_with_a_negation_asks_about_the_conditions_it_name
     """ "Aren't ...?", "doesn't ...?" ask; they deny nothing. Said as a statement, the denial stands."""
     assert route(router, "aren't ALS and LEMS pretty much the same disease?").card == "compare"
     assert route(router, "I don't have ALS. what does prednisone do in LEMS?").condition == "lems"
+
+
+def test_a_prescribed_daily_dose_that_seems_an_overdose_is_a_dose_question(router: Router) -> None:
+    assert route(router, "is 50mg a day practically an overdose? it's what my neuro has me on").kind != "urgent"
+    assert route(router, "he swallowed 15 tablets just now, is that basically an overdose?").kind == "urgent"
