@@ -64,6 +64,8 @@ COMPLETE_QUESTION = 80.0  # an overview matched this well ("what is LEMS?") does
 FOLLOW_UP_STARTS = frozenset(
     {"and", "but", "so", "also", "what about", "how about", "same for", "same with", "same question", "same thing"}
 )
+# "and if it was ALS instead?" right after a LEMS answer: the same topic, supposing the condition named
+IF_INSTEAD = frozenset({"and if", "what if", "but if", "so if", "if it", "if he", "if she", "if they", "if you"})
 # "and in the other one?" after an ALS answer: the same topic for the other of the two conditions
 OTHER_OF = {"lems": "als", "als": "lems"}
 # what the learned model never puts in place of a weak decision: the rules decide these
@@ -987,7 +989,11 @@ class Router:
             and s.named
             and named != ctx.condition
             and s.content_words <= FOLLOW_UP_MAX_WORDS
-            and " ".join(s.text.split()[:2]) in ("same question", "same thing", "same for", "same with")
+            and (
+                " ".join(s.text.split()[:2]) in ("same question", "same thing", "same for", "same with")
+                # "and if it was ALS instead?", "what if it were ALS?": the same question, supposing the other
+                or (s.content_words <= 2 and " ".join(s.text.split()[:2]) in IF_INSTEAD)
+            )
             and (card := self.catalog.variant(ctx.topic, named))
         ):  # "same question for ALS": the last topic, for the condition named now
             return Decision("answer", card=card.id, topic=card.topic, condition=named, context_used=True,

@@ -257,3 +257,16 @@ def test_whether_it_would_help_in_a_chat_about_prednisone_asks_which_condition(r
     d = ask(router, "tell me what prednisone is", "could it help my husband?")
     assert d.kind == "clarify"
     assert ask(router, "tell me what prednisone is", "could it help my husband? he has ALS").card == "als-evidence"
+
+
+def test_supposing_the_other_condition_keeps_the_topic(router: Router) -> None:
+    """ "and if it were ALS instead?" after a LEMS answer is the same question for ALS, not ALS's treatments."""
+    d = ask(router, "how does prednisone work in LEMS?", "and if it were ALS instead?")
+    assert (d.card, d.context_used) == ("als-mechanism", True)
+    assert ask(router, "does prednisone help LEMS?", "what if it's ALS?").card == "als-evidence"
+
+
+def test_short_follow_ups_on_joining_a_trial_and_a_starting_dose_keep_their_topic(router: Router) -> None:
+    assert ask(router, "is there any research going on for MND?", "so how do we sign up for one").card == "trials"
+    dose = ask(router, "how much prednisone do people take for LEMS?", "sure, but roughly how much do people start on")
+    assert dose.card == "dosing"
