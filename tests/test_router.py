@@ -270,3 +270,8 @@ def test_short_follow_ups_on_joining_a_trial_and_a_starting_dose_keep_their_topi
     assert ask(router, "is there any research going on for MND?", "so how do we sign up for one").card == "trials"
     dose = ask(router, "how much prednisone do people take for LEMS?", "sure, but roughly how much do people start on")
     assert dose.card == "dosing"
+
+
+def test_whether_a_professional_checked_the_answers_is_the_sources_question(router: Router) -> None:
+    assert ask(router, "has anybody qualified checked your answers?").card == "sources"
+    assert ask(router, "I was checked by a doctor this week, is pred safe for LEMS?").card != "sources"
