@@ -207,6 +207,7 @@ class ConceptIndex:
         self.risk = (_phrases(u.risk_asking, norm), _phrases(u.risk_agents, norm), _phrases(u.risk_verbs, norm))
         self.asks_reach = max((len(p) for p in self.asks_whether), default=0)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
+        self.told = _phrases(u.told, norm)
         self.units = frozenset(w for p in _phrases(u.units, norm) for w in p)
         self.negation = Negation(u, norm)
         self.calm = {c.id: (_phrases(c.calm, norm), _phrases(c.not_calm, norm)) for c in self.concepts if c.calm}
@@ -583,6 +584,8 @@ class ConceptIndex:
             and not personal_near
             and asks[clause[start]]
             and not any(w in self.personal for w in mine)
+            # "swallowed 20 tablets??" tells what was done, its "I" left out
+            and _at(mine, 0, self.told) is None
             # "vomiting blood pls help"; "is chest tightness a side effect? it started 20 minutes ago": asked in
             # general, told as happening
             and not happening

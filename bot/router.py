@@ -1331,6 +1331,11 @@ class Router:
             return d
         if not own and (d.kind != "fallback" or d.notice is not None):  # a card that answers stays
             return d
+        # (for some concepts, a card that answers something else stays: "my brother took too many once, years
+        # ago; anyway, what is prednisone?")
+        yields = self._concepts.by_id[about.concept].asked_yields
+        if yields and d.kind == "answer" and d.topic != self.catalog.understanding.asked_about:
+            return d
         why = f"a question about {self.concept_label(about.concept)}, not a report of it ({about.about})"
         return Decision("answer", card=info.id, topic=info.topic, condition=d.condition, reason=why)
 

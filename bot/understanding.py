@@ -45,6 +45,8 @@ class Concept:
     calm: tuple[str, ...] = ()  # "I feel fine", "is that bad?": anywhere in the message, no emergency after all
     not_calm: tuple[str, ...] = ()  # "awful", "drowsy": anywhere in the message, the calm words count for nothing
     asked_about: str = ""  # the topic that answers a question about it (else emergencies.asked_about)
+    # the asked_about card only where no other card answers ("my brother once took too many; what is prednisone?")
+    asked_yields: bool = False
     calm_when_asked: tuple[str, ...] = ()  # if set, the calm words count only beside one of these in the hit's
     # sentence: a question about it ("can steroids cause ...? I'm fine"), not a report ("is it normal to feel ...")
 
@@ -87,6 +89,7 @@ class Understanding:
     risk_agents: tuple[str, ...] = ()  # prednisone, steroids, it
     risk_verbs: tuple[str, ...] = ()  # make, cause, trigger
     personal: tuple[str, ...] = ()  # "I", "my dad": a question with none of these is about symptoms in general
+    told: tuple[str, ...] = ()  # "took 20 tablets??": a sentence opening with these tells, its "I" left out
     units: tuple[str, ...] = ()  # "hours", "mg": after a number, it counts no tablets (no <several>)
     recurring: tuple[str, ...] = ()  # "sometimes": comes and goes, so not now; never for `always` concepts
     asked_about: str = ""  # the topic that answers questions about emergencies in general ("what are the signs?")
@@ -249,6 +252,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "asks_whether",
         "now",
         "personal",
+        "told",
         "units",
         "recurring",
         "risk_asking",
@@ -300,6 +304,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     "calm",
                     "not_calm",
                     "asked_about",
+                    "asked_yields",
                     "calm_when_asked",
                 )
             )
@@ -326,6 +331,10 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             if not isinstance(always, bool):
                 cf.err("always", "'always' must be true or false")
                 always = False
+            yields = item.get("asked_yields", False)
+            if not isinstance(yields, bool):
+                cf.err("asked_yields", "'asked_yields' must be true or false")
+                yields = False
             concepts.append(
                 Concept(
                     id=cid,
@@ -339,6 +348,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     calm=tuple(w for w, _ in cf.strings("calm", required=False)),
                     not_calm=tuple(w for w, _ in cf.strings("not_calm", required=False)),
                     asked_about=cf.text("asked_about", required=False),
+                    asked_yields=yields,
                     calm_when_asked=tuple(w for w, _ in cf.strings("calm_when_asked", required=False)),
                 )
             )
@@ -545,6 +555,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         risk_agents=words(em, "risk_agents", "emergencies"),
         risk_verbs=words(em, "risk_verbs", "emergencies"),
         personal=words(em, "personal", "emergencies"),
+        told=words(em, "told", "emergencies"),
         units=words(em, "units", "emergencies"),
         recurring=words(em, "recurring", "emergencies"),
         asked_about=ef.text("asked_about", required=False),

@@ -2124,3 +2124,17 @@ def test_a_question_that_opens_with_a_negation_asks_about_the_conditions_it_name
 def test_a_prescribed_daily_dose_that_seems_an_overdose_is_a_dose_question(router: Router) -> None:
     assert route(router, "is 50mg a day practically an overdose? it's what my neuro has me on").kind != "urgent"
     assert route(router, "he swallowed 15 tablets just now, is that basically an overdose?").kind == "urgent"
+
+
+def test_tablets_swallowed_told_without_the_i_are_urgent_even_with_question_marks(catalog: Catalog) -> None:
+    """Round 59: "took 20 tablets??" drops its "I"; asked in general ("what if someone ...") it gets the card
+    that says whom to call."""
+    rules = Router(dataclasses.replace(catalog, model=None))
+    told = "swallowed maybe 15 pills by accident?? mixed up two boxes. feel shaky and odd"
+    assert route(rules, told).kind == "urgent"
+    assert route(rules, "took 12 tablets?").kind == "urgent"
+    assert route(rules, "what would happen if a person swallowed 12 tablets?").card == "missed-dose"
+    assert route(rules, "could taking a whole packet of pred at once kill you?").card == "missed-dose"
+    # a mishap long past, beside another question: that question's card answers
+    told = "My cousin once swallowed too many of her pills as a teenager and was fine. Anyway, what is prednisone for?"
+    assert route(rules, told).card == "prednisone"
