@@ -426,6 +426,19 @@ class Router:
         signal_hits = [h for h in topic_hits if h.negated_by is None] or [
             h for h in topic_hits if h.concept in denied_count
         ]
+        # a routine topic's words that reach over a serious symptom asked about ("is throwing up blood a side
+        # effect of steroids?" is no "throw up + steroid", being sick after a dose); within it, they stand ("if
+        # I'm sick and can't keep my prednisone down": a missed dose)
+        asked = [h for h in hits if h.about and not h.negated_by and h.about not in self._concepts.figures]
+        signal_hits = [
+            h
+            for h in signal_hits
+            if h.concept in GENERIC_TOPICS
+            or not any(
+                h.start <= a.start and a.end < h.end and h.concept not in (a.concept, self._own_card(a.concept))
+                for a in asked
+            )
+        ]
         picked = [w for i, w in enumerate(words[:matched_to]) if sentence[i] in region]
         if region != told and not any(sentence[h.start] in region for h in signal_hits):
             probe = self.matcher.match(" ".join(picked), conditions=len(named))
@@ -1300,6 +1313,9 @@ class Router:
             if len({h.concept for h in hits}) == 1:
                 return hits[0]
         return None
+
+    def _own_card(self, concept: str) -> str:
+        return self._concepts.by_id[concept].asked_about
 
     def _has_topic(self, topic: str) -> bool:
         return any(c.topic == topic for c in self.catalog.cards.values())

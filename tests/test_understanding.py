@@ -2138,3 +2138,12 @@ def test_tablets_swallowed_told_without_the_i_are_urgent_even_with_question_mark
     # a mishap long past, beside another question: that question's card answers
     told = "My cousin once swallowed too many of her pills as a teenager and was fine. Anyway, what is prednisone for?"
     assert route(rules, told).card == "prednisone"
+
+
+def test_a_serious_symptom_asked_about_is_no_dose_brought_back_up(router: Router) -> None:
+    """ "Throw up ... steroid" is the missed-dose card's words; with blood between them it asks about a side effect."""
+    assert route(router, "is vomiting blood a side effect of prednisone?").card in (
+        "side-effects",
+        "when-to-call",
+    )
+    assert route(router, "I was sick straight after my steroid tablet, do I take another one?").card == "missed-dose"
