@@ -2147,3 +2147,8 @@ def test_a_serious_symptom_asked_about_is_no_dose_brought_back_up(router: Router
         "when-to-call",
     )
     assert route(router, "I was sick straight after my steroid tablet, do I take another one?").card == "missed-dose"
+
+
+def test_vetted_is_checked_not_a_vet(router: Router) -> None:
+    assert route(router, "has a doctor vetted what you tell people?").card == "sources"
+    assert route(router, "the vet put my dog on prednisone, how much should he get?").kind == "fallback"
