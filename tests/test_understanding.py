@@ -2152,3 +2152,17 @@ def test_a_serious_symptom_asked_about_is_no_dose_brought_back_up(router: Router
 def test_vetted_is_checked_not_a_vet(router: Router) -> None:
     assert route(router, "has a doctor vetted what you tell people?").card == "sources"
     assert route(router, "the vet put my dog on prednisone, how much should he get?").kind == "fallback"
+
+
+def test_whether_to_call_about_it_is_the_when_to_call_question(router: Router) -> None:
+    """ "One for the doctor?", "ring the surgery or wait?", "do I need to tell anyone?": asking how soon."""
+    assert route(router, "my legs look a bit puffy this week on pred, is that one for the GP?").card == "when-to-call"
+    assert (
+        route(router, "mum's knees ache on her steroids, do we call the practice or sit tight?").card == "when-to-call"
+    )
+    assert (
+        route(router, "bit of heartburn since starting prednisone. do I need to tell somebody?").card == "when-to-call"
+    )
+    # "keep an eye" is no question about eyes
+    assert route(router, "sore back since the pred went up, should I ring the doctor or keep an eye?").card != "eyes"
+    assert route(router, "rough week at clinic, I just needed to tell somebody. thanks for listening").kind != "answer"
