@@ -204,6 +204,7 @@ class ConceptIndex:
         self.nothing_now = _phrases(u.nothing_now, norm)
         self.now = _phrases(u.now, norm)
         self.calm_now = frozenset(w for p in _phrases(["nothing", "nothings", "not", "no", *_WELL], norm) for w in p)
+        self.well_now = frozenset(w for p in _phrases([*_WELL, "sharp", "bright", "great", "good"], norm) for w in p)
         self.risk = (_phrases(u.risk_asking, norm), _phrases(u.risk_agents, norm), _phrases(u.risk_verbs, norm))
         self.asks_reach = max((len(p) for p in self.asks_whether), default=0)
         self.personal = frozenset(w for p in _phrases(u.personal, norm) for w in p)
@@ -462,6 +463,11 @@ class ConceptIndex:
                 and (now != ("now",) or clause[n] == clause[start])
                 # "nothing wrong right now", "fine right now": a denial of now
                 and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
+                # "can it make you confused? she's sharp as a tack right now": another sentence, said well
+                and (
+                    sentence[n] == sentence[start]
+                    or self.well_now.isdisjoint(w for j, w in enumerate(words[:n]) if clause[j] == clause[n])
+                )
             )
             for n in range(len(words))
         )

@@ -2166,3 +2166,24 @@ def test_whether_to_call_about_it_is_the_when_to_call_question(router: Router) -
     # "keep an eye" is no question about eyes
     assert route(router, "sore back since the pred went up, should I ring the doctor or keep an eye?").card != "eyes"
     assert route(router, "rough week at clinic, I just needed to tell somebody. thanks for listening").kind != "answer"
+
+
+def test_a_fear_of_choking_on_the_tablets_and_a_well_now_are_no_emergency(catalog: Catalog) -> None:
+    rules = Router(dataclasses.replace(catalog, model=None))
+    assert (
+        route(rules, "these pred tablets are massive and I'm paranoid about choking on them, any tips?").kind
+        != "urgent"
+    )
+    assert (
+        route(rules, "I'm paranoid about choking on them but right now he is choking and can't breathe").kind
+        == "urgent"
+    )
+    told = (
+        "could steroids make an elderly man hallucinate? grandad begins them friday, he's bright as a button right now"
+    )
+    assert route(rules, told).kind != "urgent"
+    assert route(rules, "could steroids make you hallucinate? grandad is hallucinating right now").kind == "urgent"
+
+
+def test_when_in_the_day_to_take_it_is_a_dosing_question(router: Router) -> None:
+    assert route(router, "forget the amount, what part of the day is best for taking my prednisone?").card == "dosing"
