@@ -2187,3 +2187,21 @@ def test_a_fear_of_choking_on_the_tablets_and_a_well_now_are_no_emergency(catalo
 
 def test_when_in_the_day_to_take_it_is_a_dosing_question(router: Router) -> None:
     assert route(router, "forget the amount, what part of the day is best for taking my prednisone?").card == "dosing"
+
+
+def test_insects_nobody_else_sees_and_a_sudden_muddle_in_spanish_are_emergencies(catalog: Catalog) -> None:
+    rules = Router(dataclasses.replace(catalog, model=None))
+    told = "can steroids do this? my husband keeps brushing off bugs that are not there and shouting at us"
+    assert route(rules, told).kind == "urgent"
+    assert route(rules, "mi padre está confundido de repente desde anoche, toma prednisona").kind == "urgent"
+    assert route(rules, "mi abuela toma prednisona y ve gente que no está en la casa").kind == "urgent"
+
+
+def test_a_risk_asked_about_with_no_symptom_is_a_question_not_an_emergency(catalog: Catalog) -> None:
+    rules = Router(dataclasses.replace(catalog, model=None))
+    assert route(rules, "are people on steroids more prone to sepsis? my aunt had it last year").kind != "urgent"
+    assert route(rules, "which signs would mean im having a heart attack on pred? asking to be prepared").kind != "urgent"
+    asked = "do steroids cause suicidal thoughts? not me, I was just reading the leaflet"
+    assert route(rules, asked).card == "sleep-mood"
+    # ... and a risk asked about beside a report stays urgent
+    assert route(rules, "am I more prone to sepsis? I'm shivering with a fever of 40 right now").kind == "urgent"
