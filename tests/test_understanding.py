@@ -2200,7 +2200,8 @@ def test_insects_nobody_else_sees_and_a_sudden_muddle_in_spanish_are_emergencies
 def test_a_risk_asked_about_with_no_symptom_is_a_question_not_an_emergency(catalog: Catalog) -> None:
     rules = Router(dataclasses.replace(catalog, model=None))
     assert route(rules, "are people on steroids more prone to sepsis? my aunt had it last year").kind != "urgent"
-    assert route(rules, "which signs would mean im having a heart attack on pred? asking to be prepared").kind != "urgent"
+    prepared = "which signs would mean im having a heart attack on pred? asking to be prepared"
+    assert route(rules, prepared).kind != "urgent"
     asked = "do steroids cause suicidal thoughts? not me, I was just reading the leaflet"
     assert route(rules, asked).card == "sleep-mood"
     # ... and a risk asked about beside a report stays urgent
