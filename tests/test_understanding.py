@@ -2206,3 +2206,25 @@ def test_a_risk_asked_about_with_no_symptom_is_a_question_not_an_emergency(catal
     assert route(rules, asked).card == "sleep-mood"
     # ... and a risk asked about beside a report stays urgent
     assert route(rules, "am I more prone to sepsis? I'm shivering with a fever of 40 right now").kind == "urgent"
+
+
+def test_whether_to_see_or_tell_the_doctor_is_the_when_to_call_question(router: Router) -> None:
+    told = (
+        "I've got LEMS and I'm on prednisone and I keep getting puffed out on the hills. "
+        "is it something to tell my doctor about?"
+    )
+    assert route(router, told).card == "when-to-call"
+    told = (
+        "I have LEMS and take pred, my ankles swell by evening. "
+        "Does he need to see the GP this week or is it just the tablets?"
+    )
+    assert route(router, told).card == "when-to-call"
+
+
+def test_common_misspellings_of_lambert_eaton_and_come_off(router: Router) -> None:
+    assert route(router, "is prednisone any good for lambert eatin").card == "lems-evidence"
+    assert route(router, "how do i com off my pred safely").card == "stopping"
+
+
+def test_hospital_parking_charges_are_out_of_scope(router: Router) -> None:
+    assert route(router, "is hospital parking free when you have a long-term illness?").kind == "fallback"
