@@ -2228,3 +2228,9 @@ def test_common_misspellings_of_lambert_eaton_and_come_off(router: Router) -> No
 
 def test_hospital_parking_charges_are_out_of_scope(router: Router) -> None:
     assert route(router, "is hospital parking free when you have a long-term illness?").kind == "fallback"
+
+
+def test_the_steroids_or_the_condition_asks_which_causes_a_symptom(router: Router) -> None:
+    """Not "what is this condition?": a symptom put down to the drug or to the disease."""
+    told = "with my lems I get lightheaded when standing up, have for ages. the prednisone or the condition?"
+    assert route(router, told).card == "lems-side-effects"
