@@ -318,6 +318,7 @@ class Router:
             "in_scope": self._in_scope,
             "addressed": phrases(u.addressed),  # words that talk to the bot (topics.addressed)
             "new_subject": phrases(u.new_subject),  # "another question": no follow-up (topics.new_subject)
+            "wears_off": phrases(u.wears_off),  # "does it go away when I stop?" (topics.wears_off)
         }
         for condition, _ in self._condition_drugs:
             groups[f"drug:{condition}"] = tuple(p for c, p in self._condition_drugs if c == condition)
@@ -463,6 +464,7 @@ class Router:
         oos_cond = best("oos_conditions", told, True)  # "I have lupus. Can I take prednisone?": the story counts
         oos_alone = None if "in_scope" in found or named or implied else best("oos_alone", region, True)
         guard = best("guard", region, True)  # "I don't want to stop prednisone, just ..." is no stopping question
+        wears_off = region != told and best("wears_off", region, False) is not None
         if (
             region != told
             and not any(w in ("lems", "als") for w in picked)
@@ -518,7 +520,9 @@ class Router:
             new_subject=bool(found.get("new_subject")),
             typed=text[:MAX_MATCH_CHARS],
             # the asking sentence's topic words, else the story's ("she missed two days. Can she restart?")
-            # and a situation told in the story ("she's 20 weeks pregnant. Will the steroids hurt?")
+            # and a situation told in the story ("she's 20 weeks pregnant. Will the steroids hurt?"); asked
+            # whether "it" wears off, the side effect the story names ("my sugar is high ... does it go away
+            # when I come off pred?")
             signals=(
                 tuple(h for h in signal_hits if sentence[h.start] in region)
                 + tuple(
@@ -526,7 +530,10 @@ class Router:
                     for h in signal_hits
                     if sentence[h.start] not in region
                     and h.start < matched_to
-                    and h.concept in self.catalog.understanding.situations
+                    and (
+                        h.concept in self.catalog.understanding.situations
+                        or (wears_off and h.concept in self.catalog.understanding.over_guards)
+                    )
                 )
             )
             or tuple(h for h in signal_hits if h.start < matched_to),

@@ -118,6 +118,8 @@ class Understanding:
     over_guards: tuple[str, ...] = ()  # topics whose words beat a fixed phrase (a guard: "stop taking")
     specific: tuple[str, ...] = ()  # topics whose words, the only such, beat other topics' words in one message
     situations: tuple[str, ...] = ()  # topics whose words count in the story too, not only in the asking sentence
+    # "does it go away when I come off?": with one of these in the asking sentence, the story's over_guards words count
+    wears_off: tuple[str, ...] = ()
     # (after this topic, these phrases ask that topic): "what happens if I do?" after the stopping card
     follow_on: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     # the same, when one of the phrases is a whole sentence, filler aside: "why?" after the evidence card
@@ -429,6 +431,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
             "referents",
             "home_of",
             "again",
+            "wears_off",
             *lists,
         )
     )
@@ -531,6 +534,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         home_of=tuple(home_of),
         addressed=words(tp, "addressed", "topics"),
         new_subject=words(tp, "new_subject", "topics"),
+        wears_off=words(tp, "wears_off", "topics"),
         topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
         concepts=tuple(concepts),
         emergency_window=window,

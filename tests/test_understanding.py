@@ -2234,3 +2234,11 @@ def test_the_steroids_or_the_condition_asks_which_causes_a_symptom(router: Route
     """Not "what is this condition?": a symptom put down to the drug or to the disease."""
     told = "with my lems I get lightheaded when standing up, have for ages. the prednisone or the condition?"
     assert route(router, told).card == "lems-side-effects"
+
+
+def test_whether_a_side_effect_wears_off_is_asked_of_that_side_effect(router: Router) -> None:
+    """ "Will it go away when she comes off?" after a story of a side effect: "it" is the side effect."""
+    told = "mum has been up all night every night since the pred. will it go away when she comes off prednisone?"
+    assert route(router, told).card == "sleep-mood"
+    # ... and with no side effect told, coming off is still the stopping question
+    assert route(router, "will I feel better if I come off prednisone for good?").card == "stopping"
