@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from bot.catalog import NON_CONTENT_TOPICS, Card, Catalog
-from bot.concepts import ConceptIndex, Hit, Negation
+from bot.concepts import GENERAL, ConceptIndex, Hit, Negation
 from bot.context import ChatContext, ContextStore
 from bot.language import detect
 from bot.learned import Reading, TopicModel
@@ -719,18 +719,23 @@ class Router:
         """An emergency the rules missed, in a message about ours, when the learned model is sure of it."""
         if not self._about_ours(s) or s.story_words < LEARNED_URGENT_WORDS:
             return None
-        if s.hits:  # the rules saw emergency words and judged them (denied, asked about, over, calm): that stands
+        # the rules saw emergency words and judged them (denied, asked about, over, calm): that stands, unless
+        # all they found was a question in general ("is it normal to suddenly see things on pred?") and the
+        # model reads the whole message, story and all ("my wife keeps swatting at spiders"), as an emergency
+        if s.hits and not all(h.about == GENERAL and h.negated_by is None for h in s.hits):
             return None
         if (read := reading.get()) is None:
             return None
         guess = read.best()
         settings = self.catalog.understanding.learned
         # in another language the rules know few emergency words, and the model reads letter groups of any
-        if guess is None or guess.urgent < (settings.urgent_not_english if s.language else settings.urgent):
+        bar = settings.urgent_not_english if s.language else settings.urgent_asked if s.hits else settings.urgent
+        if guess is None or guess.urgent < bar:
             return None
         said = f"it reads as an emergency ({guess.urgent:.2f}" + "".join(f", {w!r}" for w in guess.words) + ")"
         return Decision("urgent", card="urgent", truncated=s.truncated, learned=said,
-                        reason=f"no emergency words I list, but the learned model says {said}")  # fmt: skip
+                        reason=f"{'emergency words asked in general' if s.hits else 'no emergency words I list'}, "
+                               f"but the learned model says {said}")  # fmt: skip
 
     def _learned_calm(self, s: Scan, ctx: ChatContext | None, reading: _Once) -> Decision | None:
         """Emergency words in a question the learned model reads, surely, as no emergency ("can you have the

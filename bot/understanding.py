@@ -152,6 +152,8 @@ class Learned:
     keeps: tuple[str, ...] = ()  # words that name another treatment: a decision on a message with them stays
     urgent: float = 0.9  # an emergency the rules missed, when this sure and the message is about ours
     urgent_not_english: float = 0.7  # the same, for a message in another language
+    # the same, when the only emergency words the rules found were asked about in general ("is it normal to ...?")
+    urgent_asked: float = 0.9
     # emergency words the rules found, in a question the model reads as no emergency (its urgent share below
     # `calm`, one topic at `calm_share` or more): that topic's card, the emergency's advice above it. 0: off
     sure: float = 0.0  # replaces any other decision of the rules' on a message about ours (fixed phrases,
@@ -590,7 +592,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
     lf = _Fields(m, where, "learned", problems)
     lf.unknown(("model", "train_on", "answer", "strong", "beside", "keeps", "urgent", "urgent_not_english",
-                "sure", "calm", "calm_share", "calm_clause", "outside", "small_talk"))  # fmt: skip
+                "urgent_asked", "sure", "calm", "calm_share", "calm_clause", "outside", "small_talk"))  # fmt: skip
 
     def share(key: str, default: float, *, off: bool = False) -> float:
         """A share in (0, 1]; 0 too when `off` (the step is switched off)."""
@@ -610,6 +612,7 @@ def _learned(m: _Map, where: str, problems: list[Problem]) -> Learned:
         keeps=tuple(w for w, _ in lf.strings("keeps", required=False)),
         urgent=share("urgent", 0.9),
         urgent_not_english=share("urgent_not_english", 0.7),
+        urgent_asked=share("urgent_asked", share("urgent", 0.9)),
         sure=share("sure", 0.0, off=True),
         calm=share("calm", 0.0, off=True),
         calm_share=share("calm_share", 0.8),

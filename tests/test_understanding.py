@@ -2242,3 +2242,18 @@ def test_whether_a_side_effect_wears_off_is_asked_of_that_side_effect(router: Ro
     assert route(router, told).card == "sleep-mood"
     # ... and with no side effect told, coming off is still the stopping question
     assert route(router, "will I feel better if I come off prednisone for good?").card == "stopping"
+
+
+def test_a_general_question_beside_a_story_of_it_happening_can_still_be_an_emergency(router: Router) -> None:
+    """The rules read "is it normal to suddenly hear things?" as a question in general; the learned model reads
+    the story beside it (at `urgent_asked`) as happening now. Asked with nobody's story, it stays a question."""
+    told = (
+        "is it normal on steroids to suddenly hear things? "
+        "my dad keeps yelling at people in the empty hallway and won't calm down"
+    )
+    assert route(router, told).kind == "urgent"
+    assert route(router, "is it normal on steroids to suddenly hear things? just reading the leaflet").kind != "urgent"
+    moths = (
+        "can prednisone make you see stuff suddenly? my mum is flapping at moths on the ceiling, there's nothing there"
+    )
+    assert route(router, moths).kind == "urgent"
