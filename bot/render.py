@@ -102,8 +102,17 @@ def render_card(
     return _reply(catalog, note + card_blocks(catalog, card), buttons=buttons, kind=kind, card=card.id, score=score)
 
 
+# how a topic reads in "Do you mean {topic} in LEMS ... or in ALS?"; any other topic reads as its id
+_TOPIC_NAMES = {
+    "evidence": "whether prednisone works",
+    "mechanism": "how prednisone works",
+    "alternatives": "other treatments",
+    "overview": "what the condition is",
+}
+
+
 def topic_name(topic: str | None) -> str:
-    return (topic or "this").replace("-", " ")
+    return _TOPIC_NAMES.get(topic or "", (topic or "this").replace("-", " "))
 
 
 def render(catalog: Catalog, d: Decision) -> Reply:

@@ -83,6 +83,11 @@ AGREE_SURE_SHARE = 0.95
 _WHAT_IS = ("what is", "whats", "what it is", "explain", "explained", "mean", "means")  # asks what a thing is
 _POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
 _COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
+# a first message asking whether "it" works or helps, naming no condition, this close to that topic's examples:
+# asked which condition (the evidence cards of both), not the fallback
+VAGUE_WORKS_BAR = 60.0
+VAGUE_WORKS_TOPICS = frozenset({"evidence"})
+VAGUE_WORKS_WORDS = frozenset({"work", "help"})  # normalised: "works", "working", "helps", "helping"
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
 # a negation that opens a question asks it ("isn't prednisone a painkiller?", "aren't LEMS and ALS the same?")
 ASKING_NOT = frozenset({"isnt", "arent", "doesnt", "dont", "wasnt", "werent", "didnt", "wont", "hasnt", "havent"})
@@ -1576,8 +1581,27 @@ class Router:
                 else ""
             )
         )
-        weak = self._fallback(cond, why, match.candidates, "long_question" if long else None)
         speaks_of = not SUBJECT_PRONOUNS.isdisjoint(s.text.split())
+        # "does it work for my condition though?", "will it help him?" as a first message: "it" is prednisone,
+        # and which condition decides the answer, so ask which one (both conditions' evidence cards)
+        content = next(
+            (c for c in match.candidates if self.catalog.cards[c.card].topic not in NON_CONTENT_TOPICS), None
+        )
+        if (
+            content is not None
+            and not VAGUE_WORKS_WORDS.isdisjoint(s.text.split())
+            and not scoped
+            and not long
+            and speaks_of
+            and not s.out_of_scope
+            and not s.unknown_drugs
+            and not s.drugs
+            and content.score >= VAGUE_WORKS_BAR
+            and self.catalog.cards[content.card].topic in VAGUE_WORKS_TOPICS
+        ):
+            card = self.catalog.cards[content.card]
+            return self._clarify(card, content.score, match.candidates, "asks if 'it' works, naming no condition")
+        weak = self._fallback(cond, why, match.candidates, "long_question" if long else None)
         if best is not None and not scoped and not long and speaks_of and best.score >= AGREE_SURE_BAR:
             return _replace(weak, basis="agree")  # the closest example's card, if the learned model picks it too
         return _replace(weak, basis="weak") if best is not None and scoped else weak

@@ -399,7 +399,7 @@ async def test_the_live_bot_refuses_a_hostile_file_on_reload_and_stops_on_sigter
         if name == "stray-brace":  # the live clarify text still works
             tg.push_message(NEWCOMER, NEWCOMER, "does prednisone work?")  # no condition in their context
             (clarify,) = await tg.wait_for_messages_async(NEWCOMER, 1, timeout=LIMIT)
-            assert str(clarify["text"]).startswith("Do you mean evidence in LEMS"), clarify
+            assert str(clarify["text"]).startswith("Do you mean whether prednisone works in LEMS"), clarify
         start = time.monotonic()
         assert await cli.stop(timeout=LIMIT) == 0
         stopped_after = time.monotonic() - start

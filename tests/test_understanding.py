@@ -2257,3 +2257,19 @@ def test_a_general_question_beside_a_story_of_it_happening_can_still_be_an_emerg
         "can prednisone make you see stuff suddenly? my mum is flapping at moths on the ceiling, there's nothing there"
     )
     assert route(router, moths).kind == "urgent"
+
+
+def test_a_first_message_asking_if_it_works_asks_which_condition(router: Router) -> None:
+    """ "Will it help my husband?" names no condition: which one decides the answer, so the bot asks."""
+    asked = route(router, "is it going to work for him")
+    assert asked.kind == "clarify"
+    assert set(asked.options) == {"lems-evidence", "als-evidence"}
+    assert route(router, "is it worth taking the bus into town or will it rain?").kind == "fallback"
+
+
+def test_why_it_is_not_used_in_als_set_against_lems_is_the_comparison(router: Router) -> None:
+    assert route(router, "how come it isn't given for MND then", "how does prednisone help lambert eaton?").card == (
+        "compare"
+    )
+    told = "why not though? it helps loads of other muscle conditions"
+    assert route(router, told, "my mum's neurologist says steroids are pointless for her ALS").card == "compare"

@@ -149,7 +149,7 @@ def test_ask_press_clarify_and_follow_up_without_reloading(visit: Visit) -> None
     page = visit.page
     page.evaluate("window.stillTheSamePage = true")
     clarify = ask(page, "does it work?")
-    expect(clarify).to_contain_text("Do you mean evidence in LEMS")
+    expect(clarify).to_contain_text("Do you mean whether prednisone works in LEMS")
     expect(clarify.get_by_role("button")).to_have_text(["LEMS", "ALS"])
     count = bot_messages(page).count()
     clarify.get_by_role("button", name="ALS").click()
@@ -200,7 +200,7 @@ def test_everything_works_with_javascript_off(browser: Any, server: Server) -> N
         page.click("#send")
         expect(page.locator("#log > li.you bdi").last).to_have_text("does it work?")
         clarify = bot_messages(page).last
-        expect(clarify).to_contain_text("Do you mean evidence in LEMS")
+        expect(clarify).to_contain_text("Do you mean whether prednisone works in LEMS")
         assert page.url.endswith("#m2")  # the browser is taken to the answer
         clarify.get_by_role("button", name="LEMS").click()
         expect(bot_messages(page).last.locator("strong").first).to_contain_text("LEMS")

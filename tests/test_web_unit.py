@@ -317,7 +317,7 @@ async def test_the_form_answers_and_the_page_shows_the_whole_conversation(web: W
     pressed = await web.client.post("/", data={"token": token, "card": "lems-evidence"})
     assert pressed.status_code == 303 and pressed.headers["location"] == "/#m3"
     page = (await web.client.get("/")).text
-    assert page.index("does it work?") < page.index("Do you mean evidence") < page.index('id="m3"')
+    assert page.index("does it work?") < page.index("Do you mean whether prednisone works") < page.index('id="m3"')
     assert page.count(DISCLAIMER) == 3  # welcome, clarify, the LEMS card
 
 
