@@ -83,6 +83,7 @@ AGREE_SURE_SHARE = 0.95
 _WHAT_IS = ("what is", "whats", "what it is", "explain", "explained", "mean", "means")  # asks what a thing is
 _POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
 _COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
+_IS_A = frozenset({"a", "an", "like", "the", "same", "just", "basic", "kind", "type", "sort"})  # "is it (like) an ..."
 # a first message asking whether "it" works or helps, naming no condition, this close to that topic's examples:
 # asked which condition (the evidence cards of both), not the fallback
 VAGUE_WORKS_BAR = 60.0
@@ -1031,6 +1032,11 @@ class Router:
         alone_in_context = s.out_of_scope in self._oos_alone and ctx is not None  # "cataracts?" after prednisone
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
             over = self._over_out_of_scope(s)
+            drug_card = self.catalog.variant("drug", None)
+            if over is None and drug_card is not None and self._is_it_a(s):
+                # "is prednisone an antibiotic?", "is pred like ibuprofen?": what prednisone is answers it
+                why = f"asks whether prednisone is {s.out_of_scope!r} or like it: what it is"
+                return Decision("answer", card=drug_card.id, topic=drug_card.topic, condition=named, reason=why)
             if over is None:
                 gone = self._fallback(named, f"out of scope: {s.out_of_scope!r}")
                 ours = any(self._drugs[d].ours for d in s.drugs if d in self._drugs)
@@ -1432,6 +1438,22 @@ class Router:
             return None
         words = s.text.split()
         return others[0] if any(_phrase_at(words, i, self._between) for i in range(len(words))) else None
+
+    def _is_it_a(self, s: Scan) -> bool:
+        """ "Is prednisone an antibiotic?", "is it like ibuprofen?" (prednisone named): asks what prednisone is, set
+        beside another medicine, not about that medicine."""
+        if s.out_of_scope not in self._oos_drugs or not any(self._drugs[d].ours for d in s.drugs if d in self._drugs):
+            return False
+        words = s.text.split()
+        own = self.normalize(s.out_of_scope or "").split()
+        for i in range(len(words) - 2):
+            if words[i] in _COPULA and words[i + 1] in (self._ours, "it") and words[i + 2] in _IS_A:
+                rest = words[
+                    i + 2 : i + 5 + len(own)
+                ]  # "an antibiotic", "like ibuprofen", "the same as ...", "a type of ..."
+                if own and any(rest[k : k + len(own)] == own for k in range(1, 4)):
+                    return True
+        return False
 
     def _called_a_steroid(self, s: Scan) -> Drug | None:
         """ "He takes Mestinon for his LEMS. Is that a steroid as well?": the question names prednisone only by

@@ -2273,3 +2273,10 @@ def test_why_it_is_not_used_in_als_set_against_lems_is_the_comparison(router: Ro
     )
     told = "why not though? it helps loads of other muscle conditions"
     assert route(router, told, "my mum's neurologist says steroids are pointless for her ALS").card == "compare"
+
+
+def test_asking_whether_prednisone_is_another_kind_of_medicine_asks_what_it_is(router: Router) -> None:
+    assert route(router, "is prednisone basically an antibiotic then?").card == "prednisone"
+    assert route(router, "they gave dad prednisone. is it like paracetamol?").card == "prednisone"
+    # ... a question about taking the other medicine is still not ours
+    assert route(router, "is it a problem to take paracetamol with prednisone?").kind == "fallback"
