@@ -74,6 +74,7 @@ class _Compiled:
     counts: bool = False  # a <several> slot: the whole match stays in one sentence
 
 
+ASKED_AFTER_REACH = 4  # words after a match within which emergencies.asked_after may start
 SINCE_REACH = 6  # words: "since" this close before a date makes it the start of something still going on
 LIST_WORDS = frozenset({"or", "nor"})  # a negation reaches every item of a list: "no swelling or rash"
 
@@ -195,6 +196,7 @@ class ConceptIndex:
         self.figurative = _phrases(u.figurative, norm)
         self.figure_reach = max((len(p) for p in self.figurative), default=0)
         self.figurative_after = _phrases(u.figurative_after, norm)
+        self.asked_after = _phrases(u.asked_after, norm)
         # a hit `about` one of these: no symptom at all
         self.figurative_said = _phrases(u.figurative_said, norm)
         self.figures = frozenset(" ".join(f) for f in (*self.figurative, *self.figurative_after, *self.figurative_said))
@@ -445,6 +447,14 @@ class ConceptIndex:
             whether = None if always else _at(words, i, self.asks_whether)
             if whether is not None and start <= i + len(whether) and clause[i] in (clause[start], clause[end]):
                 return " ".join(whether)
+        # "is adrenal crisis something I need to worry about on 5mg?": the words after the match, in its clause of
+        # a sentence that asks, make it a question about the risk, unless said to be happening
+        asked_after = None
+        if not always and asks[clause[start]]:
+            for n in range(end + 1, min(len(words), end + 1 + ASKED_AFTER_REACH)):
+                if clause[n] != clause[end]:
+                    break
+                asked_after = asked_after or _at(words, n, self.asked_after)
         # "feels like an elephant sitting on me right now", "a side effect? it's like that right now": said to be
         # now, after the hit (a bare "now" only in its own clause: "... now I'm scared" is a feeling, not a time)
         begun = any(
@@ -471,6 +481,8 @@ class ConceptIndex:
             )
             for n in range(len(words))
         )
+        if asked_after is not None and not happening and not begun:
+            return " ".join(asked_after)
         # "which symptoms mean ring 999? like chest pain ... nothing happening now, just organised": said of the
         # whole message, in any sentence, unless the match is said to be happening
         if not always and not happening and not begun:

@@ -78,6 +78,7 @@ class Understanding:
     hypothetical: tuple[str, ...] = ()  # "if I ever", "in future": a symptom that may happen one day
     figurative: tuple[str, ...] = ()  # "the bill gave me a heart attack": a figure of speech, no symptom
     figurative_after: tuple[str, ...] = ()  # "choking back tears", "passed out from boredom": right after the words
+    asked_after: tuple[str, ...] = ()  # "is adrenal crisis something I need to worry about?": after the words, asked
     figurative_said: tuple[str, ...] = ()  # "a weight on my chest, not literally": said so, even after a comma
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     mentions: tuple[str, ...] = ()  # "leaflet", "what does ... mean": beside a quotation, its words are quoted
@@ -249,6 +250,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "hypothetical",
         "figurative",
         "figurative_after",
+        "asked_after",
         "figurative_said",
         "reported",
         "mentions",
@@ -551,6 +553,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         hypothetical=words(em, "hypothetical", "emergencies"),
         figurative=words(em, "figurative", "emergencies"),
         figurative_after=words(em, "figurative_after", "emergencies"),
+        asked_after=words(em, "asked_after", "emergencies"),
         figurative_said=words(em, "figurative_said", "emergencies"),
         reported=words(em, "reported", "emergencies"),
         mentions=words(em, "mentions", "emergencies"),

@@ -2280,3 +2280,11 @@ def test_asking_whether_prednisone_is_another_kind_of_medicine_asks_what_it_is(r
     assert route(router, "they gave dad prednisone. is it like paracetamol?").card == "prednisone"
     # ... a question about taking the other medicine is still not ours
     assert route(router, "is it a problem to take paracetamol with prednisone?").kind == "fallback"
+
+
+def test_a_risk_asked_after_the_symptom_is_a_question(catalog: Catalog) -> None:
+    """ "Is X something to worry about?" asks about the risk; said to be happening, it is urgent."""
+    rules = Router(dataclasses.replace(catalog, model=None))
+    assert route(rules, "is an adrenal crisis something I should worry about on a low dose?").kind != "urgent"
+    assert route(rules, "which signs would mean that a stomach ulcer is bleeding?").kind != "urgent"
+    assert route(rules, "is chest pain something to worry about on pred? I've got it right now").kind == "urgent"
