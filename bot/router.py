@@ -83,6 +83,15 @@ AGREE_SURE_SHARE = 0.95
 _WHAT_IS = ("what is", "whats", "what it is", "explain", "explained", "mean", "means")  # asks what a thing is
 _POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
 _COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
+# right after one condition, naming the other, these set them against each other: the comparison card
+# ("different question: ..." or "same question for LEMS" is no comparison) ...
+SET_AGAINST = ("compare", "compared", "unlike", "same thing as", "the same as", "different from", "different to",
+               "treated differently")  # fmt: skip
+# ... and "why" with a word that sets it against what came before ("then why ...?", "why not?"), not "why was it
+# tried in ALS?"
+WHY_AGAINST = frozenset(
+    {"then", "not", "so", "too", "though", "tho", "instead", "wont", "dont", "doesnt", "isnt", "but"}
+)
 _IS_A = frozenset({"a", "an", "like", "the", "same", "just", "basic", "kind", "type", "sort"})  # "is it (like) an ..."
 # a first message asking whether "it" works or helps, naming no condition, this close to that topic's examples:
 # asked which condition (the evidence cards of both), not the fallback
@@ -220,6 +229,9 @@ class Router:
     _names: frozenset[str] = field(init=False)  # drug and condition names, in `basic` form
     _name_words: frozenset[str] = field(init=False)  # the same, as normalised message words
     _english: frozenset[str] = field(init=False)  # words only English uses (questions.english)
+    _set_against: tuple[str, ...] = field(init=False)  # SET_AGAINST, normalised
+    _why: tuple[str, ...] = field(init=False)
+    _why_against: frozenset[str] = field(init=False)  # WHY_AGAINST, normalised
     _ours: str = field(init=False)  # prednisone, normalised: added to a question that says only "it"
 
     def __post_init__(self) -> None:
@@ -309,6 +321,9 @@ class Router:
             alone.setdefault(after, []).append((nxt, frozenset(p for p in map(norm, said) if p)))
         put(self, "_alone", alone)
         put(self, "_alone_phrases", frozenset(p for nexts in alone.values() for _, ps in nexts for p in ps))
+        put(self, "_set_against", tuple(norm(p) for p in SET_AGAINST))
+        put(self, "_why", (norm("why"), norm("how come")))
+        put(self, "_why_against", frozenset(norm(w) for w in WHY_AGAINST))
         put(self, "_filler", frozenset(w for f in u.filler for w in norm(f).split()))
         put(
             self,
@@ -1013,6 +1028,26 @@ class Router:
         ):
             return Decision("answer", card=card.id, topic=card.topic, condition=OTHER_OF[ctx.condition],
                             context_used=True, reason="the other condition, topic from context")  # fmt: skip
+        compare = self.catalog.variant("compare", None)
+        if (
+            ctx is not None
+            and ctx.condition in OTHER_OF
+            and named == OTHER_OF[ctx.condition]
+            and s.named
+            and compare is not None
+            and not s.out_of_scope
+            and all(self._drugs[d].ours for d in s.drugs if d in self._drugs)
+            and not s.new_subject
+            and (
+                any(f" {p} " in f" {s.text} " for p in self._set_against)
+                or (
+                    any(f" {p} " in f" {s.text} " for p in self._why)
+                    and not self._why_against.isdisjoint(s.text.split())
+                )
+            )
+        ):  # "then why do Lambert-Eaton patients get it?" right after ALS: one condition set against the other
+            why = f"after a question about {ctx.condition.upper()}, asks why or how {named.upper()} differs"
+            return Decision("answer", card=compare.id, topic=compare.topic, context_used=True, reason=why)
         if (
             ctx is not None
             and ctx.topic

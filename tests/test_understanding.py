@@ -2288,3 +2288,11 @@ def test_a_risk_asked_after_the_symptom_is_a_question(catalog: Catalog) -> None:
     assert route(rules, "is an adrenal crisis something I should worry about on a low dose?").kind != "urgent"
     assert route(rules, "which signs would mean that a stomach ulcer is bleeding?").kind != "urgent"
     assert route(rules, "is chest pain something to worry about on pred? I've got it right now").kind == "urgent"
+
+
+def test_the_other_condition_set_against_the_last_one_is_the_comparison(router: Router) -> None:
+    assert route(router, "so how come people with LEMS get it then?", "does pred do anything for MND").card == "compare"
+    assert route(router, "is ALS a similar thing? or the same as that?", "what is lambert eaton").card == "compare"
+    # ... but not "why was it tried in ALS?" (the ALS card says why), nor a question that starts afresh
+    assert route(router, "why was it tried in ALS?", "how does prednisone work in LEMS?").card == "als-mechanism"
+    assert route(router, "same question for ALS", "side effects of prednisone in LEMS").card == "als-side-effects"
