@@ -2296,3 +2296,11 @@ def test_the_other_condition_set_against_the_last_one_is_the_comparison(router: 
     # ... but not "why was it tried in ALS?" (the ALS card says why), nor a question that starts afresh
     assert route(router, "why was it tried in ALS?", "how does prednisone work in LEMS?").card == "als-mechanism"
     assert route(router, "same question for ALS", "side effects of prednisone in LEMS").card == "als-side-effects"
+
+
+def test_more_things_outside_what_the_bot_covers(router: Router) -> None:
+    for text in (
+        "can I take emflaza instead of prednisone for duchenne?",
+        "how do we set up the eye gaze device for mum's MND",
+    ):
+        assert route(router, text).kind == "fallback", text
