@@ -839,8 +839,11 @@ class Router:
         bar = settings.sure if d.basis is None else bar
         if guess is None or guess.share < bar or guess.label == d.topic:
             return d
-        if d.basis == "beside" and guess.label not in self.catalog.understanding.over_out_of_scope:
-            return d  # beside another condition, only prednisone's own topics of it: its sugar, its infections
+        home = self._home_of.get(s.out_of_scope or "")
+        allowed = (home,) if home else self.catalog.understanding.over_out_of_scope
+        if d.basis == "beside" and guess.label not in allowed:
+            return d  # beside another condition, only prednisone's own topics of it (its sugar, its infections);
+            # beside a medicine of one of our topics (insulin), only that topic
         cond = next(iter(s.conditions)) if s.conditions else (ctx.condition if ctx is not None else None)
         card = self.catalog.variant(guess.label, cond) if cond else None
         card = card or self.catalog.variant(guess.label, None)
@@ -1079,7 +1082,9 @@ class Router:
                 ours = ours or (ctx is not None and ctx.topic in self.catalog.understanding.over_out_of_scope)
                 # ... or "will it mess up her sugars?" in a chat about prednisone: "it" is prednisone
                 ours = ours or (ctx is not None and bool(ctx.topic) and self._speaks_of_it(s))
-                beside = ours and s.out_of_scope not in self._oos_drugs and s.content_words >= LEARNED_BESIDE_WORDS
+                # ... a medicine that belongs to one of our topics too ("will my insulin need adjusting on pred?")
+                own_kind = s.out_of_scope not in self._oos_drugs or s.out_of_scope in self._home_of
+                beside = ours and own_kind and s.content_words >= LEARNED_BESIDE_WORDS
                 return _replace(gone, basis="beside") if beside else gone
             card = self.catalog.variant(over.concept, named) or self.catalog.variant(over.concept, None)
             if card is not None:  # "can I have the covid booster on pred?": prednisone's infections question

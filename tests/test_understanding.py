@@ -2304,3 +2304,12 @@ def test_more_things_outside_what_the_bot_covers(router: Router) -> None:
         "how do we set up the eye gaze device for mum's MND",
     ):
         assert route(router, text).kind == "fallback", text
+
+
+def test_a_medicine_of_one_of_our_topics_beside_prednisone_read_as_that_topic(router: Router) -> None:
+    """Insulin belongs to the blood-sugar topic: asked about beside prednisone, the learned model may give that
+    card (the diabetes team decides the insulin); whether the two mix stays the pharmacist's."""
+    assert route(router, "dad is on insulin and just started pred, will his insulin have to go up?").card == (
+        "blood-sugar"
+    )
+    assert route(router, "is it safe to take metformin and prednisone at the same time?").kind == "fallback"
