@@ -84,6 +84,9 @@ _WHAT_IS = ("what is", "whats", "what it is", "explain", "explained", "mean", "m
 _POINTS_BACK = frozenset({"that", "it", "this", "they", "those", "these"})
 _COPULA = frozenset({"is", "are", "was", "were", "isnt", "arent"})
 # right after one condition, naming the other, these set them against each other: the comparison card
+# words that ask whether a treatment works ("would X pulses do anything for MND?")
+WORKS_WORDS = ("work", "works", "help", "helps", "slow", "do anything", "any good", "worth", "a thing for", "benefit",
+               "effective", "any use", "make a difference", "swears by")  # fmt: skip
 # ("different question: ..." or "same question for LEMS" is no comparison) ...
 SET_AGAINST = ("compare", "compared", "unlike", "same thing as", "the same as", "different from", "different to",
                "treated differently")  # fmt: skip
@@ -230,6 +233,8 @@ class Router:
     _name_words: frozenset[str] = field(init=False)  # the same, as normalised message words
     _english: frozenset[str] = field(init=False)  # words only English uses (questions.english)
     _set_against: tuple[str, ...] = field(init=False)  # SET_AGAINST, normalised
+    _same_class_als: frozenset[str] = field(init=False)  # drugs.same_class_als, normalised
+    _works_words: tuple[str, ...] = field(init=False)  # WORKS_WORDS, normalised
     _why: tuple[str, ...] = field(init=False)
     _why_against: frozenset[str] = field(init=False)  # WHY_AGAINST, normalised
     _ours: str = field(init=False)  # prednisone, normalised: added to a question that says only "it"
@@ -322,6 +327,8 @@ class Router:
         put(self, "_alone", alone)
         put(self, "_alone_phrases", frozenset(p for nexts in alone.values() for _, ps in nexts for p in ps))
         put(self, "_set_against", tuple(norm(p) for p in SET_AGAINST))
+        put(self, "_same_class_als", frozenset(norm(d) for d in u.drug_same_class_als))
+        put(self, "_works_words", tuple(norm(p) for p in WORKS_WORDS))
         put(self, "_why", (norm("why"), norm("how come")))
         put(self, "_why_against", frozenset(norm(w) for w in WHY_AGAINST))
         put(self, "_filler", frozenset(w for f in u.filler for w in norm(f).split()))
@@ -1071,6 +1078,16 @@ class Router:
         if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
             over = self._over_out_of_scope(s)
             drug_card = self.catalog.variant("drug", None)
+            als_evidence = self.catalog.variant("evidence", "als")
+            if (
+                over is None
+                and als_evidence is not None
+                and s.conditions == frozenset({"als"})
+                and s.out_of_scope in self._same_class_als
+                and any(f" {p} " in f" {s.text} " for p in self._works_words)
+            ):  # "would methylprednisolone pulses do anything for MND?": the trials tested steroids as a class
+                why = f"asks if {s.out_of_scope!r}, a steroid like prednisone, works in ALS: trials tested the class"
+                return Decision("answer", card=als_evidence.id, topic=als_evidence.topic, condition="als", reason=why)
             if over is None and drug_card is not None and self._is_it_a(s):
                 # "is prednisone an antibiotic?", "is pred like ibuprofen?": what prednisone is answers it
                 why = f"asks whether prednisone is {s.out_of_scope!r} or like it: what it is"

@@ -109,6 +109,8 @@ class Understanding:
     back: tuple[str, ...] = ()  # "it", "that", "she": words that point back in a conversation
     drug_class_words: tuple[str, ...] = ()  # "steroid": our drug's kind, not its name
     drug_practical: tuple[str, ...] = ()  # "liver", "blood tests", "kick in": the prescriber's to answer
+    # other steroids the ALS article covers as a class ("glucocorticoids, including prednisone and similar")
+    drug_same_class_als: tuple[str, ...] = ()
     drug_between: tuple[str, ...] = ()  # "interact", "clash": a question about two drugs together, the pharmacist's
     drug_refers: tuple[str, ...] = ()  # "it", "the tablets", "the studies": a drug meant without its name
     drug_asks: tuple[str, ...] = ()  # "dose", "side effects", "stop": of two drugs named, the nearest is asked about
@@ -369,7 +371,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
-    df.unknown(("topics", "known", "endings", "refer", "class_words", "asks", "practical", "between"))
+    df.unknown(("topics", "known", "endings", "refer", "class_words", "asks", "practical", "between", "same_class_als"))
     drugs: list[Drug] = []
     known = dr.get("known")
     if isinstance(known, _Map):
@@ -585,6 +587,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         drug_asks=words(dr, "asks", "drugs"),
         drug_class_words=words(dr, "class_words", "drugs"),
         drug_practical=words(dr, "practical", "drugs"),
+        drug_same_class_als=words(dr, "same_class_als", "drugs"),
         drug_between=words(dr, "between", "drugs"),
         languages=languages,
         learned=_learned(section("learned"), where, problems),

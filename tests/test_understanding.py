@@ -2313,3 +2313,10 @@ def test_a_medicine_of_one_of_our_topics_beside_prednisone_read_as_that_topic(ro
         "blood-sugar"
     )
     assert route(router, "is it safe to take metformin and prednisone at the same time?").kind == "fallback"
+
+
+def test_another_steroid_asked_for_als_gets_the_als_evidence_card(router: Router) -> None:
+    """The ALS article covers steroids as a class; the LEMS one covers prednisone only."""
+    assert route(router, "could IV dexamethasone slow my dad's MND at all?").card == "als-evidence"
+    assert route(router, "could IV dexamethasone help my dad's lambert eaton?").kind == "fallback"
+    assert route(router, "how much dexamethasone do they give for ALS?").kind == "fallback"
