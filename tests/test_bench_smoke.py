@@ -76,3 +76,36 @@ def test_cluster_benchmark_runs(tmp_path: Path) -> None:
         "1 replica": (4, 4),
         "3 replicas": (4, 4),
     }
+
+
+def test_blind_round_figures_and_diff(tmp_path: Path) -> None:
+    """A round in two files is scored together, and a second run against the first lists what changed."""
+    (tmp_path / "a.yaml").write_text(
+        "cases:\n"
+        "  - {text: 'my husband has stopped breathing', expect: [urgent], cat: emergency, kind: breathing}\n"
+        "  - {text: 'what is prednisone', expect: [prednisone], cat: paraphrase}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text(
+        "cases:\n  - {text: 'best pizza near me?', expect: [fallback], cat: out-of-scope}\n", encoding="utf-8"
+    )
+    files = [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+
+    def run(*extra: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.blind", *files, *extra], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    first = run("--json", str(tmp_path / "first.json"))
+    assert "cases: 3 in 2 file(s)" in first
+    assert "emergencies caught:          1/1 (100.0%) (breathing 1/1)" in first
+    assert "out of scope:                1/1" in first
+    saved = json.loads((tmp_path / "first.json").read_text(encoding="utf-8"))
+    assert {case["got"] for case in saved.values()} == {"urgent", "prednisone", "fallback"}
+    # pretend the first run had missed the emergency: the diff names it as fixed
+    key = next(k for k, case in saved.items() if case["got"] == "urgent")
+    saved[key] = {**saved[key], "got": "prednisone", "ok": False}
+    (tmp_path / "first.json").write_text(json.dumps(saved), encoding="utf-8")
+    assert "1 fixed, 0 broken" in run("--diff", str(tmp_path / "first.json"))
