@@ -2320,3 +2320,25 @@ def test_another_steroid_asked_for_als_gets_the_als_evidence_card(router: Router
     assert route(router, "could IV dexamethasone slow my dad's MND at all?").card == "als-evidence"
     assert route(router, "could IV dexamethasone help my dad's lambert eaton?").kind == "fallback"
     assert route(router, "how much dexamethasone do they give for ALS?").kind == "fallback"
+
+
+def test_what_a_plan_is_meant_to_prevent_is_no_report_of_it(router: Router) -> None:
+    """A taper planned "so I don't collapse" asks how to stop it; the same words told as done stay urgent."""
+    planned = "how slowly should mum taper so she doesn't get dizzy and end up collapsing?"
+    assert route(router, planned).card in ("stopping", "adrenal")
+    assert route(router, "what's the way to cut down the steroids to avoid ending up collapsed on the floor").kind != (
+        "urgent"
+    )
+    assert route(router, "I swallowed 30 pills so I don't have to feel anything").kind == "urgent"
+    assert route(router, "so I don't know what to do, he collapsed in the kitchen").kind == "urgent"
+
+
+def test_a_walking_limit_lived_with_since_the_diagnosis_is_no_sudden_weakness(router: Router) -> None:
+    calm = "my husband can't walk far since the ALS, what mobility aids are there?"
+    assert route(router, calm).kind != "urgent"
+    assert route(router, "my husband can't walk since lunch, his legs just went").kind == "urgent"
+    assert route(router, "since the diagnosis he is weaker but today he suddenly can't stand").kind == "urgent"
+
+
+def test_a_disabled_parking_badge_is_out_of_scope(router: Router) -> None:
+    assert route(router, "is dad eligible for a disabled parking badge with lambert eaton").kind == "fallback"
