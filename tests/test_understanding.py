@@ -2342,3 +2342,16 @@ def test_a_walking_limit_lived_with_since_the_diagnosis_is_no_sudden_weakness(ro
 
 def test_a_disabled_parking_badge_is_out_of_scope(router: Router) -> None:
     assert route(router, "is dad eligible for a disabled parking badge with lambert eaton").kind == "fallback"
+
+
+def test_whether_the_information_can_be_believed_asks_for_its_sources(router: Router) -> None:
+    for text in ("is this info legit or did someone just make it up", "who rote all this, r ur answers accurate"):
+        assert route(router, text).card == "sources", text
+
+
+def test_someone_new_on_here_is_welcomed_but_new_on_prednisone_is_not(router: Router) -> None:
+    assert route(router, "hiii jus joined on here").card == "welcome"
+    assert route(router, "first time on here, be gentle").card == "welcome"
+    assert route(router, "just starting out on prednisone for LEMS, what side effects should I expect?").card == (
+        "lems-side-effects"
+    )
