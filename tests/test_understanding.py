@@ -2355,3 +2355,8 @@ def test_someone_new_on_here_is_welcomed_but_new_on_prednisone_is_not(router: Ro
     assert route(router, "just starting out on prednisone for LEMS, what side effects should I expect?").card == (
         "lems-side-effects"
     )
+
+
+def test_a_dose_stepped_down_week_by_week_is_a_taper(router: Router) -> None:
+    told = "the letter from the hospital says dad's prednisone is being cut by 5mg each week, is that usual?"
+    assert route(router, told).card == "stopping"
