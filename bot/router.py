@@ -99,6 +99,9 @@ _IS_A = frozenset({"a", "an", "like", "the", "same", "just", "basic", "kind", "t
 # a first message asking whether "it" works or helps, naming no condition, this close to that topic's examples:
 # asked which condition (the evidence cards of both), not the fallback
 VAGUE_WORKS_BAR = 60.0
+VAGUE_WORKS_NAMED_BAR = 40.0  # the same with prednisone named: its evidence card is close, never the best
+# the words that may follow: someone helped, or nothing ("prednison" is the drug the reading appends)
+VAGUE_WORKS_FOR = frozenset({"me", "him", "her", "us", "them", "at", "for", "though", "then", "realli", "prednison"})
 VAGUE_WORKS_TOPICS = frozenset({"evidence"})
 VAGUE_WORKS_WORDS = frozenset({"work", "help"})  # normalised: "works", "working", "helps", "helping"
 SUBJECT_PRONOUNS = frozenset({"it", "them", "these", "those", "tablet", "pill", "med", "medic", "medicin"})
@@ -1680,6 +1683,24 @@ class Router:
         ):
             card = self.catalog.cards[content.card]
             return self._clarify(card, content.score, match.candidates, "asks if 'it' works, naming no condition")
+        # "I'm on steroids for one of those nerve-muscle things, is it going to help me?": prednisone named, the
+        # condition not, nothing said before: whether it works depends on which one, so ask
+        works = next((c for c in match.candidates if self.catalog.cards[c.card].topic in VAGUE_WORKS_TOPICS), None)
+        if (
+            works is not None
+            and works.score >= VAGUE_WORKS_NAMED_BAR
+            and ctx is None
+            and s.drugs
+            and all(d in self._drugs and self._drugs[d].ours for d in s.drugs)
+            and not s.conditions
+            and not s.unknown_drugs
+            and not s.out_of_scope
+            and not long
+            and speaks_of
+            and _works_for_whom(s.text.split())
+        ):
+            card = self.catalog.cards[works.card]
+            return self._clarify(card, works.score, match.candidates, "asks if prednisone works, naming no condition")
         weak = self._fallback(cond, why, match.candidates, "long_question" if long else None)
         if best is not None and not scoped and not long and speaks_of and best.score >= AGREE_SURE_BAR:
             return _replace(weak, basis="agree")  # the closest example's card, if the learned model picks it too
@@ -1883,3 +1904,10 @@ def _sentences(text: str) -> list[tuple[int, str, bool]]:
     if text[start:].strip():
         out.append((start, text[start:], False))
     return out
+
+
+def _works_for_whom(words: list[str]) -> bool:
+    """ "will it help (me)?", "does it work for him?": helps someone, not something ("help my skin")."""
+    return any(
+        w in VAGUE_WORKS_WORDS and (k + 1 == len(words) or words[k + 1] in VAGUE_WORKS_FOR) for k, w in enumerate(words)
+    )

@@ -2360,3 +2360,11 @@ def test_someone_new_on_here_is_welcomed_but_new_on_prednisone_is_not(router: Ro
 def test_a_dose_stepped_down_week_by_week_is_a_taper(router: Router) -> None:
     told = "the letter from the hospital says dad's prednisone is being cut by 5mg each week, is that usual?"
     assert route(router, told).card == "stopping"
+
+
+def test_whether_prednisone_will_help_with_no_condition_named_asks_which(router: Router) -> None:
+    told = "my neurologist has put me on prednisone for a muscle weakness thing. is it going to help me?"
+    assert route(router, told).kind == "clarify"
+    assert route(router, "my neurologist has put me on prednisone for LEMS. is it going to help me?").card == (
+        "lems-evidence"
+    )
