@@ -1340,8 +1340,9 @@ class Router:
             # a topic found on one word alone yields to one found on several: "can't keep + prednisolone"
             # (missed dose) says more than "bug" (infections)
             several = {t for t in topics if any(_words_matched(h) > 1 for h in hits if h.concept == t)}
-            if len(several) == 1:
-                topics = several
+            if several:
+                topics = several  # ... and, of several such, the wider reading below ("if I got flu and
+                # couldn't keep the pred down": planning for illness, over the dose brought up, over "flu")
         if len(topics) > 1:
             # one topic's words inside another's: the wider reading ("keeps skipping his pred ... dangerous")
             wide = {h.concept for h in hits if h.concept in topics}

@@ -2368,3 +2368,17 @@ def test_whether_prednisone_will_help_with_no_condition_named_asks_which(router:
     assert route(router, "my neurologist has put me on prednisone for LEMS. is it going to help me?").card == (
         "lems-evidence"
     )
+
+
+def test_planning_for_an_illness_that_keeps_the_tablets_from_staying_down_is_the_sick_day_question(
+    router: Router,
+) -> None:
+    """The adrenal card holds the sick day rules; a dose brought up this morning stays the missed-dose card."""
+    for planned in (
+        "if I ever got a sickness bug and couldn't keep my tablets down what then",
+        "just wondering, if I got gastro and couldn't hold down my prednisone, what's the rule",
+    ):
+        assert route(router, planned).card == "adrenal", planned
+    assert route(router, "threw up my pred twenty minutes after taking it, do I take another one?").card == (
+        "missed-dose"
+    )
