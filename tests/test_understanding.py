@@ -2382,3 +2382,7 @@ def test_planning_for_an_illness_that_keeps_the_tablets_from_staying_down_is_the
     assert route(router, "threw up my pred twenty minutes after taking it, do I take another one?").card == (
         "missed-dose"
     )
+
+
+def test_whether_a_symptom_is_worth_a_call_is_the_when_to_call_question(router: Router) -> None:
+    assert route(router, "got some acid reflux. worth a ring to someone?").card == "when-to-call"
