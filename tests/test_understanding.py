@@ -2386,3 +2386,10 @@ def test_planning_for_an_illness_that_keeps_the_tablets_from_staying_down_is_the
 
 def test_whether_a_symptom_is_worth_a_call_is_the_when_to_call_question(router: Router) -> None:
     assert route(router, "got some acid reflux. worth a ring to someone?").card == "when-to-call"
+
+
+def test_whether_a_real_doctor_checked_the_information_asks_for_its_sources(router: Router) -> None:
+    """'a real doctor' here checks the answers; it does not ask whether the bot is one."""
+    told = "where does all of this come from? has an actual doctor gone over it or did you get it off the web?"
+    assert route(router, told).card == "sources"
+    assert route(router, "is it a real doctor answering me?").card == "about-bot"
