@@ -2393,3 +2393,8 @@ def test_whether_a_real_doctor_checked_the_information_asks_for_its_sources(rout
     told = "where does all of this come from? has an actual doctor gone over it or did you get it off the web?"
     assert route(router, told).card == "sources"
     assert route(router, "is it a real doctor answering me?").card == "about-bot"
+
+
+def test_what_the_illness_may_bring_one_day_is_no_emergency_now(router: Router) -> None:
+    assert route(router, "will dad end up not able to breathe by himself with the ALS?").card == "prognosis"
+    assert route(router, "Will mum end up on a ventilator? she's struggling to breathe right now").kind == "urgent"
