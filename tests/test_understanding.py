@@ -2398,3 +2398,7 @@ def test_whether_a_real_doctor_checked_the_information_asks_for_its_sources(rout
 def test_what_the_illness_may_bring_one_day_is_no_emergency_now(router: Router) -> None:
     assert route(router, "will dad end up not able to breathe by himself with the ALS?").card == "prognosis"
     assert route(router, "Will mum end up on a ventilator? she's struggling to breathe right now").kind == "urgent"
+
+
+def test_a_change_put_down_to_the_illness_moving_on_asks_what_comes_next(router: Router) -> None:
+    assert route(router, "her voice is quieter lately, is that just her MND progressing?").card == "prognosis"
