@@ -2402,3 +2402,20 @@ def test_what_the_illness_may_bring_one_day_is_no_emergency_now(router: Router) 
 
 def test_a_change_put_down_to_the_illness_moving_on_asks_what_comes_next(router: Router) -> None:
     assert route(router, "her voice is quieter lately, is that just her MND progressing?").card == "prognosis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a minha mãe está a vomitar sangue",  # European Portuguese: "está a vomitar"
+        "mi abuelo acaba de vomitar sangre",
+        "mia nonna ha vomitato sangue",
+        "mein Opa spuckt Blut",
+        "mi padre se cayó y no reacciona",
+        "se le hinchó la lengua después de la pastilla",
+        "meine Mutter atmet kaum und hat blaue Lippen",
+        "o meu pai tomou o dobro da dose sem querer",
+    ],
+)
+def test_more_emergencies_in_other_languages_get_the_urgent_card(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent"
