@@ -2419,3 +2419,11 @@ def test_a_change_put_down_to_the_illness_moving_on_asks_what_comes_next(router:
 )
 def test_more_emergencies_in_other_languages_get_the_urgent_card(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent"
+
+
+def test_an_allergy_to_prednisone_told_calmly_gets_the_side_effects_card_which_covers_it(router: Router) -> None:
+    decision = route(router, "pretty sure my husband is allergic to the steroids, he came out in a rash")
+    assert decision.card == "side-effects"
+    card = router.catalog.cards["side-effects"]
+    assert "allergy to prednisone" in card.body and "emergency" in card.body
+    assert route(router, "allergic to pred I think, my tongue is swelling up").kind == "urgent"
