@@ -60,6 +60,7 @@ REQUIRED_MESSAGES = (
     "other_drug",
     "not_english",
     "in_case",
+    "no_card_drug",
 )
 # Cards that are not medical content: no source needed, and answering them is not "in scope".
 NON_CONTENT_TOPICS = frozenset({"welcome", "smalltalk", "about"})  # the bot itself, not the subject
@@ -687,6 +688,7 @@ def _load_messages(path: Path, root: Path, problems: list[Problem]) -> dict[str,
 MESSAGE_FIELDS: Mapping[str, tuple[str, ...]] = {
     "clarify": ("topic",),
     "other_drug": ("drug",),
+    "no_card_drug": ("drug",),
     "in_case": ("advice",),
     "group_hello": ("bot",),
 }

@@ -128,7 +128,12 @@ def render(catalog: Catalog, d: Decision) -> Reply:
             for o in options
         )
         return _reply(catalog, (Block("text", text),), buttons=buttons, kind="clarify", score=d.score, options=options)
-    blocks = [Block("text", catalog.messages[d.notice or "fallback"])]  # a notice says why, in place of the usual
+    # a notice says why, in place of the usual; a medicine no card covers is named ("what is IVIG?")
+    if d.notice is None and d.drug is not None:
+        text = catalog.messages["no_card_drug"].replace("{drug}", d.drug)
+    else:
+        text = catalog.messages[d.notice or "fallback"]
+    blocks = [Block("text", text)]
     if d.language:  # and the same in the writer's language
         note = dict(catalog.understanding.languages).get(d.language)
         blocks += [Block("text", note)] if note else []

@@ -272,6 +272,7 @@ def test_every_placeholder_check_allows_is_filled_where_the_message_is_shown(cat
         ),
         "group_hello": notice(test_catalog, "group_hello", bot="@pred_info_bot"),
         "in_case": render(test_catalog, Decision(kind="answer", card="infections", concept="infection")),
+        "no_card_drug": render(test_catalog, Decision(kind="fallback", drug="IVIG")),
     }
     assert set(shown) == set(MESSAGE_FIELDS)
     for key, reply in shown.items():

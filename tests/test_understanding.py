@@ -2427,3 +2427,12 @@ def test_an_allergy_to_prednisone_told_calmly_gets_the_side_effects_card_which_c
     card = router.catalog.cards["side-effects"]
     assert "allergy to prednisone" in card.body and "emergency" in card.body
     assert route(router, "allergic to pred I think, my tongue is swelling up").kind == "urgent"
+
+
+def test_a_medicine_no_card_covers_is_named_in_the_honest_reply(router: Router) -> None:
+    """'Sorry, I can't answer that one' says less than the truth: the bot knows the name, not the medicine."""
+    reply = render(router.catalog, route(router, "what does mestinon do?"))
+    assert reply.kind == "fallback"
+    text = " ".join(block.text for block in reply.blocks)
+    assert "information about pyridostigmine (Mestinon)" in text
+    assert "pharmacist" in text
