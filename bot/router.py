@@ -1523,10 +1523,12 @@ class Router:
         if len(others) != 1 or not s.by_class or not any(self._drugs[d].ours for d in s.subject if d in self._drugs):
             return None
         words = s.text.split()
+        # "is mestinon a steroid?": the drug itself named right after the verb
+        names = {w for name in others[0].names for w in self.normalize(name).split()[:1]}
         for k, w in enumerate(words):  # "is that (also) a steroid", "are they steroids too"
             if w in self._class_words:
                 before = words[max(0, k - 6) : k]
-                copula = any(b in _COPULA and n + 1 < len(before) and before[n + 1] in _POINTS_BACK
+                copula = any(b in _COPULA and n + 1 < len(before) and before[n + 1] in _POINTS_BACK | names
                              for n, b in enumerate(before))  # fmt: skip
                 if copula:
                     return others[0]

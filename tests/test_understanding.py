@@ -2436,3 +2436,9 @@ def test_a_medicine_no_card_covers_is_named_in_the_honest_reply(router: Router) 
     text = " ".join(block.text for block in reply.blocks)
     assert "information about pyridostigmine (Mestinon)" in text
     assert "pharmacist" in text
+
+
+def test_whether_another_medicine_named_outright_is_a_steroid_is_about_that_medicine(router: Router) -> None:
+    decision = route(router, "is mestinon a steroid too?")
+    assert decision.kind == "fallback" and decision.drug == "pyridostigmine (Mestinon)"
+    assert route(router, "is prednisone a steroid?").card == "prednisone"
