@@ -2442,3 +2442,12 @@ def test_whether_another_medicine_named_outright_is_a_steroid_is_about_that_medi
     decision = route(router, "is mestinon a steroid too?")
     assert decision.kind == "fallback" and decision.drug == "pyridostigmine (Mestinon)"
     assert route(router, "is prednisone a steroid?").card == "prednisone"
+
+
+def test_a_steroid_sparing_drug_that_lets_the_dose_come_down_is_where_it_fits(router: Router) -> None:
+    """Where azathioprine fits beside prednisone (the LEMS treatments card), not a dose or stopping card."""
+    for text in (
+        "will adding azathioprine allow my wife to cut her steroids down? she has lambert eaton",
+        "my neuro calls imuran a steroid sparing drug, does it help you reduce the prednisone in LEMS?",
+    ):
+        assert route(router, text).card == "lems-alternatives", text
