@@ -2451,3 +2451,11 @@ def test_a_steroid_sparing_drug_that_lets_the_dose_come_down_is_where_it_fits(ro
         "my neuro calls imuran a steroid sparing drug, does it help you reduce the prednisone in LEMS?",
     ):
         assert route(router, text).card == "lems-alternatives", text
+
+
+def test_eye_drops_beside_a_question_about_the_tablets_and_the_eyes_is_the_eyes_question(router: Router) -> None:
+    """Eye drops belong to the eyes topic (topics.home_of): the learned model may read such a message as it."""
+    assert route(router, "Can steroid tablets damage my eyesight, or is that only the steroid eye drops?").card == (
+        "eyes"
+    )
+    assert route(router, "can I use eye drops while on prednisone").kind == "fallback"
