@@ -2459,3 +2459,9 @@ def test_eye_drops_beside_a_question_about_the_tablets_and_the_eyes_is_the_eyes_
         "eyes"
     )
     assert route(router, "can I use eye drops while on prednisone").kind == "fallback"
+
+
+def test_wrk_is_work_and_a_short_english_question_is_not_taken_for_french(router: Router) -> None:
+    assert route(router, "does it wrk or not?").kind == "clarify"
+    decision = route(router, "dose pred realy work 4 lambert eaton or not")
+    assert decision.language is None and decision.card == "lems-evidence"
