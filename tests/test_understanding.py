@@ -2465,3 +2465,9 @@ def test_wrk_is_work_and_a_short_english_question_is_not_taken_for_french(router
     assert route(router, "does it wrk or not?").kind == "clarify"
     decision = route(router, "dose pred realy work 4 lambert eaton or not")
     assert decision.language is None and decision.card == "lems-evidence"
+
+
+def test_an_allergy_to_prednisone_beside_allergies_as_a_condition_is_its_side_effect(router: Router) -> None:
+    told = "they give steroids FOR allergies, so how can anyone be allergic to prednisone itself?"
+    assert route(router, told).card == "side-effects"
+    assert route(router, "my allergies are awful this spring, any tips?").kind == "fallback"
