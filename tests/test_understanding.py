@@ -2471,3 +2471,10 @@ def test_an_allergy_to_prednisone_beside_allergies_as_a_condition_is_its_side_ef
     told = "they give steroids FOR allergies, so how can anyone be allergic to prednisone itself?"
     assert route(router, told).card == "side-effects"
     assert route(router, "my allergies are awful this spring, any tips?").kind == "fallback"
+
+
+def test_whether_to_see_someone_about_a_symptom_outside_the_cards_on_prednisone_is_when_to_call(router: Router) -> None:
+    """'Back pain' alone is outside; asked whether it needs a doctor, on prednisone, the triage card answers."""
+    told = "sudden back pain after a minor fall and I've been on pred for years. should I be seen today?"
+    assert route(router, told).card == "when-to-call"
+    assert route(router, "what's the best mattress for back pain?").kind == "fallback"
