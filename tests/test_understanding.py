@@ -2478,3 +2478,17 @@ def test_whether_to_see_someone_about_a_symptom_outside_the_cards_on_prednisone_
     told = "sudden back pain after a minor fall and I've been on pred for years. should I be seen today?"
     assert route(router, told).card == "when-to-call"
     assert route(router, "what's the best mattress for back pain?").kind == "fallback"
+
+
+def test_someone_else_calling_a_high_dose_an_overdose_is_a_dose_question_but_i_think_im_overdosing_is_urgent(
+    router: Router,
+) -> None:
+    assert route(router, "my mum thinks I'm overdosing because I'm on 60mg. Is starting that high normal?").kind != (
+        "urgent"
+    )
+    for text in (
+        "i think im overdosing",
+        "I keep saying I'm overdosing and nobody listens",
+        "he thinks im overdosing, i took 12 pills",
+    ):
+        assert route(router, text).kind == "urgent", text
