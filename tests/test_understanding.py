@@ -751,7 +751,8 @@ def test_another_condition_beside_prednisone_is_prednisones_question_only_in_its
     assert brain.turn("prednisone for hay fever", "c", 0.0).decision.kind == "fallback"
     assert brain.turn("I'm type 2 diabetic, will prednisone push my sugars up?", "e", 0.0).reply.card == "blood-sugar"
     assert brain.turn("does metformin clash with prednisone", "f", 0.0).decision.kind == "fallback"  # a drug's
-    reread(brain, catalog_copy, "  over_out_of_scope: [infections, blood-sugar, pregnancy, when-to-call]", "  over_out_of_scope: []")
+    listed = "  over_out_of_scope: [infections, blood-sugar, pregnancy, when-to-call]"
+    reread(brain, catalog_copy, listed, "  over_out_of_scope: []")
     assert brain.turn(jab, "d", 0.0).decision.kind == "fallback"
 
 
