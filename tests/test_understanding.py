@@ -122,6 +122,11 @@ EMERGENCIES = {
     # word groups: <onset> + <cant_move>, whatever the pair
     "weakness, new today": ["he was fine at breakfast and within half an hour he can't stand",
                             "her legs have stopped working this evening"],
+    # a doctor's "it may get a bit worse at first" does not calm a collapse within the hour or two
+    "worse than warned, within hours": ["the doctor warned me it could get a bit worse at first on pred, but in the "
+                                        "past few hours my legs have given out and I'm stuck on the kitchen floor"],
+    "the family better off": ["sometimes I think everyone's better off if I ended it",
+                              "they'd be better off if I died"],
     "in five more languages": ["Mi marido tiene la cara hinchada y le cuesta respirar",
                                "Mon père a 39,5 de fièvre et il tremble",
                                "Мама внезапно не может глотать",
@@ -271,7 +276,9 @@ def test_emergencies_in_batch_inline_and_groups(catalog: Catalog) -> None:
      "sinto uma dor forte no peito", "mia moglie ha la febbre e i brividi", "у него опухли губы",  # noqa: RUF001
      "mein Mann hat Prednisolon abgesetzt und ist schwindelig",
      # choking in Portuguese, told as what it looks like (round 56 missed one)
-     "a minha avó engasgou-se com pão, não consegue falar", "o bebé está a ficar roxo à volta da boca"],
+     "a minha avó engasgou-se com pão, não consegue falar", "o bebé está a ficar roxo à volta da boca",
+     # choking told in Russian: food stuck, cannot breathe in or cough it up
+     "папа поперхнулся куском мяса и не может откашляться", "у бабушки посинели губы"],  # noqa: RUF001
 )  # fmt: skip
 def test_emergencies_in_six_languages(router: Router, text: str) -> None:
     assert route(router, text).kind == "urgent", text
