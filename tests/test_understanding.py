@@ -540,6 +540,8 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("my son has been so buzzy and wired since starting steroids", "sleep-mood"),
         ("can my son still get his shots while I am on prednisone", "infections"),
         ("will prednisone do any good for my LEMS or is it a shot in the dark", "lems-evidence"),  # an idiom
+        # the drug keeping the illness from worsening asks what the drug does, not what the illness will do
+        ("my dad has ALS. will pred stop him from getting worse?", "als-evidence"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
