@@ -199,6 +199,8 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "now I'm paranoid about my bones, can steroids thin them?",  # worried, not a delusion
         "diagnosed in 2021. last winter he had a chest infection of his own, does pred make those likelier?",
         "I'm choking on the price of parking at the hospital, is there help with costs?",
+        # a figure of speed is no heart rate: "a hundred miles an hour" beside a racing heart
+        "can't switch off at night, heart racing and my head doing a hundred miles an hour on the steroids",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
         "If someone was really short of breath on steroids what should be done? care plan for dad, he is OK right now",
     ],
