@@ -2504,3 +2504,13 @@ def test_someone_else_calling_a_high_dose_an_overdose_is_a_dose_question_but_i_t
         "he thinks im overdosing, i took 12 pills",
     ):
         assert route(router, text).kind == "urgent", text
+
+
+def test_blood_vomited_that_has_stopped_gets_a_card_that_says_to_be_checked_today(router: Router) -> None:
+    """NHS advice: vomiting blood that has stopped, with no other symptoms, still needs an urgent GP visit
+    (NHS 111); with feeling faint or black poo it is an emergency. The card this reaches must say both."""
+    decision = route(router, "I brought up some dark blood earlier on but I'm ok now, I take prednisone")
+    assert decision.kind == "answer" and decision.card == "when-to-call", decision.reason
+    card = router.catalog.cards["when-to-call"]
+    assert "coffee grounds" in card.body and "checking today" in card.body
+    assert route(router, "I'm vomiting blood right now and feel faint, on pred").kind == "urgent"
