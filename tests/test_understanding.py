@@ -544,6 +544,18 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("will prednisone do any good for my LEMS or is it a shot in the dark", "lems-evidence"),  # an idiom
         # the drug keeping the illness from worsening asks what the drug does, not what the illness will do
         ("my dad has ALS. will pred stop him from getting worse?", "als-evidence"),
+        # what the drug does to the illness, asked at the end of a story
+        (
+            "my husband has LEMS and honestly I just want to know what the steroid actually does to the illness",
+            "lems-mechanism",
+        ),
+        # days of doses left out, then whether stopping all at once like that matters: the danger of stopping
+        (
+            "Grandad has LEMS and has taken steroids for two years. He admitted he has skipped his pred for about 6 "
+            "days. Seems tired but ok. Is stopping suddenly like that a problem?",
+            "adrenal",
+        ),
+        ("would it be dangerous to just stop the steroids", "adrenal"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
@@ -2514,3 +2526,19 @@ def test_blood_vomited_that_has_stopped_gets_a_card_that_says_to_be_checked_toda
     card = router.catalog.cards["when-to-call"]
     assert "coffee grounds" in card.body and "checking today" in card.body
     assert route(router, "I'm vomiting blood right now and feel faint, on pred").kind == "urgent"
+
+
+def test_a_drug_name_with_a_comma_between_digits_is_one_name(router: Router) -> None:
+    """The name 3,4-DAP is amifampridine: the comma inside it ends no clause, so the name is read whole."""
+    assert route(router, "is 3,4-DAP a kind of steroid?").card == "lems-alternatives"
+    assert "amifampridine" in router.scan("does 3,4-DAP help, or pred?").drugs
+
+
+def test_the_two_after_the_comparison_card_are_lems_and_als(router: Router) -> None:
+    assert route(router, "so how do the two differ", "why does prednisone help LEMS but not ALS").card == "compare"
+
+
+def test_one_of_ours_set_beside_another_illness_gets_what_ours_is(router: Router) -> None:
+    """No prednisone in it: not the card that sets LEMS beside ALS, nor one about the medicine."""
+    assert route(router, "how is parkinson's different from ALS").card == "als"
+    assert route(router, "MS versus motor neurone disease, what's the difference?").card == "als"
