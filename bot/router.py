@@ -1316,6 +1316,17 @@ class Router:
             # what ours is, never the card that sets LEMS beside ALS nor one about the medicine
             card = overview
             base = _replace(base, reason=f"{base.reason}; {named} set beside {s.out_of_scope!r}: what {named} is")
+        elif (
+            named
+            and card.topic == "compare"
+            and len(s.conditions) == 1
+            and any(d in self._drugs and not self._drugs[d].ours for d in s.drugs)
+            and (options := self.catalog.variant("alternatives", named))
+        ):
+            # "azathioprine as well as the prednisone, how do the two compare?": the two are medicines for one
+            # condition, set side by side on its treatments card, not LEMS set beside ALS
+            card = options
+            base = _replace(base, reason=f"{base.reason}; the two compared are medicines for {named}")
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
             card = self.catalog.variant("alternatives", named) or card
@@ -1446,8 +1457,13 @@ class Router:
             return d
         # (for some concepts, a card that answers something else stays: "my brother took too many once, years
         # ago; anyway, what is prednisone?")
-        yields = self._concepts.by_id[about.concept].asked_yields
-        if yields and d.kind == "answer" and d.topic != self.catalog.understanding.asked_about:
+        concept = self._concepts.by_id[about.concept]
+        if (
+            concept.asked_yields
+            and d.kind == "answer"
+            and d.topic != self.catalog.understanding.asked_about
+            and d.topic not in concept.asked_over
+        ):
             return d
         why = f"a question about {self.concept_label(about.concept)}, not a report of it ({about.about})"
         return Decision("answer", card=info.id, topic=info.topic, condition=d.condition, reason=why)
