@@ -458,13 +458,13 @@ class ConceptIndex:
         # "feels like an elephant sitting on me right now", "a side effect? it's like that right now": said to be
         # now, after the hit (a bare "now" only in its own clause: "... now I'm scared" is a feeling, not a time)
         begun = any(
-            (_at(words, n, self.pleas) or _at(words, n, self.begun))
+            (_at(words, n, self.pleas) or _at(words, n, self.begun) or _minutes_now(words, n))
             and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
             for n in range(len(words))
         )  # ... said to have begun, not denied ("nothing happening now")
         happening = any(
             (
-                (_at(words, n, self.pleas) or _at(words, n, self.begun))
+                (_at(words, n, self.pleas) or _at(words, n, self.begun) or _minutes_now(words, n))
                 and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
             )
             or (
@@ -656,6 +656,17 @@ def _with_lengths(found: Phrases) -> Phrases:
 
 def _without(phrases: Phrases, other: Phrases) -> Phrases:
     return _with_lengths(Phrases(phrases - other))
+
+
+def _minutes_now(words: Sequence[str], n: int) -> bool:
+    """ "for the last 40 minutes", "past 20 mins": a symptom timed in minutes up to now has just begun (a list
+    of every count as phrases would never end)."""
+    return (
+        words[n] in ("last", "past")
+        and n + 2 < len(words)
+        and words[n + 1].isdigit()
+        and words[n + 2] in ("minut", "min", "mins", "minute", "minutes")
+    )
 
 
 _WELL = frozenset({"fine", "ok", "okay", "well", "normal", "alright"})  # "she was fine": how a dated calm ends

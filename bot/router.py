@@ -119,7 +119,8 @@ CONDITION_TOPICS = {
     "als": ("als", "als-evidence", "als-alternatives"),
 }
 _SENTENCE_END = re.compile(r"([.!?;]+)(?=\s|$)|\n+")
-_CLAUSE_END = re.compile(r"[,:()]|\s[-\u2013\u2014]+\s")
+# a comma between digits joins a number or a name ("3,4-DAP", "1,000"), it ends no clause
+_CLAUSE_END = re.compile(r"(?<!\d),|,(?!\d)|[:()]|\s[-\u2013\u2014]+\s")
 _QUOTE_MARKS = frozenset("\"'\u2018\u2019\u201c\u201d")
 # a quotation: an opening mark after a space or the start, a close before a space, a mark or the end; no more
 # than 80 characters inside, so one stray mark cannot quote half a story
@@ -1303,6 +1304,29 @@ class Router:
             # on "plain English", but the thing asked about is the medicine named, and no condition is
             card = drug_card
             base = _replace(base, reason=f"{base.reason}; the question is about prednisone, not a condition")
+        elif (
+            named
+            and card.topic in ("compare", "drug")
+            and len(s.conditions) == 1
+            and s.out_of_scope in self._oos_conditions
+            and not s.drugs
+            and (overview := self.catalog.variant("overview", named))
+        ):
+            # "how is Parkinson's different from ALS?": no prednisone, one of ours set beside another illness;
+            # what ours is, never the card that sets LEMS beside ALS nor one about the medicine
+            card = overview
+            base = _replace(base, reason=f"{base.reason}; {named} set beside {s.out_of_scope!r}: what {named} is")
+        elif (
+            named
+            and card.topic == "compare"
+            and len(s.conditions) == 1
+            and any(d in self._drugs and not self._drugs[d].ours for d in s.drugs)
+            and (options := self.catalog.variant("alternatives", named))
+        ):
+            # "azathioprine as well as the prednisone, how do the two compare?": the two are medicines for one
+            # condition, set side by side on its treatments card, not LEMS set beside ALS
+            card = options
+            base = _replace(base, reason=f"{base.reason}; the two compared are medicines for {named}")
         elif named and card.topic == "drug" and not s.named:
             # only a drug used for one condition ("tell me about tofersen"): it is one of that condition's options
             card = self.catalog.variant("alternatives", named) or card
@@ -1433,8 +1457,13 @@ class Router:
             return d
         # (for some concepts, a card that answers something else stays: "my brother took too many once, years
         # ago; anyway, what is prednisone?")
-        yields = self._concepts.by_id[about.concept].asked_yields
-        if yields and d.kind == "answer" and d.topic != self.catalog.understanding.asked_about:
+        concept = self._concepts.by_id[about.concept]
+        if (
+            concept.asked_yields
+            and d.kind == "answer"
+            and d.topic != self.catalog.understanding.asked_about
+            and d.topic not in concept.asked_over
+        ):
             return d
         why = f"a question about {self.concept_label(about.concept)}, not a report of it ({about.about})"
         return Decision("answer", card=info.id, topic=info.topic, condition=d.condition, reason=why)

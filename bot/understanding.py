@@ -47,6 +47,9 @@ class Concept:
     asked_about: str = ""  # the topic that answers a question about it (else emergencies.asked_about)
     # the asked_about card only where no other card answers ("my brother once took too many; what is prednisone?")
     asked_yields: bool = False
+    # ... yet it replaces these topics' cards: "threw up blood this morning, fine now, on pred" is not about a
+    # tablet brought back up (missed-dose), whatever the words share
+    asked_over: tuple[str, ...] = ()
     calm_when_asked: tuple[str, ...] = ()  # if set, the calm words count only beside one of these in the hit's
     # sentence: a question about it ("can steroids cause ...? I'm fine"), not a report ("is it normal to feel ...")
 
@@ -313,6 +316,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     "not_calm",
                     "asked_about",
                     "asked_yields",
+                    "asked_over",
                     "calm_when_asked",
                 )
             )
@@ -357,6 +361,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
                     not_calm=tuple(w for w, _ in cf.strings("not_calm", required=False)),
                     asked_about=cf.text("asked_about", required=False),
                     asked_yields=yields,
+                    asked_over=tuple(w for w, _ in cf.strings("asked_over", required=False)),
                     calm_when_asked=tuple(w for w, _ in cf.strings("calm_when_asked", required=False)),
                 )
             )
@@ -541,7 +546,11 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         addressed=words(tp, "addressed", "topics"),
         new_subject=words(tp, "new_subject", "topics"),
         wears_off=words(tp, "wears_off", "topics"),
-        topic_names=(*named, *((c.asked_about, c.line) for c in concepts if c.asked_about)),
+        topic_names=(
+            *named,
+            *((c.asked_about, c.line) for c in concepts if c.asked_about),
+            *((t, c.line) for c in concepts for t in c.asked_over),
+        ),
         concepts=tuple(concepts),
         emergency_window=window,
         about=words(em, "about", "emergencies"),

@@ -127,6 +127,9 @@ EMERGENCIES = {
                                         "past few hours my legs have given out and I'm stuck on the kitchen floor"],
     "the family better off": ["sometimes I think everyone's better off if I ended it",
                               "they'd be better off if I died"],
+    # asked as a side effect, yet timed in minutes up to now: happening
+    "asked, but timed in minutes": ["Is chest pressure a known side effect of pred? It's been there for the "
+                                    "last 15 minutes"],
     "in five more languages": ["Mi marido tiene la cara hinchada y le cuesta respirar",
                                "Mon père a 39,5 de fièvre et il tremble",
                                "Мама внезапно не может глотать",
@@ -199,6 +202,12 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "now I'm paranoid about my bones, can steroids thin them?",  # worried, not a delusion
         "diagnosed in 2021. last winter he had a chest infection of his own, does pred make those likelier?",
         "I'm choking on the price of parking at the hospital, is there help with costs?",
+        # no reaction of one's own, said outright; a date as people shorten it; grief; too much reading
+        "is an allergy to pred a thing, like swollen lips? fine on it so far, just reading up",
+        "had tightness in my chest last tues, hospital checked me over, all fine, reflux from the pred. any tips?",
+        "my heart aches for my dad every day since the MND diagnosis, will the steroids help him at all?",
+        "honestly choking on all the jargon, what does LEMS actually stand for?",
+        "my brother is a real skeptic, who checks the answers you give?",
         # a figure of speed is no heart rate: "a hundred miles an hour" beside a racing heart
         "can't switch off at night, heart racing and my head doing a hundred miles an hour on the steroids",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
@@ -544,6 +553,18 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
         ("will prednisone do any good for my LEMS or is it a shot in the dark", "lems-evidence"),  # an idiom
         # the drug keeping the illness from worsening asks what the drug does, not what the illness will do
         ("my dad has ALS. will pred stop him from getting worse?", "als-evidence"),
+        # what the drug does to the illness, asked at the end of a story
+        (
+            "my husband has LEMS and honestly I just want to know what the steroid actually does to the illness",
+            "lems-mechanism",
+        ),
+        # days of doses left out, then whether stopping all at once like that matters: the danger of stopping
+        (
+            "Grandad has LEMS and has taken steroids for two years. He admitted he has skipped his pred for about 6 "
+            "days. Seems tired but ok. Is stopping suddenly like that a problem?",
+            "adrenal",
+        ),
+        ("would it be dangerous to just stop the steroids", "adrenal"),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
@@ -1193,7 +1214,8 @@ def test_why_a_dose_must_never_be_missed_is_the_adrenal_question(router: Router)
     [
         ("what if she suddenly can't get out of her chair at all? she's fine today", None),
         ("how can I tell a real emergency on pred from the usual side effects", "when-to-call"),
-        ("I heard that steroids can make you vomit blood, is that true", "side-effects"),
+        # the card on which side effects need a doctor names vomiting blood and what to do about it
+        ("I heard that steroids can make you vomit blood, is that true", "when-to-call"),
     ],
 )
 def test_what_ifs_hearsay_and_is_it_an_emergency_are_questions(router: Router, text: str, card: str | None) -> None:
@@ -2514,3 +2536,37 @@ def test_blood_vomited_that_has_stopped_gets_a_card_that_says_to_be_checked_toda
     card = router.catalog.cards["when-to-call"]
     assert "coffee grounds" in card.body and "checking today" in card.body
     assert route(router, "I'm vomiting blood right now and feel faint, on pred").kind == "urgent"
+
+
+def test_a_drug_name_with_a_comma_between_digits_is_one_name(router: Router) -> None:
+    """The name 3,4-DAP is amifampridine: the comma inside it ends no clause, so the name is read whole."""
+    assert route(router, "is 3,4-DAP a kind of steroid?").card == "lems-alternatives"
+    assert "amifampridine" in router.scan("does 3,4-DAP help, or pred?").drugs
+
+
+def test_the_two_after_the_comparison_card_are_lems_and_als(router: Router) -> None:
+    assert route(router, "so how do the two differ", "why does prednisone help LEMS but not ALS").card == "compare"
+
+
+def test_one_of_ours_set_beside_another_illness_gets_what_ours_is(router: Router) -> None:
+    """No prednisone in it: not the card that sets LEMS beside ALS, nor one about the medicine."""
+    assert route(router, "how is parkinson's different from ALS").card == "als"
+    assert route(router, "MS versus motor neurone disease, what's the difference?").card == "als"
+
+
+def test_blood_brought_up_and_over_is_never_the_card_about_a_tablet_brought_up(router: Router) -> None:
+    """Vomiting is a missed-dose word; vomiting blood that has stopped is a bleed to be checked today."""
+    assert route(router, "threw up a little blood after breakfast, I'm alright now, I'm on pred").card == "when-to-call"
+    assert route(router, "threw up my pred tablet after breakfast, do I take another?").card == "missed-dose"
+
+
+def test_two_medicines_for_one_condition_compared_get_its_treatments_card(router: Router) -> None:
+    text = "dad has LEMS and the neuro mentioned azathioprine on top of his prednisone. how do the two compare?"
+    assert route(router, text).card == "lems-alternatives"
+
+
+def test_check_names_an_unknown_topic_a_concept_replaces_with_file_and_line(catalog_copy: Path) -> None:
+    write_understanding(catalog_copy, "asked_over: [missed-dose]", "asked_over: [missed-doze]")
+    out = io.StringIO()
+    assert cmd_check(catalog_copy, out) == 1
+    assert "intents/understanding.yaml:" in out.getvalue() and "missed-doze" in out.getvalue()
