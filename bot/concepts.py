@@ -47,6 +47,8 @@ CALM = "told calmly: "  # how a calm hit's reason starts (shown by `why`)
 GENERAL = "a general question (nobody's symptom)"
 RECENT = frozenset({"hour", "hr", "half", "few", "couple", "minut", "min", "24", "48"})  # stems, after "in the past"
 CLOCK = frozenset({"at", "by", "till", "til", "until", "since", "past"})  # before a number: a time of day
+# before a number: a day's dose in all ("my usual 20", "so 30 today"), not a count of tablets
+DOSE_TOTAL = frozenset({"usual", "normal", "regular", "so", "total", "make", "makes", "making"})
 YEARS = (1900, 2100)  # "diagnosed 2022. he had a flare of his ...": a year is no count of tablets
 MAX_PLACES = 6  # occurrences per slot tried when placing a pattern (a message rarely repeats a word more)
 
@@ -245,6 +247,7 @@ class ConceptIndex:
                     and after not in self.units
                     and not after[:1].isdigit()  # "3,4-DAP" names a drug; "3 4 tablets" counts on its "4"
                     and (i == 0 or words[i - 1] not in CLOCK)  # "put it out again at 10": a time of day
+                    and (i == 0 or words[i - 1] not in DOSE_TOTAL)
                     and not _at_most_double(words, i)
                 ):
                     keys.append((SEVERAL,))  # "took 8 of my tablets", not "took it 5 hours late"

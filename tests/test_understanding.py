@@ -130,6 +130,9 @@ EMERGENCIES = {
     # asked as a side effect, yet timed in minutes up to now: happening
     "asked, but timed in minutes": ["Is chest pressure a known side effect of pred? It's been there for the "
                                     "last 15 minutes"],
+    # asked whether it is expected, yet the power to stand went within hours
+    "asked, but gone within hours": ["are steroids meant to make you this weak at the start? over the past few hours "
+                                     "mum has gone to not being able to stand"],
     "in five more languages": ["Mi marido tiene la cara hinchada y le cuesta respirar",
                                "Mon père a 39,5 de fièvre et il tremble",
                                "Мама внезапно не может глотать",
@@ -208,6 +211,12 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "my heart aches for my dad every day since the MND diagnosis, will the steroids help him at all?",
         "honestly choking on all the jargon, what does LEMS actually stand for?",
         "my brother is a real skeptic, who checks the answers you give?",
+        # grief felt in the body; too many pills as a figure; a faint at a needle, over; a pill box's empty slot
+        "seeing my dad fade with ALS physically hurts my chest, what happens next?",
+        "honestly choking on the amount of tablets I have to take, what is pred for?",
+        "dad fainted when they took his blood for the LEMS test, he hates needles. what does the test look for?",
+        "found an empty slot in her pill box so I think she took her pred twice, she seems fine",
+        "this whole steroid thing is a lot, taking 7 tablets each morning, is that normal for LEMS?",
         # a figure of speed is no heart rate: "a hundred miles an hour" beside a racing heart
         "can't switch off at night, heart racing and my head doing a hundred miles an hour on the steroids",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
@@ -2570,3 +2579,16 @@ def test_check_names_an_unknown_topic_a_concept_replaces_with_file_and_line(cata
     out = io.StringIO()
     assert cmd_check(catalog_copy, out) == 1
     assert "intents/understanding.yaml:" in out.getvalue() and "missed-doze" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a day's total in mg ("my usual 25") is no count of tablets
+        "accidentally had 30mg of pred instead of my usual 25 this morning, feel fine, anything to do?",
+        # "oh no" is dismay, not a denial of the calm "I think I took"
+        "oh no i think i took two doses of pred today",
+    ],
+)
+def test_a_dose_slip_told_calmly_is_the_missed_dose_question(router: Router, text: str) -> None:
+    assert route(router, text).card == "missed-dose"
