@@ -207,7 +207,9 @@ class ConceptIndex:
         self.mentions = _phrases(u.mentions, norm)
         self.nothing_now = _phrases(u.nothing_now, norm)
         self.now = _phrases(u.now, norm)
-        self.calm_now = frozenset(w for p in _phrases(["nothing", "nothings", "not", "no", *_WELL], norm) for w in p)
+        self.calm_now = frozenset(
+            w for p in _phrases(["nothing", "nothings", "not", "no", "none", *_WELL], norm) for w in p
+        )
         self.well_now = frozenset(w for p in _phrases([*_WELL, "sharp", "bright", "great", "good"], norm) for w in p)
         self.risk = (_phrases(u.risk_asking, norm), _phrases(u.risk_agents, norm), _phrases(u.risk_verbs, norm))
         self.asks_reach = max((len(p) for p in self.asks_whether), default=0)

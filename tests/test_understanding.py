@@ -217,6 +217,10 @@ def test_each_kind_of_emergency_gets_the_urgent_card_in_any_wording(router: Rout
         "dad fainted when they took his blood for the LEMS test, he hates needles. what does the test look for?",
         "found an empty slot in her pill box so I think she took her pred twice, she seems fine",
         "this whole steroid thing is a lot, taking 7 tablets each morning, is that normal for LEMS?",
+        # nothing now, said outright; a fever that has gone; a what-if about a child and the tablets
+        "what should we look out for with stomach bleeding on steroids? none at the moment, just planning ahead",
+        "mum ran a fever of 38.2 two days ago, it's gone now. she's on pred for ALS, what do we do if it comes back?",
+        "what would happen if a child ate some of my steroids? asking because my nephew visits a lot",
         # a figure of speed is no heart rate: "a hundred miles an hour" beside a racing heart
         "can't switch off at night, heart racing and my head doing a hundred miles an hour on the steroids",
         # nobody's symptom: an urgent-sounding example ("someone ... right now") does not make it one
@@ -574,6 +578,11 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
             "adrenal",
         ),
         ("would it be dangerous to just stop the steroids", "adrenal"),
+        # an operation ahead after years on steroids: the extra cover surgery needs
+        (
+            "dad has been on pred for years and has a hip replacement coming up, anything the surgeons need to know?",
+            "adrenal",
+        ),
     ],
 )
 def test_a_topics_own_words_answer_when_no_example_is_close(router: Router, text: str, card: str) -> None:
