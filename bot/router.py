@@ -1659,6 +1659,8 @@ class Router:
             and ctx.topic
             and s.content_words <= FOLLOW_UP_MAX_WORDS
             and (self._follow_up_form(s.text) or not self._asks(s.text.split()))
+            # "wait, what is MND actually?" asks what the condition is, whatever came before
+            and not any(f" {w} {named} " in f" {s.text} " for w in ("what is", "whats", "tell me about", "explain"))
         ):  # "and for LEMS?", "LEMS?" borrow the last topic; "what is LEMS?" is a question of its own
             target = self.catalog.variant(ctx.topic, named)
             if target:

@@ -133,6 +133,8 @@ EMERGENCIES = {
     # asked whether it is expected, yet the power to stand went within hours
     "asked, but gone within hours": ["are steroids meant to make you this weak at the start? over the past few hours "
                                      "mum has gone to not being able to stand"],
+    # asked as a side effect, yet going on all day, with feeling faint
+    "asked, but all day": ["are black tarry stools a side effect of pred? been like that all day and I feel faint"],
     "in five more languages": ["Mi marido tiene la cara hinchada y le cuesta respirar",
                                "Mon père a 39,5 de fièvre et il tremble",
                                "Мама внезапно не может глотать",
@@ -578,6 +580,7 @@ def test_editing_a_concept_changes_what_the_bot_does(catalog_copy: Path) -> None
             "adrenal",
         ),
         ("would it be dangerous to just stop the steroids", "adrenal"),
+        ("pred kicked in so fast for my LEMS, what is it actually doing in there?", "lems-mechanism"),
         # an operation ahead after years on steroids: the extra cover surgery needs
         (
             "dad has been on pred for years and has a hip replacement coming up, anything the surgeons need to know?",
@@ -2601,3 +2604,9 @@ def test_check_names_an_unknown_topic_a_concept_replaces_with_file_and_line(cata
 )
 def test_a_dose_slip_told_calmly_is_the_missed_dose_question(router: Router, text: str) -> None:
     assert route(router, text).card == "missed-dose"
+
+
+def test_what_the_condition_is_asked_mid_chat_is_its_overview(router: Router) -> None:
+    """Short, naming the condition of the last answer, yet a question of its own: not that topic again."""
+    assert route(router, "sorry, what is MND actually? never got it", "is pred any use for MND").card == "als"
+    assert route(router, "and for ALS?", "does pred help LEMS").card == "als-evidence"
