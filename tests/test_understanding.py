@@ -135,6 +135,10 @@ EMERGENCIES = {
                                      "mum has gone to not being able to stand"],
     # asked as a side effect, yet going on all day, with feeling faint
     "asked, but all day": ["are black tarry stools a side effect of pred? been like that all day and I feel faint"],
+    "seeing people who aren't here": ["mum keeps chatting to children who aren't here, it started after lunch"],
+    # tablets "all gone" from the pack is the overdose told, not a symptom that has passed
+    "all gone from the pack": ["dad took his whole week's tablets at once by accident, they're all gone from the box",
+                               "my son took all his pills at once, they are all gone from the box"],
     "in five more languages": ["Mi marido tiene la cara hinchada y le cuesta respirar",
                                "Mon père a 39,5 de fièvre et il tremble",
                                "Мама внезапно не может глотать",
