@@ -135,6 +135,8 @@ EMERGENCIES = {
                                      "mum has gone to not being able to stand"],
     # asked as a side effect, yet going on all day, with feeling faint
     "asked, but all day": ["are black tarry stools a side effect of pred? been like that all day and I feel faint"],
+    "half a pack": ["the cat didn't touch them, my 3 year old did - half a packet of my steroids",
+                    "not the dog, it was my daughter, half the box of pred gone, she's fine"],
     "seeing people who aren't here": ["mum keeps chatting to children who aren't here, it started after lunch"],
     # tablets "all gone" from the pack is the overdose told, not a symptom that has passed
     "all gone from the pack": ["dad took his whole week's tablets at once by accident, they're all gone from the box",
