@@ -309,6 +309,8 @@ def test_emergencies_in_batch_inline_and_groups(catalog: Catalog) -> None:
      "mein Mann hat Prednisolon abgesetzt und ist schwindelig",
      # choking in Portuguese, told as what it looks like (round 56 missed one)
      "a minha avó engasgou-se com pão, não consegue falar", "o bebé está a ficar roxo à volta da boca",
+     # breathing gone and blue lips, told in French
+     "ma femme n'arrive pas à respirer depuis ce matin", "mon fils a les lèvres bleues",
      # choking told in Russian: food stuck, cannot breathe in or cough it up
      "папа поперхнулся куском мяса и не может откашляться", "у бабушки посинели губы"],  # noqa: RUF001
 )  # fmt: skip
