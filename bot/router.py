@@ -206,6 +206,8 @@ class Router:
     _drug_asks: tuple[tuple[str, ...], ...] = field(init=False)
     _practical: tuple[tuple[str, ...], ...] = field(init=False)
     _between: tuple[tuple[str, ...], ...] = field(init=False)  # drugs.between, normalised
+    _likened: tuple[tuple[str, ...], ...] = field(init=False)  # drugs.likened, normalised
+    _sparing: tuple[tuple[str, ...], ...] = field(init=False)  # drugs.sparing, normalised
     _keeps: frozenset[str] = field(init=False)
     _home_of: dict[str, str] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
@@ -315,6 +317,8 @@ class Router:
             tuple(tuple(norm(w).split()) for w in (*u.drug_asks, *u.drug_practical, *u.drug_between) if norm(w)),
         )
         put(self, "_between", tuple(tuple(norm(w).split()) for w in u.drug_between if norm(w)))
+        put(self, "_likened", tuple(tuple(norm(w).split()) for w in u.drug_likened if norm(w)))
+        put(self, "_sparing", tuple(tuple(norm(w).split()) for w in u.drug_sparing if norm(w)))
         put(self, "_class_words", frozenset(norm(w) for w in u.drug_class_words))
         put(self, "_keeps", frozenset(k for w in u.learned.keeps if (k := norm(w))))
         put(self, "_back", frozenset(norm(w) for w in u.back))
@@ -629,6 +633,9 @@ class Router:
         subject = tuple(dict.fromkeys(d for d, _ in named))
         if len(subject) < 2:
             return subject
+        yardstick = self._yardstick(words, named)
+        if yardstick:  # "does riluzole give you a moon face like steroids do?": riluzole is asked about
+            return tuple(d for d in subject if d not in yardstick)
         asks = [
             (i, len(phrase))
             for i in range(len(words))
@@ -643,6 +650,20 @@ class Router:
 
         nearest = min(named, key=lambda d: distance(d[1]))[0]
         return (nearest,) if nearest in self._drugs and not self._drugs[nearest].ours else subject
+
+    def _yardstick(self, words: Sequence[str], named: list[tuple[str, int]]) -> frozenset[str]:
+        """Prednisone named only right after a word of drugs.likened ("like steroids do", "faster than
+        pred"), with another drug named before it: the measure the other drug is held to, not the subject."""
+        first = next((st for d, st in named if d in self._drugs and not self._drugs[d].ours), None)
+        if first is None:
+            return frozenset()
+
+        def after_likened(st: int) -> bool:
+            return any(tuple(words[st - len(p) : st]) == p for p in self._likened if st >= len(p))
+
+        ours = {d for d, _ in named if d in self._drugs and self._drugs[d].ours}
+        # every mention of it is the yardstick, and it comes after the drug asked about
+        return frozenset(d for d in ours if all(st > first and after_likened(st) for x, st in named if x == d))
 
     def _looks_foreign(self, words: list[str]) -> bool:
         """Most words unknown to the catalog: worth asking the language detector."""
@@ -734,6 +755,20 @@ class Router:
                 return Decision("answer", card=card.id, topic=card.topic, condition=_cond(card), context_used=True,
                                 reason=f"after {before!r}, {said!r} alone asks {card.title!r}")  # fmt: skip
         return None
+
+    def _what_is_it(self, s: Scan, named: str | None) -> Decision | None:
+        """ "My friend's husband has LEMS. What actually is it?": a story that names one condition and no drug,
+        whose question is only one of topics.follow_on_alone's "what is it" phrases, asks what that condition is."""
+        if named is None or not s.named or s.drugs or s.unknown_drugs or s.out_of_scope or not s.vague_asking:
+            return None
+        asked = " ".join(w for w in self.normalize(s.vague_asking).split() if w not in self._filler)
+        phrases = {p for nexts in self._alone.values() for nxt, ps in nexts if nxt == "overview" for p in ps}
+        card = self.catalog.variant("overview", named)
+        # "it" is the condition; "... mentioned a PEG. what is that?" points to the last thing said
+        if asked not in phrases or "it" not in asked.split() or card is None:
+            return None
+        why = f"{s.vague_asking!r} asks what {named.upper()}, the condition the story names, is"
+        return Decision("answer", card=card.id, topic=card.topic, condition=named, reason=why)
 
     def _bare(self, s: Scan) -> dict[str, str]:
         """The message's sentences, normalised, without topics.filler's words ("what is it exactly?") → as typed."""
@@ -1031,6 +1066,8 @@ class Router:
         if not s.text or (s.content_words == 0 and not s.conditions):
             return self._fallback(None, "nothing to match")
         named = next(iter(s.conditions)) if len(s.conditions) == 1 else None
+        if (told := self._what_is_it(s, named)) is not None:
+            return told
         if (
             ctx is not None
             and ctx.condition in OTHER_OF
@@ -1496,7 +1533,13 @@ class Router:
         """ "IVIG vs steroids for LEMS, which works faster?", "why azathioprine AND prednisone?": a question about
         prednisone beside another of the condition's treatments is about how they fit together, which the
         condition's alternatives card answers, not the overview or how prednisone works alone."""
-        if d.kind != "answer" or d.topic not in ("overview", "mechanism") or d.condition is None:
+        if d.kind != "answer" or d.condition is None:
+            return d
+        words = s.text.split()
+        sparing = d.topic in ("dosing", "stopping") and any(
+            _phrase_at(words, i, self._sparing) is not None for i in range(len(words))
+        )  # "will azathioprine let me get my pred dose down?": what the other drug is there for
+        if d.topic not in ("overview", "mechanism") and not sparing:
             return d
         if any(h.concept == d.topic for h in s.signals):
             return d  # "how does prednisone work, and is Firdapse similar?" names its topic in words
@@ -1575,6 +1618,14 @@ class Router:
             if card is not None:
                 return Decision("answer", card=card.id, topic=card.topic, condition=drug.condition,
                                 notice=note, drug=drug.label, reason=why)  # fmt: skip
+        if drug.condition is None and len(s.conditions) == 1:
+            # "does IVIG work faster than steroids for LEMS?": no card covers IVIG; LEMS's other treatments first
+            (named,) = s.conditions
+            gone = self._fallback(named, why)
+            alt = self.catalog.variant("alternatives", named)
+            if alt is not None:
+                gone = replace(gone, options=(alt.id, *(o for o in gone.options if o != alt.id))[:3])
+            return replace(gone, drug=drug.label)
         return replace(self._fallback(drug.condition, why), drug=drug.label)
 
     def _practical_ask(self, s: Scan) -> bool:

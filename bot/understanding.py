@@ -117,6 +117,8 @@ class Understanding:
     drug_between: tuple[str, ...] = ()  # "interact", "clash": a question about two drugs together, the pharmacist's
     drug_refers: tuple[str, ...] = ()  # "it", "the tablets", "the studies": a drug meant without its name
     drug_asks: tuple[str, ...] = ()  # "dose", "side effects", "stop": of two drugs named, the nearest is asked about
+    drug_sparing: tuple[str, ...] = ()  # "get my pred dose down": with another drug, that drug spares the steroid
+    drug_likened: tuple[str, ...] = ()  # "like", "than": prednisone named after one is the yardstick, not the subject
     languages: tuple[tuple[str, str], ...] = ()  # (language name, the note in that language)
     topics: tuple[Concept, ...] = ()  # words that point to one topic: a Concept whose id is the topic
     anywhere: tuple[str, ...] = ()  # topics whose words count even when the message names no drug or condition
@@ -376,7 +378,21 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
 
     dr = section("drugs")
     df = _Fields(dr, where, "drugs", problems)
-    df.unknown(("topics", "known", "endings", "refer", "class_words", "asks", "practical", "between", "same_class_als"))
+    df.unknown(
+        (
+            "topics",
+            "known",
+            "endings",
+            "refer",
+            "class_words",
+            "asks",
+            "practical",
+            "between",
+            "same_class_als",
+            "likened",
+            "sparing",
+        )
+    )
     drugs: list[Drug] = []
     known = dr.get("known")
     if isinstance(known, _Map):
@@ -598,6 +614,8 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         drug_practical=words(dr, "practical", "drugs"),
         drug_same_class_als=words(dr, "same_class_als", "drugs"),
         drug_between=words(dr, "between", "drugs"),
+        drug_likened=words(dr, "likened", "drugs"),
+        drug_sparing=words(dr, "sparing", "drugs"),
         languages=languages,
         learned=_learned(section("learned"), where, problems),
         file=where,

@@ -2618,3 +2618,41 @@ def test_what_the_condition_is_asked_mid_chat_is_its_overview(router: Router) ->
     """Short, naming the condition of the last answer, yet a question of its own: not that topic again."""
     assert route(router, "sorry, what is MND actually? never got it", "is pred any use for MND").card == "als"
     assert route(router, "and for ALS?", "does pred help LEMS").card == "als-evidence"
+
+
+def test_prednisone_as_the_yardstick_leaves_the_other_drug_the_subject(router: Router) -> None:
+    """ "like steroids do", "than pred": prednisone is what the other drug is measured against."""
+    d = route(router, "can rilutek make your cheeks go round and puffy like steroids do? my brother has ALS")
+    assert d.card == "als-alternatives" and d.notice == "other_drug"
+    d = route(router, "for lambert eaton does immunoglobulin start helping sooner than pred?")
+    assert d.kind == "fallback" and d.drug is not None and d.options[0] == "lems-alternatives"
+
+
+def test_a_drug_that_spares_the_steroid_is_asked_where_it_fits(router: Router) -> None:
+    text = "once I'm on azathioprine will I be able to get my pred dose down? LEMS"
+    assert route(router, text).card == "lems-alternatives"
+    assert route(router, "how do I lower my pred dose for LEMS").card != "lems-alternatives"
+
+
+def test_what_is_it_after_a_story_naming_one_condition_is_its_overview(router: Router) -> None:
+    assert (
+        route(router, "My sister's husband has LEMS and I want to be there for her. What actually is it?").card
+        == "lems"
+    )
+    assert route(router, "a lady in my choir has LEMS and I'd like to support her properly. what is it?").card == "lems"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where do my details go once I type them in here",
+        "gran is asking whether she is talking to a real human, and if her details are kept",
+    ],
+)
+def test_who_sees_the_chat_is_the_about_card(router: Router, text: str) -> None:
+    assert route(router, text).card == "about-bot"
+
+
+def test_overdosing_on_reading_online_is_no_overdose(router: Router) -> None:
+    d = route(router, "Bit of an overdose on Doctor Google this week. Is pred any good for LEMS, honestly?")
+    assert d.kind != "urgent" and d.card == "lems-evidence"
