@@ -2656,3 +2656,29 @@ def test_who_sees_the_chat_is_the_about_card(router: Router, text: str) -> None:
 def test_overdosing_on_reading_online_is_no_overdose(router: Router) -> None:
     d = route(router, "Bit of an overdose on Doctor Google this week. Is pred any good for LEMS, honestly?")
     assert d.kind != "urgent" and d.card == "lems-evidence"
+
+
+def test_the_way_prednisone_does_is_a_yardstick_too(router: Router) -> None:
+    d = route(router, "will firdapse knock my immune system down the same way steroids do?")
+    assert d.card == "lems-alternatives" and d.notice == "other_drug"
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        # astonishment, not breathing; and pages are no count of tablets
+        (
+            "the list of pred side effects honestly took my breath away, 3 pages. which are the serious ones?",
+            "when-to-call",
+        ),
+        # a fear of overdosing before any is taken
+        ("I'm afraid of overdosing on these stronger pred tablets, how much do people usually take?", "dosing"),
+        # suicidal thoughts asked about as a side effect, before starting
+        ("does pred give you suicidal thoughts? asking before I start it", "sleep-mood"),
+        # one extra dose owned up to lightly
+        ("whoops, took this morning's pred twice", "missed-dose"),
+    ],
+)
+def test_emergency_words_that_report_nothing_happening(router: Router, text: str, card: str) -> None:
+    d = route(router, text)
+    assert d.kind != "urgent" and d.card == card
