@@ -664,13 +664,13 @@ def _without(phrases: Phrases, other: Phrases) -> Phrases:
 
 
 def _minutes_now(words: Sequence[str], n: int) -> bool:
-    """ "for the last 40 minutes", "past 20 mins": a symptom timed in minutes up to now has just begun (a list
+    """ "for the last 40 minutes", "past 3 hours": a symptom timed in minutes or hours up to now has begun (a list
     of every count as phrases would never end)."""
     return (
         words[n] in ("last", "past")
         and n + 2 < len(words)
         and words[n + 1].isdigit()
-        and words[n + 2] in ("minut", "min", "mins", "minute", "minutes")
+        and words[n + 2] in ("minut", "min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs")
     )
 
 

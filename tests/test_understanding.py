@@ -2682,3 +2682,38 @@ def test_the_way_prednisone_does_is_a_yardstick_too(router: Router) -> None:
 def test_emergency_words_that_report_nothing_happening(router: Router, text: str, card: str) -> None:
     d = route(router, text)
     assert d.kind != "urgent" and d.card == card
+
+
+def test_confusion_timed_in_hours_up_to_now_is_happening(catalog: Catalog) -> None:
+    """A story that calls it "probably the pred", with "years ago" said of something else, but the muddle has
+    lasted the last few hours: happening, for the rules alone."""
+    rules = Router(dataclasses.replace(catalog, model=None))
+    text = (
+        "Probably just the steroids making him a bit odd, but my dad has been completely disoriented for the last "
+        "couple of hours, keeps trying to catch a train to work (he retired 10 years ago) and he's seeing ants on "
+        "the walls"
+    )
+    assert route(rules, text).kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "roughly how much does a walk-in shower cost to get fitted",  # fitted: no seizure
+        "grandpa passed out cold in his armchair this evening after his pills, just asleep, woke up fine for dinner "
+        "haha. does pred make people drowsy?",
+        "temp of 38.2 three days ago with a cold, back to normal today and I feel ok. should I have changed my pred?",
+        "so paranoid I'll pass out on the flight if I miss a pred dose, what do I do?",
+        "could ALS ever make him just collapse without warning? he's never fallen so far",
+        "my dose keeps going up, am I basically overdosing on my pred long term?",
+        "I OD'd on biscuits all weekend lol. can prednisone push my sugar up?",
+        "my son on pred is so irritable lately, nothing like self harm, just grumpy. is that the steroid?",
+    ],
+)
+def test_emergency_words_in_calm_stories_are_no_emergency(router: Router, text: str) -> None:
+    assert route(router, text).kind != "urgent"
+
+
+def test_recovering_from_an_operation_is_not_the_illness_outlook(router: Router) -> None:
+    assert route(router, "how long does it take to recover from a hip replacement").card != "prognosis"
+    assert route(router, "can you ever recover from it? my mum has ALS").card == "prognosis"
