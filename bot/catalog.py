@@ -164,6 +164,7 @@ class Lexicon:
     out_of_scope_drugs: tuple[str, ...] = ()
     out_of_scope_conditions: tuple[str, ...] = ()
     out_of_scope_alone: tuple[str, ...] = ()  # off topic unless prednisone, a steroid or a condition is named
+    out_of_scope_services: tuple[str, ...] = ()  # off topic even beside a condition: care, money, equipment, people
     guards: tuple[Guard, ...] = ()
     urgent: tuple[str, ...] = ()
     urgent_except: tuple[str, ...] = ()
@@ -766,10 +767,13 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
     drugs: tuple[str, ...] = ()
     diseases: tuple[str, ...] = ()
     alone: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
     if isinstance(oos, _Map):
-        _Fields(oos, where, "lexicon out_of_scope", problems).unknown(("drugs", "conditions", "alone"))
+        _Fields(oos, where, "lexicon out_of_scope", problems).unknown(("drugs", "conditions", "alone", "services"))
         drugs, diseases = words(oos, "drugs", "out_of_scope"), words(oos, "conditions", "out_of_scope")
-        alone = tuple(w for w, _ in _Fields(oos, where, "out_of_scope", problems).strings("alone", required=False))
+        listed = _Fields(oos, where, "out_of_scope", problems)
+        alone = tuple(w for w, _ in listed.strings("alone", required=False))
+        services = tuple(w for w, _ in listed.strings("services", required=False))
     else:
         f.err("out_of_scope", "'out_of_scope' must map drugs: [...] and conditions: [...]")
     guards = []
@@ -801,6 +805,7 @@ def _load_lexicon(path: Path, root: Path, problems: list[Problem]) -> Lexicon:
         out_of_scope_drugs=drugs,
         out_of_scope_conditions=diseases,
         out_of_scope_alone=alone,
+        out_of_scope_services=services,
         guards=tuple(guards),
         urgent=phrases,
         urgent_except=exceptions,

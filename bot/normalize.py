@@ -134,6 +134,7 @@ class Normalizer:
             *lex.in_scope,
             *lex.out_of_scope_drugs,
             *lex.out_of_scope_conditions,
+            *lex.out_of_scope_services,
         ]
         targets = {w for p in phrases for w in basic(p).split() if len(w) >= TYPO_MIN_LEN}
         split = [set(basic(p).split()) for p in extra_words]  # each phrase's words, read once

@@ -212,6 +212,7 @@ class Router:
     _home_of: dict[str, str] = field(init=False)
     _oos_conditions: tuple[str, ...] = field(init=False)
     _oos_alone: tuple[str, ...] = field(init=False)
+    _oos_services: tuple[str, ...] = field(init=False)
     _in_scope: tuple[str, ...] = field(init=False)
     _condition_drugs: tuple[tuple[str, str], ...] = field(init=False)
     _verbatim: dict[str, str] = field(init=False)  # normalised example → card
@@ -285,6 +286,7 @@ class Router:
         put(self, "_home_of", {norm(w): topic for w, topic in u.home_of})
         put(self, "_oos_conditions", phrases(lex.out_of_scope_conditions))
         put(self, "_oos_alone", phrases(lex.out_of_scope_alone))
+        put(self, "_oos_services", phrases(lex.out_of_scope_services))
         put(self, "_in_scope", phrases(lex.in_scope))
         put(self, "_verbatim", {norm(e): i.card for i in self.catalog.intents for e in i.examples})
         put(self, "typed", {norm(e): e for i in self.catalog.intents for e in i.examples})
@@ -351,6 +353,7 @@ class Router:
             "oos_drugs": self._oos_drugs,
             "oos_conditions": self._oos_conditions,
             "oos_alone": self._oos_alone,
+            "oos_services": self._oos_services,
             "in_scope": self._in_scope,
             "addressed": phrases(u.addressed),  # words that talk to the bot (topics.addressed)
             "new_subject": phrases(u.new_subject),  # "another question": no follow-up (topics.new_subject)
@@ -497,6 +500,7 @@ class Router:
             ):
                 picked = rest
         oos_drug = best("oos_drugs", region, True)
+        oos_service = best("oos_services", region, True)  # "a wheelchair for MND?": asked, not told in the story
         oos_cond = best("oos_conditions", told, True)  # "I have lupus. Can I take prednisone?": the story counts
         oos_alone = None if "in_scope" in found or named or implied else best("oos_alone", region, True)
         guard = best("guard", region, True)  # "I don't want to stop prednisone, just ..." is no stopping question
@@ -528,6 +532,7 @@ class Router:
             urgent=self._concepts.by_id[emergency.concept].label if emergency else None,
             guard=self._guards[guard][0] if guard is not None else None,
             out_of_scope=(self._oos_drugs[oos_drug] if oos_drug is not None else None)
+            or (self._oos_services[oos_service] if oos_service is not None else None)
             or (self._oos_conditions[oos_cond] if oos_cond is not None else None)
             or (self._oos_alone[oos_alone] if oos_alone is not None else None),
             in_scope="in_scope" in found,
@@ -1116,7 +1121,10 @@ class Router:
             return Decision("answer", card=card.id, topic=card.topic, condition=named, context_used=True,
                             reason="condition switch, topic from context")  # fmt: skip
         alone_in_context = s.out_of_scope in self._oos_alone and ctx is not None  # "cataracts?" after prednisone
-        if s.out_of_scope and (s.out_of_scope in self._oos_drugs or not s.conditions) and not alone_in_context:
+        # another medicine, or a service, a thing or a person ("a good care home for MND"), is off topic even
+        # beside a condition named; another illness only without one
+        beside_too = s.out_of_scope in self._oos_drugs or s.out_of_scope in self._oos_services
+        if s.out_of_scope and (beside_too or not s.conditions) and not alone_in_context:
             over = self._over_out_of_scope(s)
             drug_card = self.catalog.variant("drug", None)
             als_evidence = self.catalog.variant("evidence", "als")

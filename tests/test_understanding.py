@@ -2717,3 +2717,31 @@ def test_emergency_words_in_calm_stories_are_no_emergency(router: Router, text: 
 def test_recovering_from_an_operation_is_not_the_illness_outlook(router: Router) -> None:
     assert route(router, "how long does it take to recover from a hip replacement").card != "prognosis"
     assert route(router, "can you ever recover from it? my mum has ALS").card == "prognosis"
+
+
+def test_a_delusion_that_began_today_is_an_emergency(router: Router) -> None:
+    text = (
+        "can steroids make you believe the radio is sending you messages? my wife has been like it since this morning"
+    )
+    assert route(router, text).kind == "urgent"
+
+
+def test_a_workplace_drug_test_is_not_ours(router: Router) -> None:
+    assert route(router, "will my prednisone make me fail a drugs test at work?").kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who is the most famous person to have had ALS?",
+        "fundraising ideas for ALS research",
+        "what is the best hospital in Scotland for LEMS?",
+    ],
+)
+def test_services_and_people_beside_a_condition_are_not_ours(router: Router, text: str) -> None:
+    """No card answers them: the honest fallback, though LEMS or ALS is named."""
+    assert route(router, text).kind == "fallback"
+
+
+def test_a_wheelchair_one_day_is_still_the_outlook(router: Router) -> None:
+    assert route(router, "is my wife likely to need a wheelchair in the end with her ALS?").card == "prognosis"
