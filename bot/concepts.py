@@ -356,6 +356,14 @@ class ConceptIndex:
             return True
         return any(_at(words, i, asking) for i in range(start) if sentence[i] == sentence[start])
 
+    def said_begun(self, words: Sequence[str]) -> bool:
+        """Words (normalised) that say something has begun or is happening now (emergencies.begun, "for the
+        last 20 minutes"), not denied just before ("nothing happening now")."""
+        return any(
+            (_at(words, n, self.begun) or _minutes_now(words, n)) and self.calm_now.isdisjoint(words[max(0, n - 2) : n])
+            for n in range(len(words))
+        )
+
     def wondering(self, hits: Sequence[Hit]) -> bool:
         """Whether the symptoms found are all asked about in general or as a what-if, none happening: then an
         example that sounds urgent ("someone is very sick right now") does not make it an emergency."""

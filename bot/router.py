@@ -830,6 +830,8 @@ class Router:
             return None
         if self._urgent_clause(s.typed, settings.calm_clause):
             return None  # "what are the side effects of pred, i can't breathe": the question does not hide a report
+        if self._concepts.said_begun(s.full.split()):
+            return None  # "... and has collapsed, I read about adrenal crisis online, is that it?": said to be now
         cond = next(iter(s.conditions)) if len(s.conditions) == 1 else None
         cond = cond if s.conditions else (ctx.condition if ctx is not None else None)
         card = (self.catalog.variant(guess.label, cond) if cond else None) or self.catalog.variant(guess.label, None)

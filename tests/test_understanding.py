@@ -2745,3 +2745,19 @@ def test_services_and_people_beside_a_condition_are_not_ours(router: Router, tex
 
 def test_a_wheelchair_one_day_is_still_the_outlook(router: Router) -> None:
     assert route(router, "is my wife likely to need a wheelchair in the end with her ALS?").card == "prognosis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my friend told me about adrenal crisis and now I'm nervous, can it happen to me if I take my pred properly?",
+        "what counts as an overdose with prednisone, how many mg is too much?",
+    ],
+)
+def test_an_emergency_read_about_or_defined_is_a_question(router: Router, text: str) -> None:
+    assert route(router, text).kind != "urgent"
+
+
+def test_an_adrenal_crisis_read_about_but_happening_stays_urgent(router: Router) -> None:
+    text = "he came off his steroids and has collapsed, I read about adrenal crisis online, is that it?"
+    assert route(router, text).kind == "urgent"
