@@ -1551,7 +1551,7 @@ class Router:
         )  # "will azathioprine let me get my pred dose down?": what the other drug is there for
         if d.topic not in ("overview", "mechanism") and not sparing:
             return d
-        if any(h.concept == d.topic for h in s.signals):
+        if not sparing and any(h.concept == d.topic for h in s.signals):
             return d  # "how does prednisone work, and is Firdapse similar?" names its topic in words
         subject = [self._drugs[x] for x in s.subject if x in self._drugs]
         if not any(x.ours for x in subject) or not any(

@@ -2761,3 +2761,49 @@ def test_an_emergency_read_about_or_defined_is_a_question(router: Router, text: 
 def test_an_adrenal_crisis_read_about_but_happening_stays_urgent(router: Router) -> None:
     text = "he came off his steroids and has collapsed, I read about adrenal crisis online, is that it?"
     assert route(router, text).kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # the drug named only before "stop it", and signs of collapse today
+        (
+            "Mum's had LEMS for years on pred. She stopped it on her own last week because she was sick of the "
+            "puffy face. Today she's grey, sweating, her belly aches, she's been sick twice and can barely stand. "
+            "Can she sleep it off?",
+            "adrenal",
+        ),
+        # leaving for good, with the tablets on him
+        (
+            "my brother with MND has been down for weeks and tonight he says he'll walk off and never come back, "
+            "he took all his tablets with him",
+            "self-harm",
+        ),
+        # swallowing lost today, asked as "is it normal"
+        ("is it normal to suddenly not be able to swallow my own spit? began this morning, I have ALS", "weakness"),
+    ],
+)
+def test_emergencies_told_in_new_words(router: Router, text: str, kind: str) -> None:
+    d = route(router, text)
+    assert (d.kind, d.concept) == ("urgent", kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "felt faint getting up this morning, it went within a minute, been fine all day since. worth telling my GP? "
+        "on pred",
+        "missed yesterday's pred, should I take two today or would that count as overdosing?",
+        "is a decade of prednisone basically an overdose for your body?",
+        "read that steroids can bring on suicidal thoughts now and again. my mood is fine, what should we watch for?",
+        "dropped my tablet on the floor and lost it, so I took a fresh one, then spotted the old one under the bed. "
+        "only swallowed the one I think",
+    ],
+)
+def test_calm_questions_with_emergency_words_after_round_75(router: Router, text: str) -> None:
+    assert route(router, text).kind != "urgent"
+
+
+def test_a_drug_that_may_end_the_steroid_is_asked_where_it_fits(router: Router) -> None:
+    text = "could imuran eventually get me off pred altogether? lambert eaton for 3 years"
+    assert route(router, text).card == "lems-alternatives"
