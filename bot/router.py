@@ -1079,7 +1079,8 @@ class Router:
             ctx is not None
             and ctx.condition in OTHER_OF
             and ctx.topic
-            and not s.conditions
+            # "the other one, the motor neurone one": naming it agrees
+            and s.conditions <= {OTHER_OF[ctx.condition]}
             and s.content_words <= FOLLOW_UP_MAX_WORDS
             and _other_condition(s.text)
             and (card := self.catalog.variant(ctx.topic, OTHER_OF[ctx.condition]))

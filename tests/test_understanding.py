@@ -2807,3 +2807,37 @@ def test_calm_questions_with_emergency_words_after_round_75(router: Router, text
 def test_a_drug_that_may_end_the_steroid_is_asked_where_it_fits(router: Router) -> None:
     text = "could imuran eventually get me off pred altogether? lambert eaton for 3 years"
     assert route(router, text).card == "lems-alternatives"
+
+
+def test_stroke_signs_in_the_last_half_hour_beat_a_calm_word_about_the_pred(router: Router) -> None:
+    text = (
+        "maybe I'm just worn out, but my left arm has gone dead in the last half hour and my smile looks lopsided. "
+        "on pred for a while now"
+    )
+    assert route(router, text).kind == "urgent"
+
+
+def test_breathing_fine_before_and_not_now_is_urgent(router: Router) -> None:
+    """The calm words are about before; the clause after says what is happening now."""
+    assert route(router, "she was breathing fine a moment ago but now she cant breathe").kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a few itchy red spots since starting pred, no swelling, breathing totally fine. "
+        "is a rash worth phoning the GP?",
+        "my husband fainted at his first infusion about 3 yrs ago, fine since. is IVIG or pred better for LEMS?",
+        "how many pills counts as an overdose of prednisone? mum may have had one extra, she seems ok",
+        "I know pred can cause suicidal thoughts in a few people. I'm fine in myself, what should my wife watch for?",
+        "is 30mg of pyridostigmine four times a day too high a dose for my wife?",
+        "had one extra 5mg pred by mistake, mixed up my packs, just one extra. anything to watch for?",
+    ],
+)
+def test_calm_questions_with_emergency_words_after_round_76(router: Router, text: str) -> None:
+    assert route(router, text).kind != "urgent"
+
+
+def test_the_other_one_named_is_the_other_condition(router: Router) -> None:
+    d = route(router, "what about the other one then, the motor neurone one", "does pred work for lambert eaton")
+    assert d.card == "als-evidence"
