@@ -551,8 +551,10 @@ class ConceptIndex:
             ):
                 found = None  # "coughing up blood, my calf was swollen last week": the week dates the calf
                 # ("had a fit (years ago, she's ok)": a date that is a clause of its own dates the one before)
-            # "started pred last week, vomiting blood": the week dates the start, a clause of its own
-            if self._own_clause(found) and clause[first + j] not in (clause[start], clause[end]):
+            # "started pred last week, vomiting blood": the week dates the start, a clause of its own; and in the
+            # match's own clause too when the symptom is said to be happening now ("started the steroids last week
+            # and since this morning he can't swallow")
+            if self._own_clause(found) and (clause[first + j] not in (clause[start], clause[end]) or happening):
                 there = clause[first + j]
                 if any(
                     _at(words, n, self.events) and not first + j <= n < first + j + len(found)

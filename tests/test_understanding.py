@@ -2841,3 +2841,41 @@ def test_calm_questions_with_emergency_words_after_round_76(router: Router, text
 def test_the_other_one_named_is_the_other_condition(router: Router) -> None:
     d = route(router, "what about the other one then, the motor neurone one", "does pred work for lambert eaton")
     assert d.card == "als-evidence"
+
+
+def test_german_compound_tablet_word_swallowed_is_an_overdose(router: Router) -> None:
+    text = "Meine Tochter hat eben ein paar Prednisolontabletten aus meiner Tasche geschluckt, was tun?"
+    assert route(router, text).kind == "urgent"
+
+
+def test_a_symptom_happening_now_is_not_dated_by_the_start_of_the_drug(router: Router) -> None:
+    """ "Last week" dates starting the steroid; "since this morning" dates the swallowing."""
+    text = "my wife with ALS began the pred last week and since this morning she can't swallow even water"
+    assert route(router, text).kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("before", "text"),
+    [
+        ("what is Firdapse", "how does it stack up, compared with prednisone?"),
+        ("is riluzole any good", "could she take it alongside her prednisone?"),
+    ],
+)
+def test_after_another_drug_set_beside_prednisone_stays_its_treatments_card(
+    router: Router, before: str, text: str
+) -> None:
+    d = route(router, text, before)
+    assert d.topic == "alternatives"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "drowning, no, choking on all the medical words they used. what is LEMS in normal language?",
+        "if I was ever knocked out in a crash, how would paramedics know I take steroids?",
+        "had an information overdose this week lol, where does your prednisone info come from?",
+        "is pred risky in ALS? dad's breathing is already not great, though he's fine right now",
+    ],
+)
+def test_calm_questions_with_emergency_words_after_round_77(router: Router, text: str) -> None:
+    assert route(router, text).kind != "urgent"
