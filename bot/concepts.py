@@ -201,6 +201,7 @@ class ConceptIndex:
         self.asked_after = _phrases(u.asked_after, norm)
         # a hit `about` one of these: no symptom at all
         self.figurative_said = _phrases(u.figurative_said, norm)
+        self.observed = _phrases(u.observed, norm)
         self.figures = frozenset(" ".join(f) for f in (*self.figurative, *self.figurative_after, *self.figurative_said))
         self.reported = _phrases(u.reported, norm)
         self.asks_whether = _phrases(u.asks_whether, norm)
@@ -538,6 +539,7 @@ class ConceptIndex:
             return " ".join(asked)
         mine = [w for j, w in enumerate(words) if sentence[j] == k]
         first = next(j for j, s in enumerate(sentence) if s == k)
+        watched = any(_at(words, n, self.observed) for n in range(len(words)) if sentence[n] > k)
         for j in range(len(mine)):
             found = _at(mine, j, self.not_now_always if always else self.not_now) or _in_year(mine, j)
             if found and found[-1] == "past" and j + len(found) < len(mine) and mine[j + len(found)] in RECENT:
@@ -589,8 +591,9 @@ class ConceptIndex:
                     return " ".join(found)
             # "if I ever get chest pain, who do I call?": one day, perhaps; a crisis line is never held back
             found = None if always else _at(mine, j, self.hypothetical)
-            # ... unless said to have begun ("what if someone took 25? asking for my sister, 30 min ago")
-            if found is not None and not start <= first + j <= end and not begun and not now_here:
+            # ... unless said to have begun ("what if someone took 25? asking for my sister, 30 min ago"), or a
+            # sentence after watches someone now ("... swallowed several? she looks fine right now")
+            if found is not None and not start <= first + j <= end and not begun and not now_here and not watched:
                 return " ".join(found)
             # "the leaflet says to get help if you vomit blood": words read or heard, nobody's symptom now; in
             # the hit's own clause only ("I read the leaflet and now I can't breathe" is happening)
@@ -617,6 +620,9 @@ class ConceptIndex:
             and not personal_near
             and asks[clause[start]]
             and not any(w in self.personal for w in mine)
+            # "is it a problem if a 3 year old swallowed a few? she seems fine right now": a sentence after it
+            # that watches someone now (emergencies.observed) says whose it is
+            and not watched
             # "swallowed 20 tablets??" tells what was done, its "I" left out
             and _at(mine, 0, self.told) is None
             # "vomiting blood pls help"; "is chest tightness a side effect? it started 20 minutes ago": asked in

@@ -83,6 +83,7 @@ class Understanding:
     figurative_after: tuple[str, ...] = ()  # "choking back tears", "passed out from boredom": right after the words
     asked_after: tuple[str, ...] = ()  # "is adrenal crisis something I need to worry about?": after the words, asked
     figurative_said: tuple[str, ...] = ()  # "a weight on my chest, not literally": said so, even after a comma
+    observed: tuple[str, ...] = ()  # "she seems fine right now": a sentence after a question that says whose it is
     reported: tuple[str, ...] = ()  # "the leaflet says", "in the film": words read or heard, not happening
     mentions: tuple[str, ...] = ()  # "leaflet", "what does ... mean": beside a quotation, its words are quoted
     nothing_now: tuple[str, ...] = ()  # "nothing happening now, just organised": anywhere, no report in the message
@@ -259,6 +260,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         "figurative_after",
         "asked_after",
         "figurative_said",
+        "observed",
         "reported",
         "mentions",
         "nothing_now",
@@ -582,6 +584,7 @@ def load_understanding(path: Path, root: Path, problems: list[Problem]) -> Under
         figurative_after=words(em, "figurative_after", "emergencies"),
         asked_after=words(em, "asked_after", "emergencies"),
         figurative_said=words(em, "figurative_said", "emergencies"),
+        observed=words(em, "observed", "emergencies"),
         reported=words(em, "reported", "emergencies"),
         mentions=words(em, "mentions", "emergencies"),
         nothing_now=words(em, "nothing_now", "emergencies"),

@@ -2879,3 +2879,18 @@ def test_after_another_drug_set_beside_prednisone_stays_its_treatments_card(
 )
 def test_calm_questions_with_emergency_words_after_round_77(router: Router, text: str) -> None:
     assert route(router, text).kind != "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does it matter if a four year old swallowed three 5mg pred tablets? he seems ok right now",
+        "what happens if a small child swallowed several of my pred? she looks fine right now",
+    ],
+)
+def test_a_child_who_swallowed_tablets_asked_about_and_watched_now_is_urgent(router: Router, text: str) -> None:
+    assert route(router, text).kind == "urgent"
+
+
+def test_whether_anyone_ever_overdosed_is_a_question(router: Router) -> None:
+    assert route(router, "has anyone ever overdosed on firdapse? mum forgets whether she took it").kind != "urgent"
